@@ -1,0 +1,161 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import type { z } from 'zod';
+import { VARIABLES, VARIABLE_NAMES, type VariableName } from './variables.js';
+
+type Parsed = { [K in VariableName]: z.output<(typeof VARIABLES)[K]['schema']> };
+
+export interface Config extends Omit<Parsed, 'HEARTH_MASTER_KEY' | 'HEARTH_MASTER_KEY_PREVIOUS'> {
+  /** Decoded master key (32 bytes), or undefined in development before a key file is made. */
+  readonly masterKey: Buffer | undefined;
+  readonly previousMasterKey: Buffer | undefined;
+  /** Absolute data directory. */
+  readonly dataDir: string;
+  readonly isProduction: boolean;
+}
+
+export interface ConfigIssue {
+  readonly name: string;
+  readonly message: string;
+}
+
+/** Thrown when the environment is invalid; lists every problem by variable name, never by value. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i.name}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Directory holding .env and against which relative paths resolve. */
+  readonly cwd?: string;
+  /** Read .env from cwd (default true). */
+  readonly dotenv?: boolean;
+}
+
+/** Merges .env, the environment and NAME_FILE secrets, validates them with one schema. */
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const issues: ConfigIssue[] = [];
+  const merged: Record<string, string | undefined> = {};
+  const dotenvPath = resolve(cwd, '.env');
+  if (options.dotenv !== false && existsSync(dotenvPath)) {
+    try {
+      Object.assign(merged, parseEnv(readFileSync(dotenvPath, 'utf8')));
+    } catch {
+      issues.push({ name: '.env', message: 'could not be read or parsed' });
+    }
+  }
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+
+  const raw: Record<string, string | undefined> = {};
+  for (const name of VARIABLE_NAMES) {
+    const direct = emptyToUndefined(merged[name]);
+    const file = emptyToUndefined(merged[`${name}_FILE`]);
+    if (direct !== undefined && file !== undefined) {
+      issues.push({ name, message: `set both ${name} and ${name}_FILE; choose one` });
+      continue;
+    }
+    if (file !== undefined) {
+      try {
+        raw[name] = readFileSync(isAbsolute(file) ? file : resolve(cwd, file), 'utf8').replace(/\r?\n$/, '');
+      } catch {
+        issues.push({ name: `${name}_FILE`, message: 'file could not be read' });
+      }
+    } else {
+      raw[name] = direct;
+    }
+  }
+
+  const parsed: Record<string, unknown> = {};
+  for (const name of VARIABLE_NAMES) {
+    const result = VARIABLES[name].schema.safeParse(raw[name]);
+    if (result.success) parsed[name] = result.data;
+    else issues.push({ name, message: scrub(result.error.issues[0]?.message ?? 'invalid', raw[name]) });
+  }
+
+  const masterKey = decodeKey('HEARTH_MASTER_KEY', raw.HEARTH_MASTER_KEY, issues);
+  const previousMasterKey = decodeKey('HEARTH_MASTER_KEY_PREVIOUS', raw.HEARTH_MASTER_KEY_PREVIOUS, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const p = parsed as Parsed;
+  const config: Config = {
+    ...p,
+    masterKey,
+    previousMasterKey,
+    dataDir: resolve(cwd, p.HEARTH_DATA_DIR),
+    isProduction: p.HEARTH_ENV === 'production',
+  };
+  if (config.isProduction) {
+    const prod = productionIssues(config);
+    if (prod.length > 0) throw new ConfigError(prod);
+  }
+  return config;
+}
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Zod messages should not echo input, but make sure no value ever reaches output. */
+function scrub(message: string, value: string | undefined): string {
+  return value && value.length > 0 ? message.split(value).join('[value]') : message;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+}
+
+/**
+ * Decodes a 32-byte key given as 64 hex characters or base64. Refuses short keys and keys
+ * with visibly low entropy (repeated or sequential bytes), which are passwords, not keys.
+ */
+export function decodeKey(name: string, value: string | undefined, issues: ConfigIssue[]): Buffer | undefined {
+  if (value === undefined || value === '') return undefined;
+  const v = value.trim();
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(v)) key = Buffer.from(v, 'hex');
+  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) key = Buffer.from(v, 'base64');
+  if (!key || key.length !== 32) {
+    issues.push({ name, message: 'must be 32 random bytes as 64 hex characters or base64 (try: openssl rand -hex 32)' });
+    return undefined;
+  }
+  if (new Set(key).size < 16) {
+    issues.push({ name, message: 'looks weak (too few distinct bytes); generate one with: openssl rand -hex 32' });
+    return undefined;
+  }
+  return key;
+}
+
+function productionIssues(c: Config): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  if (!c.masterKey) out.push({ name: 'HEARTH_MASTER_KEY', message: 'is required in production (openssl rand -hex 32)' });
+  if (c.HEARTH_ALLOWED_ORIGINS.includes('*'))
+    out.push({ name: 'HEARTH_ALLOWED_ORIGINS', message: '`*` is not allowed in production; list the origins' });
+  const tls = Boolean(c.HEARTH_TLS_CERT_FILE && c.HEARTH_TLS_KEY_FILE);
+  if (Boolean(c.HEARTH_TLS_CERT_FILE) !== Boolean(c.HEARTH_TLS_KEY_FILE))
+    out.push({ name: 'HEARTH_TLS_CERT_FILE', message: 'TLS needs both HEARTH_TLS_CERT_FILE and HEARTH_TLS_KEY_FILE' });
+  if (!isLoopbackHost(c.HEARTH_HOST) && !tls && c.HEARTH_TRUSTED_PROXIES.length === 0)
+    out.push({
+      name: 'HEARTH_HOST',
+      message: 'listening beyond loopback in production needs TLS (HEARTH_TLS_*) or a declared HEARTH_TRUSTED_PROXIES',
+    });
+  return out;
+}
+
+/** Insecure-but-allowed settings worth a loud warning in development. */
+export function configWarnings(c: Config): string[] {
+  const w: string[] = [];
+  if (c.isProduction) return w;
+  w.push('HEARTH_ENV is development: insecure settings are allowed. Set HEARTH_ENV=production for real use.');
+  if (!c.masterKey)
+    w.push('HEARTH_MASTER_KEY is not set: a key file in the data directory is used; it does not protect a copied data directory.');
+  if (!isLoopbackHost(c.HEARTH_HOST)) w.push(`HEARTH_HOST is not loopback: Hearth is reachable from the network without TLS.`);
+  if (c.HEARTH_ALLOWED_ORIGINS.includes('*')) w.push('HEARTH_ALLOWED_ORIGINS contains `*`: any website may call this API.');
+  return w;
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logging/index.js';
+import { checkRouteDeclaration, enforcePolicy } from './access.js';
+import { handleError } from './error-handler.js';
+import { AppError } from './errors.js';
+import type { Authenticator } from './policy.js';
+import { requestIdFrom } from './request-id.js';
+
+export type HearthApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+/** A unit of routes and hooks; registered in order by the composition root. */
+export type ServerModule = (app: HearthApp) => Promise<void> | void;
+
+export interface ServerOptions {
+  readonly config: Pick<Config, 'HEARTH_BODY_LIMIT' | 'HEARTH_TRUSTED_PROXIES' | 'HEARTH_TLS_CERT_FILE' | 'HEARTH_TLS_KEY_FILE' | 'HEARTH_SERVICE_KEY'>;
+  readonly logger: Logger;
+  /** Resolves the caller; without one, every signed route answers 401. */
+  readonly authenticate?: Authenticator;
+  /** Registered in order, inside the policy and error handling. */
+  readonly modules?: readonly ServerModule[];
+}
+
+const noCredentials: Authenticator = async () => null;
+
+/** Builds the Fastify app: request ids, policy enforcement, strict schemas, one error handler. */
+export async function createServer(options: ServerOptions): Promise<HearthApp> {
+  const { config } = options;
+  const tls =
+    config.HEARTH_TLS_CERT_FILE && config.HEARTH_TLS_KEY_FILE
+      ? { https: { cert: readFileSync(config.HEARTH_TLS_CERT_FILE), key: readFileSync(config.HEARTH_TLS_KEY_FILE) } }
+      : {};
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: config.HEARTH_BODY_LIMIT,
+    genReqId: requestIdFrom,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    trustProxy: config.HEARTH_TRUSTED_PROXIES.length > 0 ? [...config.HEARTH_TRUSTED_PROXIES] : false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 200 },
+    ...tls,
+  }) as unknown as HearthApp;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => checkRouteDeclaration(route));
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  const authenticate = options.authenticate ?? noCredentials;
+  app.addHook('preHandler', async (request) => {
+    await enforcePolicy(request, authenticate, config.HEARTH_SERVICE_KEY);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    handleError(new AppError('NOT_FOUND', 'Not found'), request, reply);
+  });
+
+  app.get('/api/health', { config: { policy: { access: 'public', why: 'liveness probe' } } }, async () => ({ status: 'ok' }));
+
+  for (const register of options.modules ?? []) await register(app);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const WELL_FORMED = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Accepts the caller's X-Request-ID when well formed (HTTP-4), otherwise makes a new one. */
+export function requestIdFrom(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && WELL_FORMED.test(value) ? value : randomUUID();
+}

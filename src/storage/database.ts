@@ -1,0 +1,129 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import * as sqliteVec from 'sqlite-vec';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Tables owned by the storage layer itself; every other concern adds its own with `db.withTables<T>()`. */
+export interface CoreTables {
+  settings: { key: string; value: string; updated_at: number };
+}
+
+export interface Storage {
+  readonly db: Kysely<CoreTables>;
+  readonly dialect: Dialect;
+  /** Raw handles for what kysely does not cover (FTS, online backup, COPY). */
+  readonly sqlite: BetterSqlite3.Database | undefined;
+  readonly pool: pg.Pool | undefined;
+  /** Path of the SQLite file, when SQLite. */
+  readonly file: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly dataDir: string;
+  /** postgres:// URL; unset means SQLite at `<dataDir>/hearth.db`. */
+  readonly databaseUrl?: string | undefined;
+  /** PostgreSQL schema to use (created if missing); tests use one per suite. */
+  readonly pgSchema?: string | undefined;
+  /** SQLite file name inside the data directory. */
+  readonly sqliteFile?: string | undefined;
+  readonly pgPoolSize?: number | undefined;
+}
+
+/** Creates the data directory 0700, tightening it when it is too open (DATA-3). Returns whether it was tightened. */
+export function ensureDataDir(dir: string): { tightened: boolean } {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    return { tightened: false };
+  }
+  const mode = statSync(dir).mode & 0o777;
+  if (mode & 0o077) {
+    chmodSync(dir, 0o700);
+    return { tightened: true };
+  }
+  return { tightened: false };
+}
+
+/** Opens the database chosen by configuration: SQLite by default, PostgreSQL by URL. */
+export async function openStorage(options: OpenOptions): Promise<Storage> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
+  return openSqlite(options);
+}
+
+function openSqlite(options: OpenOptions): Storage {
+  ensureDataDir(options.dataDir);
+  const file = join(options.dataDir, options.sqliteFile ?? 'hearth.db');
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  const sqlite = new BetterSqlite3(file);
+  // WAL + NORMAL: a committed transaction survives a process crash (SIGKILL); only an OS
+  // crash can lose the last commits, and the file stays consistent either way.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('secure_delete = ON');
+  sqliteVec.load(sqlite);
+  for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    pool: undefined,
+    file,
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+async function openPostgres(url: string, options: OpenOptions): Promise<Storage> {
+  const schema = options.pgSchema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('invalid PostgreSQL schema name');
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  // Timestamps are stored as int8 milliseconds; read them back as numbers, without touching pg's global parsers.
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8_OID) return (v: string) => Number(v);
+      if (oid === NUMERIC_OID) return (v: string) => Number(v);
+      return pg.types.getTypeParser(oid, format ?? 'text');
+    },
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.pgPoolSize ?? 10,
+    types: types as pg.CustomTypesConfig,
+    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const db = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    sqlite: undefined,
+    pool,
+    file: undefined,
+    async close() {
+      await db.destroy();
+    },
+  };
+}

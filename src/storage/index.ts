@@ -1,0 +1,7 @@
+export { openStorage, ensureDataDir } from './database.js';
+export type { Storage, Dialect, CoreTables, OpenOptions } from './database.js';
+export { migrateToLatest, migrationStatus, migrateDown, columnTypes, MigrationError } from './migrations.js';
+export type { Migration, MigrationState } from './migrations.js';
+export { coreMigrations } from './core-migrations.js';
+export { createSettingsRepository } from './settings-repository.js';
+export type { SettingsRepository } from './settings-repository.js';

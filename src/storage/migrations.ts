@@ -1,0 +1,68 @@
+import { Migrator, type Kysely, type Migration as KyselyMigration, type MigrationResultSet } from 'kysely';
+import type { Dialect, Storage } from './database.js';
+
+/** One schema change. Names sort in application order (e.g. `0100_identity`). */
+export interface Migration {
+  readonly name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before typed tables exist
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  down?(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+/** Column types that differ between SQLite and PostgreSQL. */
+export function columnTypes(dialect: Dialect) {
+  return dialect === 'sqlite'
+    ? ({ bigint: 'integer', blob: 'blob', json: 'text', bool: 'integer', serial: 'integer' } as const)
+    : ({ bigint: 'bigint', blob: 'bytea', json: 'text', bool: 'integer', serial: 'bigserial' } as const);
+}
+
+function migrator(storage: Storage, migrations: readonly Migration[]): Migrator {
+  const names = migrations.map((m) => m.name);
+  if (new Set(names).size !== names.length) throw new Error('duplicate migration names');
+  const record: Record<string, KyselyMigration> = {};
+  for (const m of migrations) {
+    record[m.name] = {
+      up: (db) => m.up(db, storage.dialect),
+      ...(m.down ? { down: (db: Kysely<unknown>) => m.down!(db, storage.dialect) } : {}),
+    };
+  }
+  return new Migrator({
+    db: storage.db,
+    provider: { getMigrations: async () => record },
+    migrationTableName: 'hearth_migrations',
+    migrationLockTableName: 'hearth_migrations_lock',
+  });
+}
+
+export class MigrationError extends Error {
+  readonly code = 'MIGRATION_FAILED';
+}
+
+/** Applies every pending migration in one ordered pass; throws naming the migration that failed. */
+export async function migrateToLatest(storage: Storage, migrations: readonly Migration[]): Promise<MigrationResultSet> {
+  const result = await migrator(storage, migrations).migrateToLatest();
+  const failed = result.results?.find((r) => r.status === 'Error');
+  if (result.error || failed) {
+    const cause = result.error instanceof Error ? result.error : undefined;
+    throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed`, { cause });
+  }
+  return result;
+}
+
+export interface MigrationState {
+  readonly name: string;
+  readonly appliedAt: Date | undefined;
+}
+
+export async function migrationStatus(storage: Storage, migrations: readonly Migration[]): Promise<MigrationState[]> {
+  const info = await migrator(storage, migrations).getMigrations();
+  return info.map((m) => ({ name: m.name, appliedAt: m.executedAt }));
+}
+
+/** Rolls back the newest migration (owner-only operation, exposed by `hearth migrate down`). */
+export async function migrateDown(storage: Storage, migrations: readonly Migration[]): Promise<string | undefined> {
+  const result = await migrator(storage, migrations).migrateDown();
+  if (result.error) throw new MigrationError('rollback failed', { cause: result.error });
+  return result.results?.[0]?.migrationName;
+}
