@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
-import { createServer, type HearthApp, type ServerModule } from '../server/index.js';
+import { createServer, type Authenticator, type HearthApp, type ServerModule } from '../server/index.js';
 import {
   createSettingsRepository,
   ensureDataDir,
@@ -11,12 +11,17 @@ import {
 } from '../storage/index.js';
 import { migrations } from './migrations.js';
 
-/** The assembled application: every service built once, passed explicitly to what needs it. */
+/**
+ * The assembled application: every service built once here and passed explicitly to what needs
+ * it. Each concern adds its services to this interface and wires itself in createHearth below,
+ * in its own marked section.
+ */
 export interface Hearth {
   readonly config: Config;
   readonly logger: Logger;
   readonly storage: Storage;
   readonly settings: SettingsRepository;
+  // ── services added by concerns (identity, vault/audit, companions, memory, tools, channels) ──
   /** Builds the HTTP app over these services (tests build several). */
   createServer(): Promise<HearthApp>;
   /** Stops background work and closes the database. */
@@ -28,7 +33,7 @@ export interface CreateHearthOptions {
   readonly logger: Logger;
   /** Skip migrations (the `migrate` command runs them itself). */
   readonly migrate?: boolean;
-  readonly pgSchema?: string;
+  readonly pgSchema?: string | undefined;
   readonly now?: () => number;
 }
 
@@ -42,26 +47,43 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
     databaseUrl: config.HEARTH_DATABASE_URL,
     pgSchema: options.pgSchema,
   });
+  /** Run in reverse order on close: background jobs, connections. */
   const closers: Array<() => Promise<void> | void> = [];
+  /** Route modules, registered in this order. */
+  const modules: ServerModule[] = [];
+  let authenticate: Authenticator | undefined;
   try {
     if (options.migrate !== false) await migrateToLatest(storage, migrations);
     const now = options.now ?? Date.now;
     const settings = createSettingsRepository(storage.db, now);
 
-    const modules: ServerModule[] = [];
+    // ── vault, audit, files, webhooks, backup (issue 3) ──
+
+    // ── identity, access, HTTP armour (issue 9) ──
+
+    // ── familiars, providers, the turn (issue 4) ──
+
+    // ── memory (issue 7) ──
+
+    // ── tools: shell, MCP (issue 8) ──
+
+    // ── channels (issue 6) ──
+
+    // ── web app (issue 5) ──
 
     return {
       config,
       logger,
       storage,
       settings,
-      createServer: () => createServer({ config, logger, modules }),
+      createServer: () => createServer({ config, logger, modules, ...(authenticate ? { authenticate } : {}) }),
       async close() {
         for (const close of closers.reverse()) await close();
         await storage.close();
       },
     };
   } catch (err) {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     await storage.close();
     throw err;
   }

@@ -1,0 +1,61 @@
+/**
+ * The contract between channels and the turn (DESIGN.md §1). Every channel turns its inbound
+ * events into a TurnRequest; the turn knows nothing of Discord or HTTP, channels know nothing
+ * of memory or models.
+ */
+
+export type ChannelName = 'web' | 'api' | 'openai' | 'telegram' | 'discord' | 'twitch' | 'voice';
+
+export interface TurnRequest {
+  readonly channel: ChannelName;
+  /** The Hearth person, already identified (allowlist / pairing / credential) by the channel. */
+  readonly userId: string;
+  readonly familiarId: string;
+  /** Existing conversation; channels without one (a Telegram chat) pass a stable key instead. */
+  readonly conversationId?: string;
+  /** Stable per-channel conversation key, e.g. `telegram:chat:123`; used when conversationId is absent. */
+  readonly conversationKey?: string;
+  readonly text: string;
+  readonly requestId?: string;
+  /** Cancels the model call (stop button, client disconnect). */
+  readonly signal?: AbortSignal;
+  /** Extra system-free context the channel wants the model to see as data (e.g. caller system messages). */
+  readonly context?: readonly string[];
+}
+
+export type TurnEvent =
+  | { readonly type: 'start'; readonly conversationId: string; readonly messageId: string }
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'tool'; readonly name: string; readonly status: 'started' | 'done' | 'failed' | 'waiting_approval' }
+  | { readonly type: 'done'; readonly reply: TurnReply }
+  | { readonly type: 'error'; readonly code: string; readonly message: string };
+
+export interface TurnReply {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly text: string;
+  /** Set when the screen flagged the inbound text (LLM-2). */
+  readonly screened?: { readonly score: number; readonly action: 'log' | 'neutralize' | 'refuse' };
+}
+
+/** Runs one turn; emits events as it goes (for streaming channels) and resolves with the reply. */
+export interface TurnRunner {
+  run(request: TurnRequest, onEvent?: (event: TurnEvent) => void): Promise<TurnReply>;
+}
+
+/** A memory or past turn handed to the prompt as untrusted, delimited data. */
+export interface RetrievedContext {
+  readonly kind: 'memory' | 'past_turn' | 'note';
+  readonly id: string;
+  readonly text: string;
+  /** Where it came from; `external` content is always untrusted (MEM-2). */
+  readonly provenance: 'owner' | 'person' | 'familiar' | 'external';
+  readonly score?: number;
+}
+
+/** Filled by the memory concern; the turn calls it before assembling the prompt. */
+export interface MemoryRetriever {
+  retrieve(query: { userId: string; familiarId: string; text: string; limit: number }): Promise<RetrievedContext[]>;
+  /** Called after a turn is persisted, so past turns become searchable. */
+  indexTurn?(turn: { userId: string; familiarId: string; conversationId: string; messageId: string; role: 'user' | 'assistant'; text: string }): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export type { ChannelName, TurnRequest, TurnEvent, TurnReply, TurnRunner, RetrievedContext, MemoryRetriever } from './contracts.js';

@@ -1,0 +1,1 @@
+export type { AuditLog, AuditEvent, AuditActor, AuditOutcome } from './types.js';

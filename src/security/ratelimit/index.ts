@@ -1,0 +1,1 @@
+export type { RateLimiter, RateDecision } from './types.js';

@@ -1,0 +1,2 @@
+export type { Vault, SecretLocation } from './types.js';
+export { maskSecret } from './types.js';

@@ -1,0 +1,1 @@
+export type { Tool, ToolContext, ToolResult, ToolSuccess, ToolFailure, ToolProvider } from './types.js';

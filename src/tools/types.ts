@@ -1,0 +1,42 @@
+import type { AuditLog } from '../security/audit/types.js';
+
+/** Everything a tool may know about the turn that invoked it. */
+export interface ToolContext {
+  readonly userId: string;
+  readonly familiarId: string;
+  readonly conversationId: string;
+  readonly requestId?: string;
+  /** Aborted when the per-tool time limit (LLM-4) or the turn ends. */
+  readonly signal: AbortSignal;
+  readonly audit: AuditLog;
+}
+
+/**
+ * A typed failure the model sees and can back off from (e.g. NOTE_TOO_LARGE, PATH_REJECTED,
+ * APPROVAL_REQUIRED). Never contains secrets or stack traces.
+ */
+export interface ToolFailure {
+  readonly ok: false;
+  readonly code: string;
+  readonly message: string;
+}
+export interface ToolSuccess {
+  readonly ok: true;
+  /** Untrusted output: the turn wraps it as delimited data before the model sees it (LLM-1). */
+  readonly content: string;
+}
+export type ToolResult = ToolSuccess | ToolFailure;
+
+export interface Tool {
+  /** Unique, [a-z0-9_]{1,64}; what the model calls. */
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the arguments (an object schema). */
+  readonly parameters: Record<string, unknown>;
+  run(args: unknown, context: ToolContext): Promise<ToolResult>;
+}
+
+/** Resolves which tools a familiar may use; the turn's tool loop only sees these. */
+export interface ToolProvider {
+  toolsFor(familiar: { id: string; allowedTools: readonly string[] }): Promise<Tool[]>;
+}
