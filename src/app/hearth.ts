@@ -9,6 +9,8 @@ import {
   type SettingsRepository,
   type Storage,
 } from '../storage/index.js';
+import type { MemoryRetriever } from '../companions/index.js';
+import type { ToolProvider } from '../tools/index.js';
 import { migrations } from './migrations.js';
 
 /**
@@ -52,6 +54,11 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
   /** Route modules, registered in this order. */
   const modules: ServerModule[] = [];
   let authenticate: Authenticator | undefined;
+  /** Filled by later sections (memory, tools); the turn reads them at run time. */
+  const toolProviders: ToolProvider[] = [];
+  const memoryRetrievers: MemoryRetriever[] = [];
+  void toolProviders;
+  void memoryRetrievers;
   try {
     if (options.migrate !== false) await migrateToLatest(storage, migrations);
     const now = options.now ?? Date.now;
