@@ -29,9 +29,9 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // JSON Web Tokens
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // Discord bot tokens (base64 id . timestamp . hmac) and similar three-part tokens
-  [/\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}/g, REDACTED],
+  [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}/g, REDACTED],
   // Telegram bot tokens, also inside /bot<token>/ API paths
-  [/\b(bot)?\d{5,12}:[A-Za-z0-9_-]{30,}/g, REDACTED],
+  [/(?<![A-Za-z0-9_])(bot)?\d{5,12}:[A-Za-z0-9_-]{30,}/g, REDACTED],
   // Provider and platform keys
   [/\bsk-[A-Za-z0-9_-]{12,}/g, REDACTED],
   [/\bhth_[A-Za-z0-9_]{12,}/g, REDACTED],
@@ -42,11 +42,11 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   // key=value and "key": "value" forms for secret-looking names
   [
-    /\b([A-Za-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|session[_-]?id|signature|auth))(=|:\s*)("?)[^&\s"',;]+/gi,
+    /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|session[_-]?id|signature|auth))(=|:\s*)("?)[^&\s"',;]+/gi,
     `$1$2$3${REDACTED}`,
   ],
   [
-    /("[A-Za-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key|apikey|authorization|cookie)"\s*:\s*")(?:[^"\\]|\\.)*"/gi,
+    /("[A-Za-z0-9_-]*?(?:password|passwd|secret|token|api[_-]?key|apikey|authorization|cookie)"\s*:\s*")(?:[^"\\]|\\.)*"/gi,
     `$1${REDACTED}"`,
   ],
   [/\b(cookie|set-cookie):\s*[^\r\n]+/gi, `$1: ${REDACTED}`],
@@ -73,10 +73,13 @@ export interface SanitizeOptions {
 /** Strips control characters, redacts secrets and truncates one string for logging. */
 export function sanitizeLogString(input: string, options: SanitizeOptions = {}): string {
   const max = options.maxString ?? 2_000;
-  let s = input.replace(CONTROL, '');
+  // Bound the regex work on huge inputs; a generous margin keeps secrets at the cut whole enough to match.
+  let s = input.length > max + 512 ? input.slice(0, max + 512) : input;
+  const cutChars = input.length - s.length;
+  s = s.replace(CONTROL, '');
   if (!options.keepNewlines) s = s.replace(NEWLINES, ' ');
   s = redactString(s);
-  if (s.length > max) s = `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+  if (s.length > max || cutChars > 0) s = `${s.slice(0, max)}…[truncated ${s.length - Math.min(max, s.length) + cutChars} chars]`;
   return s;
 }
 
