@@ -1,0 +1,2 @@
+export { auditPosture, npmAudit, SEVERITIES } from './checks.js';
+export type { Finding, Severity, PostureInputs } from './checks.js';
