@@ -16,6 +16,46 @@ export interface Vault {
   open(location: SecretLocation, sealed: string): string;
 }
 
+/**
+ * A column holding sealed values, one per row, sealed with location
+ * `{ table, column, id: String(row[idColumn]) }`. Registered so `hearth keys rotate` can
+ * re-encrypt every value in one transaction.
+ */
+export interface SealedColumn {
+  readonly table: string;
+  readonly column: string;
+  readonly idColumn: string;
+}
+
+/** The vault as the composition root builds it: key ids, sub-keys and the sealed-column registry. */
+export interface HearthVault extends Vault {
+  /** Id of the current master key (8 hex characters; reveals nothing about the key). */
+  readonly keyId: string;
+  /** Id of HEARTH_MASTER_KEY_PREVIOUS, when set. */
+  readonly previousKeyId: string | undefined;
+  /** The key id a sealed value names (throws VaultError when malformed). */
+  keyIdOf(sealed: string): string;
+  /** A 32-byte key for one purpose (e.g. `backup`), derived by HKDF from the master key with that key's id. */
+  deriveKey(purpose: string, keyId?: string): Buffer;
+  /** Declares a column of sealed values (other concerns call this in their wiring section). */
+  registerSealedColumn(column: SealedColumn): void;
+  sealedColumns(): readonly SealedColumn[];
+}
+
+export type VaultErrorCode = 'VAULT_UNKNOWN_KEY' | 'VAULT_DECRYPT_FAILED' | 'VAULT_MALFORMED';
+
+/** A typed failure naming the key id and record, never the value. */
+export class VaultError extends Error {
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+    readonly keyId: string | undefined,
+  ) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
+
 /** What an API may show of a stored secret: its last four characters. */
 export function maskSecret(secret: string): string {
   return secret.length <= 4 ? '••••' : `••••${secret.slice(-4)}`;

@@ -1,0 +1,49 @@
+import { columnTypes, type Migration } from '../../storage/index.js';
+
+/** Audit log (LOG-3): entries, the chain head (also the append lock) and the retention checkpoint. */
+export const auditMigrations: Migration[] = [
+  {
+    name: '0201_audit_log',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', t.bigint, (c) => c.primaryKey())
+        .addColumn('at', t.bigint, (c) => c.notNull())
+        .addColumn('actor_type', 'text', (c) => c.notNull())
+        .addColumn('actor_user_id', 'text')
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text')
+        .addColumn('details', 'text')
+        .addColumn('mac', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      await db.schema.createIndex('audit_log_action').on('audit_log').columns(['action', 'seq']).execute();
+      await db.schema.createIndex('audit_log_user').on('audit_log').columns(['actor_user_id', 'seq']).execute();
+      await db.schema
+        .createTable('audit_head')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', t.bigint, (c) => c.notNull())
+        .addColumn('mac', 'text', (c) => c.notNull())
+        .execute();
+      await db.insertInto('audit_head').values({ id: 1, seq: 0, mac: '' }).execute();
+      await db.schema
+        .createTable('audit_checkpoint')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('seq', t.bigint, (c) => c.notNull())
+        .addColumn('mac', 'text', (c) => c.notNull())
+        .addColumn('at', t.bigint, (c) => c.notNull())
+        .addColumn('pruned', t.bigint, (c) => c.notNull())
+        .addColumn('signature', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('audit_checkpoint').execute();
+      await db.schema.dropTable('audit_head').execute();
+      await db.schema.dropTable('audit_log').execute();
+    },
+  },
+];
