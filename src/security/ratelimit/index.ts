@@ -1,1 +1,3 @@
 export type { RateLimiter, RateDecision } from './types.js';
+export { createRateLimiter } from './limiter.js';
+export type { Budget, HearthRateLimiter, RateLimiterOptions } from './limiter.js';

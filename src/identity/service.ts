@@ -1,0 +1,140 @@
+import type { Logger } from '../logging/index.js';
+import type { AuditLog } from '../security/audit/index.js';
+import type { PasswordPolicy } from '../security/passwords/index.js';
+import type { HearthRateLimiter } from '../security/ratelimit/index.js';
+import { AppError, type Principal, type Role, type Scope } from '../server/index.js';
+import { record, type ApiKeyInfo, type IdentityContext, type SessionInfo, type User } from './context.js';
+import type { JwtVerifier } from './jwt.js';
+import * as keys from './keys.js';
+import { login, type LoginInput } from './login.js';
+import * as sessions from './sessions.js';
+import type { IdentityDb } from './tables.js';
+import * as tokens from './tokens.js';
+import * as users from './users.js';
+
+/** Identity as the rest of Hearth sees it: people, keys, sessions, one-time links. */
+export interface IdentityService {
+  createUser(input: { name: string; password: string; role: Role; actorId?: string }): Promise<User>;
+  findUserByName(name: string): Promise<User | undefined>;
+  findUserById(id: string): Promise<User | undefined>;
+  listUsers(): Promise<User[]>;
+  setRole(userId: string, role: Role, actorId: string): Promise<User>;
+  changePassword(userId: string, current: string, next: string, keepSessionId?: string): Promise<void>;
+  hasOwner(): Promise<boolean>;
+  createApiKey(input: { userId: string; scopes: readonly Scope[]; expiresAt?: number | null; name?: string; actorId?: string }): Promise<{ key: string; id: string; info: ApiKeyInfo }>;
+  listApiKeys(userId?: string): Promise<ApiKeyInfo[]>;
+  findApiKey(id: string): Promise<ApiKeyInfo | undefined>;
+  revokeApiKey(id: string, actorId?: string): Promise<boolean>;
+  login(input: LoginInput): Promise<{ user: User; token: string; session: SessionInfo }>;
+  createSession(userId: string, meta?: { ip?: string; userAgent?: string }): Promise<{ token: string; session: SessionInfo }>;
+  listSessions(userId: string): Promise<SessionInfo[]>;
+  revokeSession(userId: string, sessionId: string, actorId?: string): Promise<boolean>;
+  revokeAllSessions(userId: string, reason: string, except?: string): Promise<number>;
+  /** A one-time setup link token while no owner exists (AUTH-1); undefined once one does. */
+  issueSetupToken(): Promise<{ token: string; expiresAt: number } | undefined>;
+  /** Creates the first owner with a setup token (single use, 1 h). */
+  completeSetup(token: string, name: string, password: string): Promise<User>;
+  issueInvite(role: Role, actorId: string, ttlMs?: number): Promise<{ token: string; id: string; expiresAt: number }>;
+  acceptInvite(token: string, name: string, password: string): Promise<User>;
+  /** Links a verified JWT subject to a Hearth user (AUTH-6). */
+  linkJwtSubject(userId: string, subject: string): Promise<void>;
+  authenticateApiKey(key: string): Promise<Principal>;
+  authenticateSession(token: string): Promise<Principal>;
+  authenticateJwt(token: string): Promise<Principal>;
+}
+
+export interface IdentityOptions {
+  readonly db: IdentityDb;
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+  readonly passwords: PasswordPolicy;
+  readonly limiter: HearthRateLimiter;
+  readonly now: () => number;
+  readonly sessionIdleMs: number;
+  readonly sessionAbsoluteMs: number;
+  readonly jwt?: { readonly issuer: string; readonly verify: JwtVerifier } | undefined;
+}
+
+/** Builds the identity service over its tables. */
+export function createIdentityService(options: IdentityOptions): IdentityService {
+  const ctx: IdentityContext = options;
+  const { limiter, jwt } = options;
+  return {
+    createUser: (input) => users.createUser(ctx, input),
+    findUserByName: (name) => users.findUserByName(ctx, name),
+    findUserById: (id) => users.findUserById(ctx, id),
+    listUsers: () => users.listUsers(ctx),
+    setRole: (userId, role, actorId) => users.setRole(ctx, userId, role, actorId),
+    async changePassword(userId, current, next, keepSessionId) {
+      const user = await users.findUserById(ctx, userId);
+      const hash = user ? await users.passwordHashOf(ctx, userId) : null;
+      if (!user || !hash || !(await ctx.passwords.verify(hash, current))) {
+        await record(ctx, { actor: { type: 'user', id: userId }, action: 'user.password', target: userId, outcome: 'failure' });
+        throw new AppError('FORBIDDEN', 'Current password is wrong');
+      }
+      users.assertPasswordAcceptable(ctx, next, user.name);
+      await ctx.db.updateTable('identity_users').set({ password_hash: await ctx.passwords.hash(next), updated_at: ctx.now() }).where('id', '=', userId).execute();
+      await record(ctx, { actor: { type: 'user', id: userId }, action: 'user.password', target: userId, outcome: 'success' });
+      await sessions.revokeAllSessions(ctx, userId, 'password_changed', keepSessionId);
+    },
+    hasOwner: async () => (await users.countOwners(ctx)) > 0,
+    createApiKey: (input) => keys.createApiKey(ctx, input),
+    listApiKeys: (userId) => keys.listApiKeys(ctx, userId),
+    findApiKey: (id) => keys.findApiKey(ctx, id),
+    revokeApiKey: (id, actorId) => keys.revokeApiKey(ctx, id, actorId),
+    login: (input) => login(ctx, limiter, input),
+    createSession: (userId, meta) => sessions.createSession(ctx, userId, meta),
+    listSessions: (userId) => sessions.listSessions(ctx, userId),
+    revokeSession: (userId, sessionId, actorId) => sessions.revokeSession(ctx, userId, sessionId, actorId),
+    revokeAllSessions: (userId, reason, except) => sessions.revokeAllSessions(ctx, userId, reason, except),
+    async issueSetupToken() {
+      if ((await users.countOwners(ctx)) > 0) return undefined;
+      const { token, expiresAt } = await tokens.issueToken(ctx, 'setup', 'owner', tokens.SETUP_TOKEN_TTL_MS, null);
+      await record(ctx, { actor: { type: 'system' }, action: 'setup.token', outcome: 'success' });
+      return { token, expiresAt };
+    },
+    async completeSetup(token, name, password) {
+      if ((await users.countOwners(ctx)) > 0) throw new AppError('CONFLICT', 'Setup is already complete');
+      users.assertPasswordAcceptable(ctx, password, name);
+      await tokens.consumeToken(ctx, 'setup', token);
+      const user = await users.createUser(ctx, { name, password, role: 'owner' });
+      await tokens.expireSetupTokens(ctx);
+      await record(ctx, { actor: { type: 'user', id: user.id }, action: 'setup.complete', target: user.id, outcome: 'success' });
+      return user;
+    },
+    async issueInvite(role, actorId, ttlMs = tokens.INVITE_TTL_MS) {
+      const actor = await users.findUserById(ctx, actorId);
+      if (!actor) throw new AppError('NOT_FOUND', 'User not found');
+      if (role === 'owner' && actor.role !== 'owner') throw new AppError('FORBIDDEN', 'Only an owner may invite an owner');
+      const issued = await tokens.issueToken(ctx, 'invite', role, ttlMs, actorId);
+      await record(ctx, { actor: { type: 'user', id: actorId }, action: 'user.invite', target: issued.id, outcome: 'success', details: { role } });
+      return issued;
+    },
+    async acceptInvite(token, name, password) {
+      users.assertPasswordAcceptable(ctx, password, name);
+      if (await users.findUserByName(ctx, name)) throw new AppError('CONFLICT', 'A user with that name exists');
+      const invite = await tokens.consumeToken(ctx, 'invite', token);
+      return users.createUser(ctx, { name, password, role: invite.role, ...(invite.createdBy ? { actorId: invite.createdBy } : {}) });
+    },
+    async linkJwtSubject(userId, subject) {
+      if (!jwt) throw new AppError('UNAVAILABLE', 'Bearer tokens are not configured');
+      await ctx.db.insertInto('identity_jwt_subjects').values({ issuer: jwt.issuer, subject, user_id: userId, created_at: ctx.now() }).execute();
+      await record(ctx, { actor: { type: 'system' }, action: 'user.jwt_link', target: userId, outcome: 'success' });
+    },
+    authenticateApiKey: (key) => keys.authenticateApiKey(ctx, key),
+    authenticateSession: (token) => sessions.authenticateSession(ctx, token),
+    async authenticateJwt(token) {
+      if (!jwt) throw new AppError('UNAUTHENTICATED', 'Bearer tokens are not accepted here');
+      const { issuer, subject } = await jwt.verify(token);
+      const row = await ctx.db
+        .selectFrom('identity_jwt_subjects')
+        .innerJoin('identity_users', 'identity_users.id', 'identity_jwt_subjects.user_id')
+        .select(['identity_users.id as id', 'identity_users.role as role'])
+        .where('identity_jwt_subjects.issuer', '=', issuer)
+        .where('identity_jwt_subjects.subject', '=', subject)
+        .executeTakeFirst();
+      if (!row) throw new AppError('UNAUTHENTICATED', 'Token subject is not a Hearth user');
+      return { userId: row.id, role: row.role, kind: 'jwt', scopes: 'all', credentialId: `${issuer}#${subject}` };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HearthApp } from '../app.js';
+import { policy } from '../policy.js';
+
+const WINDOW_SIZE = 1000;
+
+interface RouteStats {
+  count: number;
+  ok: number;
+  /** The latest WINDOW_SIZE durations (ms), a ring. */
+  durations: number[];
+  next: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round(sorted[Math.max(0, i)]! * 100) / 100;
+}
+
+/**
+ * HTTP-7: per-route counts, success rates and p50/p95/p99 over the latest 1,000 requests
+ * (GET /api/observability) and Prometheus metrics (GET /metrics); both need the service key.
+ */
+export function registerObservability(app: HearthApp): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'hearth_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'hearth_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const stats = new Map<string, RouteStats>();
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const key = `${request.method} ${route}`;
+    const ms = reply.elapsedTime;
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, ms / 1000);
+    let s = stats.get(key);
+    if (!s) stats.set(key, (s = { count: 0, ok: 0, durations: [], next: 0 }));
+    s.count++;
+    if (reply.statusCode < 400) s.ok++;
+    if (s.durations.length < WINDOW_SIZE) s.durations.push(ms);
+    else s.durations[s.next] = ms;
+    s.next = (s.next + 1) % WINDOW_SIZE;
+  });
+  app.get('/api/observability', { config: { policy: policy.service() } }, async () => ({
+    window: WINDOW_SIZE,
+    routes: [...stats.entries()].map(([route, s]) => {
+      const sorted = [...s.durations].sort((a, b) => a - b);
+      return { route, count: s.count, successRate: s.count ? s.ok / s.count : 1, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99) };
+    }),
+  }));
+  app.get('/metrics', { config: { policy: policy.service() } }, async (_request, reply) => {
+    void reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+}
