@@ -1,0 +1,92 @@
+import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Link, navigate, usePath } from './router.js';
+import { isAdmin, loadSession, logout, type Me } from './session.js';
+import { SetupPage } from './pages/setup.js';
+import { LoginPage } from './pages/login.js';
+import { ChatPage } from './pages/chat.js';
+import { SessionsPage } from './pages/sessions.js';
+import { FamiliarsPage } from './pages/familiars.js';
+import { ProvidersPage } from './pages/providers.js';
+import { PeoplePage } from './pages/people.js';
+import { KeysPage } from './pages/keys.js';
+import { MemoriesPage } from './pages/memories.js';
+import { NotesPage } from './pages/notes.js';
+import { AuditPage } from './pages/audit.js';
+import { ObservabilityPage } from './pages/observability.js';
+import { ApprovalsPage, PairingsPage } from './pages/later.js';
+
+interface Route {
+  path: string;
+  label: string;
+  admin?: boolean;
+  view: (me: Me) => JSX.Element;
+}
+
+const ROUTES: Route[] = [
+  { path: '/chat', label: 'Chat', view: (me) => <ChatPage me={me} /> },
+  { path: '/memories', label: 'Memories', view: (me) => <MemoriesPage me={me} /> },
+  { path: '/notes', label: 'Notes', view: () => <NotesPage /> },
+  { path: '/familiars', label: 'Familiars', view: (me) => <FamiliarsPage me={me} /> },
+  { path: '/providers', label: 'Providers', admin: true, view: () => <ProvidersPage /> },
+  { path: '/people', label: 'People', admin: true, view: (me) => <PeoplePage me={me} /> },
+  { path: '/keys', label: 'API keys', view: () => <KeysPage /> },
+  { path: '/sessions', label: 'Sessions', view: () => <SessionsPage /> },
+  { path: '/audit', label: 'Audit log', admin: true, view: () => <AuditPage /> },
+  { path: '/observability', label: 'Observability', admin: true, view: () => <ObservabilityPage /> },
+  { path: '/pairings', label: 'Pairings', admin: true, view: () => <PairingsPage /> },
+  { path: '/approvals', label: 'Approvals', admin: true, view: () => <ApprovalsPage /> },
+];
+
+/** The shell: session check, navigation, and the page for the current path. */
+export function App(): JSX.Element {
+  const path = usePath();
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+
+  useEffect(() => {
+    if (path === '/setup') return;
+    void loadSession().then(setMe);
+  }, [path === '/setup']);
+
+  if (path === '/setup') return <main id="main" class="narrow"><SetupPage onDone={() => navigate('/login')} /></main>;
+  if (me === undefined) return <main id="main" class="narrow" aria-busy="true"><p>Loading…</p></main>;
+  if (me === null)
+    return (
+      <main id="main" class="narrow">
+        <LoginPage onLogin={(m) => (setMe(m), navigate(path === '/login' || path === '/' ? '/chat' : path, true))} />
+      </main>
+    );
+
+  const visible = ROUTES.filter((r) => !r.admin || isAdmin(me));
+  const route = visible.find((r) => r.path === path) ?? visible[0]!;
+  if (route.path !== path) window.history.replaceState(null, '', route.path);
+
+  const signOut = async () => {
+    await logout().catch(() => undefined);
+    setMe(null);
+    navigate('/login', true);
+  };
+
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="top">
+        <span class="brand">Hearth</span>
+        <span class="who">
+          Signed in as <strong>{me.name}</strong> ({me.role})
+        </span>
+        <button type="button" class="secondary" onClick={signOut}>Log out</button>
+      </header>
+      <nav aria-label="Main" class="side">
+        <ul>
+          {visible.map((r) => (
+            <li key={r.path}>
+              <Link href={r.path} current={r.path === route.path}>{r.label}</Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" class="content">{route.view(me)}</main>
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import DOMPurify from 'dompurify';
+import { Marked } from 'marked';
+
+/**
+ * Markdown for chat and notes (LLM-3): rendered by marked, then always through DOMPurify.
+ * Links only http, https and mailto (opened safely in a new tab); no images from anywhere
+ * (a remote image is a tracking beacon); no raw HTML survives but the plain formatting tags.
+ */
+const marked = new Marked({ gfm: true, breaks: true, async: false });
+
+const ALLOWED_TAGS = ['a', 'p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span'];
+const SAFE_LINK = /^(https?:|mailto:)/i;
+
+const purify = DOMPurify(window);
+purify.addHook('afterSanitizeAttributes', (node) => {
+  if (node.nodeName === 'A') {
+    const href = node.getAttribute('href') ?? '';
+    if (!SAFE_LINK.test(href.trim())) node.removeAttribute('href');
+    else {
+      node.setAttribute('target', '_blank');
+      node.setAttribute('rel', 'noopener noreferrer nofollow');
+    }
+  }
+});
+
+/** Safe HTML for a markdown text; the only function that may feed dangerouslySetInnerHTML. */
+export function renderMarkdown(text: string): string {
+  const html = marked.parse(text) as string;
+  return purify.sanitize(html, {
+    ALLOWED_TAGS,
+    ALLOWED_ATTR: ['href', 'title', 'target', 'rel'],
+    ALLOWED_URI_REGEXP: SAFE_LINK,
+    FORBID_TAGS: ['style', 'img', 'svg', 'math', 'form', 'input', 'iframe', 'object', 'embed'],
+    FORBID_ATTR: ['style'],
+  });
+}

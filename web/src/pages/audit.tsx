@@ -1,0 +1,60 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { listOf } from '../api.js';
+import { Notice, NotYet, Page, useResource, when } from '../ui.js';
+
+interface AuditEntry { id?: string | number; seq?: number; at?: number; ts?: number; createdAt?: number; action: string; outcome?: string; actor?: unknown; actorId?: string; target?: string | null; requestId?: string }
+
+function actorText(e: AuditEntry): string {
+  if (typeof e.actor === 'string') return e.actor;
+  if (e.actor && typeof e.actor === 'object') {
+    const a = e.actor as { type?: string; id?: string; ip?: string };
+    return [a.type, a.id ?? a.ip].filter(Boolean).join(' ');
+  }
+  return e.actorId ?? '';
+}
+
+/** The audit log (LOG-3) with filters by action, outcome and actor. */
+export function AuditPage(): JSX.Element {
+  const [action, setAction] = useState('');
+  const [outcome, setOutcome] = useState('');
+  const [actor, setActor] = useState('');
+  const [filters, setFilters] = useState('');
+  const res = useResource<unknown>(`/api/audit${filters}`);
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    if (action) p.set('action', action);
+    if (outcome) p.set('outcome', outcome);
+    if (actor) p.set('actor', actor);
+    const s = p.toString();
+    setFilters(s ? `?${s}` : '');
+  };
+  if (res.missing) return <Page title="Audit log"><NotYet what="The audit log API is not on this server yet." /></Page>;
+  return (
+    <Page title="Audit log">
+      <form class="filters" onSubmit={apply} aria-label="Filters">
+        <label for="audit-action">Action</label>
+        <input id="audit-action" value={action} placeholder="auth.login" onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
+        <label for="audit-outcome">Outcome</label>
+        <select id="audit-outcome" value={outcome} onChange={(e) => setOutcome((e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">any</option><option value="success">success</option><option value="failure">failure</option><option value="denied">denied</option>
+        </select>
+        <label for="audit-actor">Actor</label>
+        <input id="audit-actor" value={actor} onInput={(e) => setActor((e.currentTarget as HTMLInputElement).value)} />
+        <button type="submit">Filter</button>
+      </form>
+      <Notice error={res.error} />
+      <table>
+        <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Target</th></tr></thead>
+        <tbody>
+          {listOf<AuditEntry>(res.data).map((e, i) => (
+            <tr key={e.id ?? e.seq ?? i}>
+              <td>{when(e.at ?? e.ts ?? e.createdAt)}</td><td>{e.action}</td><td>{e.outcome}</td><td>{actorText(e)}</td><td>{e.target ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Page>
+  );
+}

@@ -1,0 +1,75 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, listOf, messageOf } from '../api.js';
+import { isAdmin, type Me } from '../session.js';
+import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
+
+interface Familiar { id: string; name: string; persona?: string; providerId?: string; model?: string }
+interface Provider { id: string; name: string }
+
+/** Familiars (CFG-2 limits shown live: name 64, persona 8,000). */
+export function FamiliarsPage(props: { me: Me }): JSX.Element {
+  const res = useResource<unknown>('/api/familiars');
+  const providers = useResource<unknown>(isAdmin(props.me) ? '/api/providers' : null);
+  const [name, setName] = useState('');
+  const [persona, setPersona] = useState('');
+  const [providerId, setProviderId] = useState('');
+  const [model, setModel] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const provs = listOf<Provider>(providers.data);
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const pid = providerId || provs[0]?.id;
+      await api('POST', '/api/familiars', { name, persona, ...(pid ? { providerId: pid } : {}), ...(model ? { model } : {}) });
+      setInfo(`Created ${name}.`);
+      setName('');
+      setPersona('');
+      res.reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  const remove = async (f: Familiar) => {
+    if (!window.confirm(`Delete the familiar ${f.name}?`)) return;
+    try {
+      await api('DELETE', `/api/familiars/${encodeURIComponent(f.id)}`);
+      res.reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  if (res.missing) return <Page title="Familiars"><NotYet what="Familiars arrive with the turn work; this server does not offer them yet." /></Page>;
+  return (
+    <Page title="Familiars">
+      <ul class="cards">
+        {listOf<Familiar>(res.data).map((f) => (
+          <li key={f.id} class="card">
+            <h2>{f.name}</h2>
+            <p class="clip">{f.persona}</p>
+            {isAdmin(props.me) && <button type="button" class="danger small" onClick={() => void remove(f)}>Delete</button>}
+          </li>
+        ))}
+      </ul>
+      {isAdmin(props.me) && (
+        <form onSubmit={create} aria-labelledby="new-familiar">
+          <h2 id="new-familiar">New familiar</h2>
+          <Field label="Name" name="familiar-name" value={name} onInput={setName} max={64} required />
+          <Field label="Persona" name="persona" value={persona} onInput={setPersona} max={8000} multiline required />
+          <div class="field">
+            <label for="familiar-provider">Provider</label>
+            <select id="familiar-provider" value={providerId} onChange={(e) => setProviderId((e.currentTarget as HTMLSelectElement).value)}>
+              {provs.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+            </select>
+          </div>
+          <Field label="Model (optional)" name="familiar-model" value={model} onInput={setModel} max={200} />
+          <Notice error={error} info={info} />
+          <button type="submit" disabled={name.length > 64 || persona.length > 8000}>Create familiar</button>
+        </form>
+      )}
+    </Page>
+  );
+}

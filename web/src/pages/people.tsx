@@ -1,0 +1,93 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, errorFrom, listOf, messageOf } from '../api.js';
+import type { Me } from '../session.js';
+import { Field, Notice, Page, useResource, when } from '../ui.js';
+
+interface Person { id: string; name: string; role: string; createdAt?: number }
+
+/** People and invites; export and erase with a confirmation that names the person. */
+export function PeoplePage(props: { me: Me }): JSX.Element {
+  const res = useResource<unknown>('/api/users');
+  const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const [inviteRole, setInviteRole] = useState('member');
+  const [inviteLink, setInviteLink] = useState<string | null>(null);
+  const [erasing, setErasing] = useState<Person | null>(null);
+  const [typed, setTyped] = useState('');
+
+  const invite = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const r = await api<{ url?: string; link?: string; token?: string }>('POST', '/api/users/invites', { role: inviteRole });
+      setInviteLink(r.url ?? r.link ?? (r.token ? `${window.location.origin}/setup#token=${r.token}` : null));
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  const exportPerson = async (p: Person) => {
+    setError(null);
+    const response = await fetch(`/api/users/${encodeURIComponent(p.id)}/export`, { credentials: 'same-origin' });
+    if (!response.ok) return setError((await errorFrom(response)).message);
+    const url = URL.createObjectURL(await response.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `hearth-export-${p.name}.json`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+  const erase = async (e: Event) => {
+    e.preventDefault();
+    if (!erasing || typed !== erasing.name) return;
+    try {
+      await api('DELETE', `/api/users/${encodeURIComponent(erasing.id)}`);
+      setInfo(`${erasing.name} and everything they stored were erased.`);
+      setErasing(null);
+      setTyped('');
+      res.reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
+  return (
+    <Page title="People">
+      <Notice error={error ?? res.error} info={info} />
+      <table>
+        <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          {listOf<Person>(res.data).map((p) => (
+            <tr key={p.id}>
+              <td>{p.name}</td><td>{p.role}</td><td>{when(p.createdAt)}</td>
+              <td class="actions">
+                <button type="button" class="secondary small" onClick={() => void exportPerson(p)}>Export {p.name}</button>
+                {p.id !== props.me.id && <button type="button" class="danger small" onClick={() => (setErasing(p), setTyped(''))}>Erase {p.name}…</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {erasing && (
+        <div class="confirm" role="alertdialog" aria-labelledby="erase-title"><form onSubmit={erase}>
+          <h2 id="erase-title">Erase {erasing.name}?</h2>
+          <p>This deletes {erasing.name}'s account, conversations, memories and keys for good. Type <strong>{erasing.name}</strong> to confirm.</p>
+          <Field label={`Type ${erasing.name} to confirm`} name="erase-confirm" value={typed} onInput={setTyped} />
+          <button type="submit" class="danger" disabled={typed !== erasing.name}>Erase {erasing.name}</button>{' '}
+          <button type="button" class="secondary" onClick={() => setErasing(null)}>Cancel</button>
+        </form></div>
+      )}
+      <form onSubmit={invite} aria-labelledby="invite-title">
+        <h2 id="invite-title">Invite someone</h2>
+        <div class="field">
+          <label for="invite-role">Role</label>
+          <select id="invite-role" value={inviteRole} onChange={(e) => setInviteRole((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="member">member</option>
+            <option value="admin">admin</option>
+          </select>
+        </div>
+        <button type="submit">Create invite link</button>
+        {inviteLink && <p>Send this one-time link privately: <code class="secret">{inviteLink}</code></p>}
+      </form>
+    </Page>
+  );
+}
