@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+
+import type { ChannelDb, ChannelTables } from './tables.js';
+
+export interface ChannelIdentity {
+  readonly channel: string;
+  readonly externalId: string;
+  readonly userId: string;
+  readonly displayName: string | null;
+  readonly createdAt: number;
+}
+
+/** Channel identities → Hearth people; a person met on Telegram and on the web is one person once linked. */
+export interface IdentityLinks {
+  find(channel: string, externalId: string): Promise<ChannelIdentity | undefined>;
+  /** Links (or re-links) a channel identity to a person. */
+  link(input: { channel: string; externalId: string; userId: string; displayName?: string | null }): Promise<ChannelIdentity>;
+  unlink(channel: string, externalId: string): Promise<boolean>;
+  list(filter?: { channel?: string; userId?: string }): Promise<ChannelIdentity[]>;
+}
+
+/** A fresh person id for someone known only on a channel, until an owner links them to a web account. */
+export function newPersonId(): string {
+  return `person_${randomUUID()}`;
+}
+
+function toIdentity(r: ChannelTables['channel_identities']): ChannelIdentity {
+  return { channel: r.channel, externalId: r.external_id, userId: r.user_id, displayName: r.display_name, createdAt: Number(r.created_at) };
+}
+
+/** Builds the identity-link repository over its table (SQLite and PostgreSQL). */
+export function createIdentityLinks(options: { db: ChannelDb; now: () => number }): IdentityLinks {
+  const { db, now } = options;
+  const find = async (channel: string, externalId: string) => {
+    const row = await db.selectFrom('channel_identities').selectAll().where('channel', '=', channel).where('external_id', '=', externalId).executeTakeFirst();
+    return row ? toIdentity(row) : undefined;
+  };
+  return {
+    find,
+    async link({ channel, externalId, userId, displayName = null }) {
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).execute();
+        await tx.insertInto('channel_identities').values({ channel, external_id: externalId, user_id: userId, display_name: displayName, created_at: now() }).execute();
+      });
+      const linked = await find(channel, externalId);
+      if (!linked) throw new Error('identity link vanished');
+      return linked;
+    },
+    async unlink(channel, externalId) {
+      const r = await db.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+    async list(filter = {}) {
+      let q = db.selectFrom('channel_identities').selectAll();
+      if (filter.channel) q = q.where('channel', '=', filter.channel);
+      if (filter.userId) q = q.where('user_id', '=', filter.userId);
+      return (await q.orderBy('created_at').execute()).map(toIdentity);
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export type { ChannelAdapter, ChannelSender, AccessRules } from './types.js';
+export type { ChannelTables, ChannelDb } from './tables.js';
+export { channelMigrations } from './migrations.js';
+export { createIdentityLinks, newPersonId } from './identities.js';
+export type { IdentityLinks, ChannelIdentity } from './identities.js';
+export { createPairingStore, newPairingCode, normalizeCode, PAIRING_TTL_MS, MAX_PENDING_PER_CHANNEL } from './pairing.js';
+export type { Pairing, PairingStore, PairingDecision, PairingRequestResult } from './pairing.js';
+export { createChannelHub, PERSON_BUDGET, CHANNEL_BUDGET } from './hub.js';
+export type { ChannelHub, ChannelHubOptions, Admission } from './hub.js';
+export { createScrubber } from './secrets.js';
+export type { SecretScrubber } from './secrets.js';
+export { createChannelSettings, TOKEN_COLUMN, EMPTY_SETTINGS } from './settings.js';
+export type { ChannelSettingsStore, StoredChannelSettings } from './settings.js';
+export { MESSAGES } from './messages.js';
+export * from './sanitize.js';

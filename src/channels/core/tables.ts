@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { CoreTables } from '../../storage/index.js';
+
+/** Tables owned by the channels concern (migration 0500_channels). Timestamps in ms. */
+export type ChannelTables = {
+  /** Channel identities linked to Hearth people (CH-2): one person may have many. */
+  channel_identities: {
+    channel: string;
+    external_id: string;
+    user_id: string;
+    display_name: string | null;
+    created_at: number;
+  };
+  /** Pairing requests from strangers; the code identifies the request and grants nothing by itself. */
+  channel_pairings: {
+    id: string;
+    channel: string;
+    external_id: string;
+    display_name: string | null;
+    code: string;
+    status: 'pending' | 'approved' | 'denied';
+    created_at: number;
+    expires_at: number;
+    decided_at: number | null;
+    decided_by: string | null;
+    user_id: string | null;
+  };
+  /** Per-channel settings; the bot token is sealed with the vault (DATA-1). */
+  channel_settings: {
+    channel: string;
+    token_sealed: string | null;
+    settings: string;
+    updated_at: number;
+  };
+};
+
+/** The database as channel repositories see it (`storage.db.withTables<ChannelTables>()`). */
+export type ChannelDb = Kysely<CoreTables & ChannelTables>;

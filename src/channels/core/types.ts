@@ -1,0 +1,29 @@
+import type { ChannelName } from '../../companions/index.js';
+
+/** The small interface every channel adapter implements (one folder per channel). */
+export interface ChannelAdapter {
+  readonly name: ChannelName;
+  /** Connects to the platform; resolves once it is receiving. */
+  start(): Promise<void>;
+  /** Disconnects; safe to call twice. */
+  stop(): Promise<void>;
+  /** Sends one already-authorized message to a chat/channel on this platform (e.g. "you are approved"). */
+  deliver(target: string, text: string): Promise<void>;
+}
+
+/** What an adapter knows about who wrote to it. */
+export interface ChannelSender {
+  readonly channel: ChannelName;
+  readonly externalId: string;
+  readonly displayName?: string | null;
+}
+
+/** Per-channel access rules, from the environment or the channel's stored settings. */
+export interface AccessRules {
+  /** External ids always allowed (e.g. Telegram user ids). */
+  readonly allowedIds: readonly string[];
+  /** External ids of owners: allowed, and may approve pairings from their own chat. */
+  readonly ownerIds: readonly string[];
+  /** Strangers get a pairing code when true, a plain refusal otherwise. */
+  readonly pairing: boolean;
+}

@@ -1,0 +1,2 @@
+export { createTelegramAdapter } from './adapter.js';
+export type { TelegramAdapterOptions } from './adapter.js';
