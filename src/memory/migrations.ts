@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import { columnTypes, type Migration } from '../storage/index.js';
+
+/** Memory tables, the lexical index (FTS5 / tsvector) and the embedding queue. */
+export const memoryMigrations: Migration[] = [
+  {
+    name: '0400_memory',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('memory_items')
+        .addColumn('seq', t.serial, (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('familiar_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('provenance', 'text', (c) => c.notNull())
+        .addColumn('source_ref', 'text')
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('memory_items_owner').on('memory_items').columns(['user_id', 'familiar_id', 'kind', 'created_at']).execute();
+      await db.schema
+        .createTable('memory_versions')
+        .addColumn('memory_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('provenance', 'text', (c) => c.notNull())
+        .addColumn('change', 'text', (c) => c.notNull())
+        .addColumn('changed_at', t.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('memory_versions_pk', ['memory_id', 'version'])
+        .execute();
+      await db.schema.createIndex('memory_versions_user').on('memory_versions').column('user_id').execute();
+      await db.schema
+        .createTable('memory_embed_queue')
+        .addColumn('seq', t.bigint, (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('enqueued_at', t.bigint, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('memory_vectors')
+        .addColumn('seq', t.bigint, (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('dims', 'integer', (c) => c.notNull())
+        .addColumn('data', t.blob, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('memory_vectors_user').on('memory_vectors').column('user_id').execute();
+      if (dialect === 'sqlite') {
+        // Contentless: the index holds only scoped tokens (see tokens.ts), never a second copy of the text.
+        await sql`CREATE VIRTUAL TABLE memory_fts USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`.execute(db);
+      } else {
+        await sql`ALTER TABLE memory_items ADD COLUMN tsv tsvector`.execute(db);
+        await sql`CREATE INDEX memory_items_tsv ON memory_items USING gin (tsv)`.execute(db);
+      }
+    },
+    async down(db, dialect) {
+      if (dialect === 'sqlite') await sql`DROP TABLE IF EXISTS memory_fts`.execute(db);
+      for (const table of ['memory_vectors', 'memory_embed_queue', 'memory_versions', 'memory_items']) await db.schema.dropTable(table).ifExists().execute();
+    },
+  },
+];

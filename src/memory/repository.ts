@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Storage } from '../storage/index.js';
+import type { Embedder } from './embeddings/types.js';
+import { createSearchIndex, type SearchIndex } from './search-index.js';
+import type { MemoryDb, MemoryTables } from './tables.js';
+import type { Memory, MemoryRepository, Metadata, NewMemory, ScoredMemory } from './types.js';
+import { checkMemory } from './validate.js';
+import { fuse } from './vectors.js';
+
+export interface MemoryRepositoryOptions {
+  readonly storage: Storage;
+  readonly now?: () => number;
+  /** When set, writes enqueue an embedding and searches fuse vectors (MEM-2). */
+  readonly embedder?: Embedder | undefined;
+}
+
+type Row = Selectable<MemoryTables['memory_items']>;
+
+const newId = () => `mem_${randomBytes(12).toString('base64url')}`;
+const parseMeta = (s: string): Metadata => JSON.parse(s) as Metadata;
+function toMemory(r: Row): Memory {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    familiarId: r.familiar_id,
+    kind: r.kind,
+    text: r.text,
+    metadata: parseMeta(r.metadata),
+    provenance: r.provenance,
+    sourceRef: r.source_ref,
+    version: Number(r.version),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+const COLUMNS = ['seq', 'id', 'user_id', 'familiar_id', 'kind', 'text', 'metadata', 'provenance', 'source_ref', 'version', 'created_at', 'updated_at'] as const;
+
+/** The memory repository over SQLite or PostgreSQL; every query carries the owner's user id (DATA-4). */
+export function createMemoryRepository(options: MemoryRepositoryOptions): MemoryRepository & { readonly searchIndex: SearchIndex } {
+  const { storage, embedder } = options;
+  const now = options.now ?? Date.now;
+  const db: MemoryDb = storage.db.withTables<MemoryTables>();
+  const searchIndex = createSearchIndex(storage);
+
+  async function insert(tx: MemoryDb, inputs: readonly NewMemory[]): Promise<Row[]> {
+    const at = now();
+    const out: Row[] = [];
+    for (let i = 0; i < inputs.length; i += 200) {
+      const values = inputs.slice(i, i + 200).map((m) => {
+        checkMemory(m.text, m.metadata);
+        return {
+          id: newId(),
+          user_id: m.userId,
+          familiar_id: m.familiarId,
+          kind: m.kind ?? 'memory',
+          text: m.text,
+          metadata: JSON.stringify(m.metadata ?? {}),
+          provenance: m.provenance,
+          source_ref: m.sourceRef ?? null,
+          version: 1,
+          created_at: at,
+          updated_at: at,
+        };
+      });
+      const rows = await tx.insertInto('memory_items').values(values).returning(COLUMNS).execute();
+      await searchIndex.index(tx, rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, text: r.text })));
+      if (embedder) await tx.insertInto('memory_embed_queue').values(rows.map((r) => ({ seq: r.seq, user_id: r.user_id, enqueued_at: at, attempts: 0 }))).execute();
+      out.push(...rows);
+    }
+    return out;
+  }
+  async function owned(tx: MemoryDb, userId: string, id: string): Promise<Row | undefined> {
+    return tx.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+  }
+  async function removeRows(tx: MemoryDb, rows: ReadonlyArray<{ seq: number; id: string }>) {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      const seqs = chunk.map((r) => Number(r.seq));
+      await searchIndex.unindex(tx, seqs);
+      await tx.deleteFrom('memory_embed_queue').where('seq', 'in', seqs).execute();
+      await tx.deleteFrom('memory_versions').where('memory_id', 'in', chunk.map((r) => r.id)).execute();
+      await tx.deleteFrom('memory_items').where('seq', 'in', seqs).execute();
+    }
+  }
+  async function rowsBySeq(userId: string, seqs: readonly number[]): Promise<Map<number, Row>> {
+    if (seqs.length === 0) return new Map();
+    const rows = await db.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', userId).where('seq', 'in', [...seqs]).execute();
+    return new Map(rows.map((r) => [Number(r.seq), r]));
+  }
+
+  return {
+    searchIndex,
+    async add(input) {
+      const [row] = await db.transaction().execute((tx) => insert(tx, [input]));
+      return toMemory(row!);
+    },
+    async addMany(inputs) {
+      if (inputs.length === 0) return 0;
+      return (await db.transaction().execute((tx) => insert(tx, inputs))).length;
+    },
+    async get(userId, id) {
+      const row = await owned(db, userId, id);
+      return row && toMemory(row);
+    },
+    async list(query) {
+      let q = db.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', query.userId);
+      if (query.familiarId !== undefined) q = q.where('familiar_id', '=', query.familiarId);
+      if (query.kinds?.length) q = q.where('kind', 'in', [...query.kinds]);
+      if (query.before !== undefined) q = q.where('created_at', '<', query.before);
+      const rows = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(Math.min(query.limit ?? 100, 1000)).execute();
+      return rows.map(toMemory);
+    },
+    async update(userId, id, patch) {
+      checkMemory(patch.text, patch.metadata);
+      return db.transaction().execute(async (tx) => {
+        const row = await owned(tx, userId, id);
+        if (!row) return undefined;
+        const at = now();
+        await tx
+          .insertInto('memory_versions')
+          .values({ memory_id: row.id, user_id: userId, version: Number(row.version), text: row.text, metadata: row.metadata, provenance: row.provenance, change: Number(row.version) === 1 ? 'create' : 'update', changed_at: Number(row.updated_at) })
+          .execute();
+        const text = patch.text ?? row.text;
+        const metadata = patch.metadata ? JSON.stringify(patch.metadata) : row.metadata;
+        await tx.updateTable('memory_items').set({ text, metadata, version: Number(row.version) + 1, updated_at: at }).where('seq', '=', row.seq).execute();
+        if (patch.text !== undefined) {
+          await searchIndex.unindex(tx, [Number(row.seq)]);
+          await searchIndex.index(tx, [{ seq: Number(row.seq), userId, text }]);
+          if (embedder) {
+            await tx.deleteFrom('memory_embed_queue').where('seq', '=', row.seq).execute();
+            await tx.insertInto('memory_embed_queue').values({ seq: row.seq, user_id: userId, enqueued_at: at, attempts: 0 }).execute();
+          }
+        }
+        return toMemory({ ...row, text, metadata, version: Number(row.version) + 1, updated_at: at });
+      });
+    },
+    async delete(userId, id) {
+      return db.transaction().execute(async (tx) => {
+        const row = await owned(tx, userId, id);
+        if (!row) return false;
+        await removeRows(tx, [row]);
+        return true;
+      });
+    },
+    async history(userId, id) {
+      const row = await owned(db, userId, id);
+      if (!row) return undefined;
+      const old = await db.selectFrom('memory_versions').selectAll().where('user_id', '=', userId).where('memory_id', '=', id).orderBy('version').execute();
+      return [
+        ...old.map((v) => ({ version: Number(v.version), text: v.text, metadata: parseMeta(v.metadata), provenance: v.provenance, change: v.change, at: Number(v.changed_at) })),
+        { version: Number(row.version), text: row.text, metadata: parseMeta(row.metadata), provenance: row.provenance, change: Number(row.version) === 1 ? ('create' as const) : ('update' as const), at: Number(row.updated_at) },
+      ];
+    },
+    async search(query) {
+      const limit = Math.min(Math.max(query.limit ?? 10, 1), 100);
+      const scope = { userId: query.userId, familiarId: query.familiarId, kinds: query.kinds, metadata: query.metadata };
+      const lexical = await searchIndex.lexical(scope, query.q, embedder ? limit * 3 : limit);
+      let ranked: Array<{ seq: number; score: number }> = lexical;
+      if (embedder) {
+        const vector = await embedder.embed([query.q]).then((v) => v[0], () => undefined);
+        if (vector) {
+          const near = await searchIndex.nearest(scope, vector, limit * 3);
+          ranked = fuse([lexical.map((h) => h.seq), near.map((h) => h.seq)]);
+        }
+      }
+      ranked = ranked.slice(0, limit);
+      const rows = await rowsBySeq(query.userId, ranked.map((h) => h.seq));
+      const out: ScoredMemory[] = [];
+      for (const hit of ranked) {
+        const row = rows.get(hit.seq);
+        if (row) out.push({ ...toMemory(row), score: hit.score });
+      }
+      return out;
+    },
+    async eraseUser(userId) {
+      return db.transaction().execute(async (tx) => {
+        const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('user_id', '=', userId).execute();
+        await removeRows(tx, rows);
+        await tx.deleteFrom('memory_versions').where('user_id', '=', userId).execute();
+        await tx.deleteFrom('memory_embed_queue').where('user_id', '=', userId).execute();
+        await tx.deleteFrom('memory_vectors').where('user_id', '=', userId).execute();
+        return rows.length;
+      });
+    },
+    async pruneTurns(before) {
+      return db.transaction().execute(async (tx) => {
+        const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('kind', '=', 'turn').where('created_at', '<', before).execute();
+        await removeRows(tx, rows);
+        return rows.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { sql } from 'kysely';
+import type { Storage } from '../storage/index.js';
+import { cosineInt8, quantize } from './vectors.js';
+import type { MemoryDb, MemoryTables } from './tables.js';
+import { indexBody, queryTerms, scopePrefix } from './tokens.js';
+
+export interface Hit {
+  readonly seq: number;
+  readonly score: number;
+}
+
+/** What filters the candidate rows in SQL, next to the scoped index match. */
+export interface Scope {
+  readonly userId: string;
+  readonly familiarId?: string | undefined;
+  readonly kinds?: readonly string[] | undefined;
+  readonly metadata?: Readonly<Record<string, string | number | boolean>> | undefined;
+}
+
+/** The lexical and vector index behind the memory repository; one implementation per database. */
+export interface SearchIndex {
+  /** Index rows written in the caller's transaction (`db`). */
+  index(db: MemoryDb, rows: ReadonlyArray<{ seq: number; userId: string; text: string }>): Promise<void>;
+  unindex(db: MemoryDb, seqs: readonly number[]): Promise<void>;
+  lexical(scope: Scope, q: string, limit: number): Promise<Hit[]>;
+  putVector(seq: number, userId: string, vector: Float32Array): Promise<void>;
+  nearest(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]>;
+}
+
+const KEY = /^[A-Za-z0-9_]{1,64}$/;
+
+function filterSql(scope: Scope, dialect: Storage['dialect']) {
+  const parts = [sql`m.user_id = ${scope.userId}`];
+  if (scope.familiarId !== undefined) parts.push(sql`m.familiar_id = ${scope.familiarId}`);
+  if (scope.kinds?.length) parts.push(sql`m.kind in (${sql.join(scope.kinds.map((k) => sql`${k}`))})`);
+  for (const [key, value] of Object.entries(scope.metadata ?? {})) {
+    if (!KEY.test(key)) throw new Error('invalid metadata key');
+    const v = String(value);
+    parts.push(dialect === 'sqlite' ? sql`cast(json_extract(m.metadata, ${`$.${key}`}) as text) = ${v}` : sql`(m.metadata::jsonb ->> ${key}) = ${v}`);
+  }
+  return sql.join(parts, sql` and `);
+}
+
+/** The index for this database: FTS5 + sqlite-vec on SQLite; tsvector + int8 vectors on PostgreSQL. */
+export function createSearchIndex(storage: Storage): SearchIndex {
+  const db = storage.db.withTables<MemoryTables>();
+  const vecTables = new Set<number>();
+  return storage.dialect === 'sqlite' ? sqliteIndex() : postgresIndex();
+
+  function sqliteIndex(): SearchIndex {
+    async function ensureVec(dims: number) {
+      if (vecTables.has(dims)) return;
+      if (!Number.isInteger(dims) || dims < 1 || dims > 4096) throw new Error('invalid vector dimension');
+      // int8-quantized vectors partitioned by person: a KNN scans only that person's vectors.
+      await sql.raw(`CREATE VIRTUAL TABLE IF NOT EXISTS memory_vec_${dims} USING vec0(seq integer primary key, scope text partition key, embedding int8[${dims}] distance_metric=cosine)`).execute(db);
+      vecTables.add(dims);
+    }
+    async function vecDims(on: MemoryDb = db): Promise<number[]> {
+      const rows = await sql<{ name: string }>`select name from sqlite_master where name glob 'memory_vec_[0-9]*'`.execute(on);
+      return rows.rows.filter((r) => /^memory_vec_\d+$/.test(r.name)).map((r) => Number(r.name.slice('memory_vec_'.length)));
+    }
+    return {
+      async index(tx, rows) {
+        for (const r of rows) await sql`insert into memory_fts(rowid, body) values (${r.seq}, ${indexBody(r.userId, r.text)})`.execute(tx);
+      },
+      async unindex(tx, seqs) {
+        for (const seq of seqs) await sql`delete from memory_fts where rowid = ${seq}`.execute(tx);
+        for (const dims of await vecDims(tx)) for (const seq of seqs) await sql.raw(`delete from memory_vec_${dims} where seq = ${Number(seq)}`).execute(tx);
+      },
+      async lexical(scope, q, limit) {
+        const terms = queryTerms(scope.userId, q);
+        if (terms.length === 0) return [];
+        const match = terms.map((t) => `"${t}"`).join(' OR ');
+        const rows = await sql<{ seq: number; rank: number }>`
+          select m.seq as seq, f.rank as rank from memory_fts f join memory_items m on m.seq = f.rowid
+          where memory_fts match ${match} and ${filterSql(scope, 'sqlite')} order by f.rank limit ${limit}`.execute(db);
+        return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
+      },
+      async putVector(seq, userId, vector) {
+        await ensureVec(vector.length);
+        await sql.raw(`delete from memory_vec_${vector.length} where seq = ${Number(seq)}`).execute(db);
+        await sql`insert into ${sql.table(`memory_vec_${vector.length}`)}(seq, scope, embedding) values (${BigInt(seq)}, ${scopePrefix(userId)}, vec_quantize_int8(${Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)}, 'unit'))`.execute(db);
+      },
+      async nearest(scope, vector, limit) {
+        const dims = vector.length;
+        if (!(await vecDims()).includes(dims)) return [];
+        const knn = await sql<{ seq: number; distance: number }>`
+          select seq, distance from ${sql.table(`memory_vec_${dims}`)}
+          where embedding match vec_quantize_int8(${Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)}, 'unit') and k = ${limit * 4} and scope = ${scopePrefix(scope.userId)}`.execute(db);
+        if (knn.rows.length === 0) return [];
+        const allowed = await sql<{ seq: number }>`select m.seq as seq from memory_items m where m.seq in (${sql.join(knn.rows.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, 'sqlite')}`.execute(db);
+        const ok = new Set(allowed.rows.map((r) => Number(r.seq)));
+        return knn.rows.filter((r) => ok.has(Number(r.seq))).slice(0, limit).map((r) => ({ seq: Number(r.seq), score: 1 - r.distance }));
+      },
+    };
+  }
+
+  function postgresIndex(): SearchIndex {
+    return {
+      async index(tx, rows) {
+        for (const r of rows) await sql`update memory_items set tsv = to_tsvector('english', ${indexBody(r.userId, r.text)}) where seq = ${r.seq}`.execute(tx);
+      },
+      async unindex(tx, seqs) {
+        if (seqs.length) await tx.deleteFrom('memory_vectors').where('seq', 'in', [...seqs]).execute();
+      },
+      async lexical(scope, q, limit) {
+        const terms = queryTerms(scope.userId, q);
+        if (terms.length === 0) return [];
+        const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
+        const rows = await sql<{ seq: number; score: number }>`
+          select m.seq as seq, ts_rank(m.tsv, ${query}) as score from memory_items m
+          where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')} order by score desc limit ${limit}`.execute(db);
+        return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score) }));
+      },
+      async putVector(seq, userId, vector) {
+        const data = Buffer.from(quantize(vector).buffer);
+        await db
+          .insertInto('memory_vectors')
+          .values({ seq, user_id: userId, dims: vector.length, data })
+          .onConflict((oc) => oc.column('seq').doUpdateSet({ data, dims: vector.length }))
+          .execute();
+      },
+      async nearest(scope, vector, limit) {
+        // Fallback without pgvector: the person's int8 vectors scanned in process (see docs/memory.md).
+        const rows = await sql<{ seq: number; data: Buffer }>`
+          select v.seq as seq, v.data as data from memory_vectors v join memory_items m on m.seq = v.seq
+          where v.dims = ${vector.length} and ${filterSql(scope, 'postgres')}`.execute(db);
+        const q = quantize(vector);
+        return rows.rows
+          .map((r) => ({ seq: Number(r.seq), score: cosineInt8(q, new Int8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, limit);
+      },
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import type { MemoryKind, Provenance } from './tables.js';
+
+export type Metadata = Readonly<Record<string, string | number | boolean>>;
+
+/** A long-term memory as handed out by the repository (MEM-2). */
+export interface Memory {
+  readonly id: string;
+  readonly userId: string;
+  readonly familiarId: string;
+  readonly kind: MemoryKind;
+  readonly text: string;
+  readonly metadata: Metadata;
+  readonly provenance: Provenance;
+  readonly sourceRef: string | null;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface MemoryVersion {
+  readonly version: number;
+  readonly text: string;
+  readonly metadata: Metadata;
+  readonly provenance: Provenance;
+  readonly change: 'create' | 'update';
+  readonly at: number;
+}
+
+export interface NewMemory {
+  readonly userId: string;
+  readonly familiarId: string;
+  readonly text: string;
+  readonly metadata?: Metadata | undefined;
+  readonly provenance: Provenance;
+  readonly kind?: MemoryKind;
+  readonly sourceRef?: string | null | undefined;
+}
+
+export interface MemorySearch {
+  readonly userId: string;
+  readonly familiarId?: string | undefined;
+  readonly q: string;
+  readonly kinds?: readonly MemoryKind[] | undefined;
+  readonly metadata?: Metadata | undefined;
+  readonly limit?: number | undefined;
+}
+
+export type ScoredMemory = Memory & { readonly score: number };
+
+/** Every method is scoped to its owner: a foreign id behaves exactly like a missing one (DATA-4). */
+export interface MemoryRepository {
+  add(input: NewMemory): Promise<Memory>;
+  /** One transaction for many rows (imports, turn indexing, benchmarks). */
+  addMany(inputs: readonly NewMemory[]): Promise<number>;
+  get(userId: string, id: string): Promise<Memory | undefined>;
+  list(query: { userId: string; familiarId?: string | undefined; kinds?: readonly MemoryKind[]; limit?: number; before?: number }): Promise<Memory[]>;
+  update(userId: string, id: string, patch: { text?: string | undefined; metadata?: Metadata | undefined }): Promise<Memory | undefined>;
+  delete(userId: string, id: string): Promise<boolean>;
+  history(userId: string, id: string): Promise<MemoryVersion[] | undefined>;
+  /** Hybrid search: BM25 over the person's scoped index, fused with vectors when an embedder is configured. */
+  search(query: MemorySearch): Promise<ScoredMemory[]>;
+  /** Removes every memory, version, index row, vector and queue entry of a person (DATA-5). */
+  eraseUser(userId: string): Promise<number>;
+  /** Removes stored turns older than `before` (retention); returns how many. */
+  pruneTurns(before: number): Promise<number>;
+}

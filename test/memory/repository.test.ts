@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryRepository, type Embedder } from '../../src/memory/index.js';
+import { startEmbeddingWorker } from '../../src/memory/embeddings/index.js';
+import { createLogger } from '../../src/logging/index.js';
+import { DATABASE_KINDS, openTestStorage, type TestStorage } from '../support/databases.js';
+
+/** A deterministic embedder: bag of hashed words, so related texts are near (a fake at the provider edge). */
+const fakeEmbedder: Embedder = {
+  model: 'fake',
+  async embed(texts) {
+    return texts.map((t) => {
+      const v = new Float32Array(16);
+      for (const w of t.toLowerCase().split(/\W+/).filter(Boolean)) v[[...w].reduce((a, c) => (a * 31 + c.charCodeAt(0)) % 16, 7)]! += 1;
+      return v;
+    });
+  },
+};
+
+describe.each(DATABASE_KINDS)('memory repository on %s (MEM-2, DATA-4)', (kind) => {
+  let t: TestStorage;
+  beforeAll(async () => {
+    t = await openTestStorage(kind);
+  });
+  afterAll(async () => t.cleanup());
+
+  it('adds, gets, updates with history, searches lexically at once, deletes', async () => {
+    const repo = createMemoryRepository({ storage: t.storage });
+    const m = await repo.add({ userId: 'u1', familiarId: 'f1', text: 'Alice loves hiking in the Alps', provenance: 'person', metadata: { topic: 'hobby' } });
+    await repo.add({ userId: 'u1', familiarId: 'f1', text: 'Alice works as a nurse', provenance: 'familiar', metadata: { topic: 'job' } });
+    expect((await repo.get('u1', m.id))?.text).toBe('Alice loves hiking in the Alps');
+    expect((await repo.search({ userId: 'u1', q: 'hikes alps' }))[0]?.id).toBe(m.id);
+    expect(await repo.search({ userId: 'u1', q: 'hiking', metadata: { topic: 'job' } })).toEqual([]);
+    expect(await repo.search({ userId: 'u1', q: 'nurse', metadata: { topic: 'job' } })).toHaveLength(1);
+    expect(await repo.search({ userId: 'u1', q: 'hiking', familiarId: 'f2' })).toEqual([]);
+    const u = await repo.update('u1', m.id, { text: 'Alice loves climbing' });
+    expect(u?.version).toBe(2);
+    expect(await repo.search({ userId: 'u1', q: 'hiking' })).toEqual([]);
+    expect(await repo.search({ userId: 'u1', q: 'climbing' })).toHaveLength(1);
+    const h = await repo.history('u1', m.id);
+    expect(h?.map((v) => [v.version, v.text, v.change])).toEqual([
+      [1, 'Alice loves hiking in the Alps', 'create'],
+      [2, 'Alice loves climbing', 'update'],
+    ]);
+    expect(await repo.delete('u1', m.id)).toBe(true);
+    expect(await repo.get('u1', m.id)).toBeUndefined();
+    expect(await repo.history('u1', m.id)).toBeUndefined();
+  });
+
+  it("never reaches another person's memories by id or by search (DATA-4)", async () => {
+    const repo = createMemoryRepository({ storage: t.storage });
+    const theirs = await repo.add({ userId: 'bob', familiarId: 'f1', text: 'Bob secret password hint zebra', provenance: 'person' });
+    expect(await repo.get('eve', theirs.id)).toBeUndefined();
+    expect(await repo.update('eve', theirs.id, { text: 'hacked' })).toBeUndefined();
+    expect(await repo.delete('eve', theirs.id)).toBe(false);
+    expect(await repo.history('eve', theirs.id)).toBeUndefined();
+    expect(await repo.search({ userId: 'eve', q: 'zebra secret' })).toEqual([]);
+    expect((await repo.get('bob', theirs.id))?.text).toBe('Bob secret password hint zebra');
+  });
+
+  it('rejects bad input with MEMORY_INVALID and writes nothing', async () => {
+    const repo = createMemoryRepository({ storage: t.storage });
+    const bad = [{ text: '' }, { text: 'x'.repeat(10_001) }, { text: 'ok', metadata: { 'bad key': 1 } }];
+    for (const b of bad) {
+      await expect(repo.addMany([{ userId: 'v', familiarId: 'f', text: 'fine', provenance: 'person' }, { userId: 'v', familiarId: 'f', provenance: 'person', ...b }])).rejects.toMatchObject({ code: 'MEMORY_INVALID' });
+    }
+    expect(await repo.list({ userId: 'v' })).toEqual([]);
+  });
+
+  it('embeds in the background and fuses vectors with BM25; erases a person completely', async () => {
+    const repo = createMemoryRepository({ storage: t.storage, embedder: fakeEmbedder });
+    const m = await repo.add({ userId: 'w', familiarId: 'f1', text: 'the cat sat on the mat', provenance: 'person' });
+    await repo.add({ userId: 'w', familiarId: 'f1', text: 'dogs bark loudly', provenance: 'person' });
+    const worker = startEmbeddingWorker({ storage: t.storage, index: repo.searchIndex, embedder: fakeEmbedder, logger: createLogger({ level: 'silent' }), intervalMs: 60_000 });
+    expect(await worker.drain()).toBe(2);
+    await worker.stop();
+    const near = await repo.searchIndex.nearest({ userId: 'w' }, (await fakeEmbedder.embed(['cat mat']))[0]!, 5);
+    expect(near[0]?.seq).toBeDefined();
+    expect((await repo.search({ userId: 'w', q: 'cat' }))[0]?.id).toBe(m.id);
+    expect(await repo.eraseUser('w')).toBe(2);
+    expect(await repo.searchIndex.nearest({ userId: 'w' }, (await fakeEmbedder.embed(['cat mat']))[0]!, 5)).toEqual([]);
+    expect(await repo.search({ userId: 'w', q: 'cat' })).toEqual([]);
+  });
+});
