@@ -43,7 +43,8 @@ export function createRateLimiter(options: RateLimiterOptions): HearthRateLimite
   const prefix = options.keyPrefix ?? 'hearth:rl';
   let redis: Redis | undefined;
   if (options.redisUrl) {
-    redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    // A short offline queue: commands wait for the first connection, and fail fast (to the in-process insurance) when Redis is down.
+    redis = new Redis(options.redisUrl, { enableOfflineQueue: true, maxRetriesPerRequest: 1, connectTimeout: 1000 });
     let healthy = true;
     redis.on('error', (err: Error) => {
       if (!healthy) return;
