@@ -56,7 +56,9 @@ export async function createServer(options: ServerOptions): Promise<HearthApp> {
     void reply.header('x-request-id', request.id);
   });
   const authenticate = options.authenticate ?? noCredentials;
-  app.addHook('preHandler', async (request) => {
+  // preValidation: after the anonymous rate limit (onRequest), before the body is validated, so an
+  // unauthenticated caller gets 401 rather than learning a route's schema (AUTH-7).
+  app.addHook('preValidation', async (request) => {
     await enforcePolicy(request, authenticate, config.HEARTH_SERVICE_KEY);
   });
   app.setErrorHandler(handleError);
