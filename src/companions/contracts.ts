@@ -21,6 +21,8 @@ export interface TurnRequest {
   readonly signal?: AbortSignal;
   /** Extra system-free context the channel wants the model to see as data (e.g. caller system messages). */
   readonly context?: readonly string[];
+  /** The person's role when the channel knows it; admins and owners may use every familiar. */
+  readonly role?: 'owner' | 'admin' | 'member';
 }
 
 export type TurnEvent =

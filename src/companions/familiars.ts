@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/index.js';
+import type { AuditActor, AuditLog } from '../security/audit/index.js';
+import { AppError } from '../server/errors.js';
+import type { CompanionTables } from './migrations.js';
+
+export type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
+
+export interface Familiar {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly persona: string;
+  readonly providerId: string | null;
+  readonly model: string;
+  readonly temperature: number | null;
+  readonly allowedTools: readonly string[];
+  readonly injectionPolicy: InjectionPolicy;
+  readonly greeting: string | null;
+  /** null: every member may chat with it. */
+  readonly allowedUsers: readonly string[] | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type FamiliarInput = {
+  readonly slug: string;
+  readonly name: string;
+  readonly persona: string;
+  readonly providerId?: string | null | undefined;
+  readonly model: string;
+  readonly temperature?: number | null | undefined;
+  readonly allowedTools?: readonly string[] | undefined;
+  readonly injectionPolicy?: InjectionPolicy | undefined;
+  readonly greeting?: string | null | undefined;
+  readonly allowedUsers?: readonly string[] | null | undefined;
+};
+
+export interface FamiliarService {
+  list(): Promise<Familiar[]>;
+  get(id: string): Promise<Familiar | undefined>;
+  bySlug(slug: string): Promise<Familiar | undefined>;
+  create(input: FamiliarInput, actor: AuditActor): Promise<Familiar>;
+  update(id: string, input: Partial<FamiliarInput>, actor: AuditActor): Promise<Familiar>;
+  remove(id: string, actor: AuditActor): Promise<void>;
+  /** Whether a person may chat with it: admins always, members when allowed. */
+  canUse(familiar: Familiar, user: { userId: string; role?: string | undefined }): boolean;
+}
+
+type Row = CompanionTables['familiars'];
+
+function toFamiliar(r: Row): Familiar {
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    persona: r.persona,
+    providerId: r.provider_id,
+    model: r.model,
+    temperature: r.temperature === null ? null : Number(r.temperature),
+    allowedTools: JSON.parse(r.allowed_tools) as string[],
+    injectionPolicy: r.injection_policy,
+    greeting: r.greeting,
+    allowedUsers: r.allowed_users === null ? null : (JSON.parse(r.allowed_users) as string[]),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** Familiars: the operator's companions (persona, model, tools, screen policy, who may chat). */
+export function createFamiliarService(options: { storage: Storage; audit: AuditLog; now?: () => number }): FamiliarService {
+  const db = options.storage.db.withTables<CompanionTables>();
+  const now = options.now ?? Date.now;
+  const { audit } = options;
+
+  async function unique<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (/unique|duplicate/i.test(String((err as Error).message))) throw new AppError('CONFLICT', 'A familiar with this slug exists');
+      throw err;
+    }
+  }
+
+  const service: FamiliarService = {
+    async list() {
+      return (await db.selectFrom('familiars').selectAll().orderBy('name').execute()).map(toFamiliar);
+    },
+    async get(id) {
+      const r = await db.selectFrom('familiars').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toFamiliar(r) : undefined;
+    },
+    async bySlug(slug) {
+      const r = await db.selectFrom('familiars').selectAll().where('slug', '=', slug).executeTakeFirst();
+      return r ? toFamiliar(r) : undefined;
+    },
+    async create(input, actor) {
+      const t = now();
+      const r: Row = {
+        id: randomUUID(),
+        slug: input.slug,
+        name: input.name,
+        persona: input.persona,
+        provider_id: input.providerId ?? null,
+        model: input.model,
+        temperature: input.temperature ?? null,
+        allowed_tools: JSON.stringify(input.allowedTools ?? []),
+        injection_policy: input.injectionPolicy ?? 'neutralize',
+        greeting: input.greeting ?? null,
+        allowed_users: input.allowedUsers ? JSON.stringify(input.allowedUsers) : null,
+        created_at: t,
+        updated_at: t,
+      };
+      await unique(() => db.insertInto('familiars').values(r).execute());
+      await audit.record({ actor, action: 'familiar.create', target: r.id, outcome: 'success', details: { slug: r.slug } });
+      return toFamiliar(r);
+    },
+    async update(id, input, actor) {
+      const current = await db.selectFrom('familiars').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!current) throw new AppError('NOT_FOUND', 'Familiar not found');
+      const patch: Partial<Row> = { updated_at: now() };
+      if (input.slug !== undefined) patch.slug = input.slug;
+      if (input.name !== undefined) patch.name = input.name;
+      if (input.persona !== undefined) patch.persona = input.persona;
+      if (input.providerId !== undefined) patch.provider_id = input.providerId;
+      if (input.model !== undefined) patch.model = input.model;
+      if (input.temperature !== undefined) patch.temperature = input.temperature;
+      if (input.allowedTools !== undefined) patch.allowed_tools = JSON.stringify(input.allowedTools);
+      if (input.injectionPolicy !== undefined) patch.injection_policy = input.injectionPolicy;
+      if (input.greeting !== undefined) patch.greeting = input.greeting;
+      if (input.allowedUsers !== undefined) patch.allowed_users = input.allowedUsers ? JSON.stringify(input.allowedUsers) : null;
+      await unique(() => db.updateTable('familiars').set(patch).where('id', '=', id).execute());
+      await audit.record({ actor, action: 'familiar.update', target: id, outcome: 'success', details: { fields: Object.keys(input) } });
+      return toFamiliar({ ...current, ...patch });
+    },
+    async remove(id, actor) {
+      const res = await db.deleteFrom('familiars').where('id', '=', id).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) throw new AppError('NOT_FOUND', 'Familiar not found');
+      await audit.record({ actor, action: 'familiar.delete', target: id, outcome: 'success' });
+    },
+    canUse(familiar, user) {
+      if (user.role === 'admin' || user.role === 'owner') return true;
+      return familiar.allowedUsers === null || familiar.allowedUsers.includes(user.userId);
+    },
+  };
+  return service;
+}

@@ -1,0 +1,111 @@
+import { columnTypes, type Migration } from '../storage/index.js';
+
+export type CompanionTables = {
+  familiars: {
+    id: string;
+    slug: string;
+    name: string;
+    persona: string;
+    provider_id: string | null;
+    model: string;
+    temperature: number | null;
+    /** JSON array of tool names. */
+    allowed_tools: string;
+    injection_policy: 'log' | 'neutralize' | 'refuse';
+    greeting: string | null;
+    /** JSON array of user ids allowed to chat; null = every member. */
+    allowed_users: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  conversations: {
+    id: string;
+    user_id: string;
+    familiar_id: string;
+    channel: string;
+    conversation_key: string | null;
+    title: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  messages: {
+    id: string;
+    conversation_id: string;
+    user_id: string;
+    role: 'user' | 'assistant';
+    content: string;
+    /** complete | refused | failed */
+    status: string;
+    screen_score: number | null;
+    created_at: number;
+  };
+};
+
+export const companionMigrations: Migration[] = [
+  {
+    name: '0300_1_familiars',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('familiars')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('slug', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('persona', 'text', (c) => c.notNull())
+        .addColumn('provider_id', 'text')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('temperature', 'real')
+        .addColumn('allowed_tools', 'text', (c) => c.notNull())
+        .addColumn('injection_policy', 'text', (c) => c.notNull())
+        .addColumn('greeting', 'text')
+        .addColumn('allowed_users', 'text')
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('familiars').execute();
+    },
+  },
+  {
+    name: '0300_3_conversations',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('familiar_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('conversation_key', 'text')
+        .addColumn('title', 'text')
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('conversations_user').on('conversations').columns(['user_id', 'updated_at']).execute();
+      await db.schema
+        .createIndex('conversations_key')
+        .unique()
+        .on('conversations')
+        .columns(['user_id', 'familiar_id', 'conversation_key'])
+        .execute();
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('screen_score', 'real')
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('messages_conversation').on('messages').columns(['conversation_id', 'id']).execute();
+      await db.schema.createIndex('messages_user').on('messages').column('user_id').execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('messages').execute();
+      await db.schema.dropTable('conversations').execute();
+    },
+  },
+];

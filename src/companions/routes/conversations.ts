@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { ServerModule } from '../../server/index.js';
+import { AppError, policy, requirePrincipal } from '../../server/index.js';
+import type { TurnEvent, TurnRunner } from '../contracts.js';
+import type { ConversationStore } from '../conversations.js';
+import type { FamiliarService } from '../familiars.js';
+
+const params = z.strictObject({ id: z.string().min(1).max(100) });
+const createBody = z.strictObject({ familiarId: z.string().min(1).max(100), title: z.string().max(200).optional() });
+const messageBody = z.strictObject({ text: z.string().min(1).max(10_000) });
+const page = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).optional(), before: z.string().min(1).max(100).optional() });
+
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Conversations over HTTP: create, list, history with paging, and a turn as JSON or SSE (CH-1). */
+export function conversationRoutes(deps: { turns: TurnRunner; conversations: ConversationStore; familiars: FamiliarService }): ServerModule {
+  const { turns, conversations, familiars } = deps;
+  return (app) => {
+    app.post('/api/conversations', { config: { policy: policy.member('chat') }, schema: { body: createBody } }, async (request, reply) => {
+      const p = requirePrincipal(request);
+      const f = await familiars.get(request.body.familiarId);
+      if (!f || !familiars.canUse(f, { userId: p.userId, role: p.role })) throw new AppError('NOT_FOUND', 'Familiar not found');
+      const c = await conversations.create({ userId: p.userId, familiarId: f.id, channel: 'web', title: request.body.title ?? null });
+      return reply.status(201).send({ ...c, greeting: f.greeting });
+    });
+    app.get('/api/conversations', { config: { policy: policy.member('read') }, schema: { querystring: page } }, async (request) => {
+      const p = requirePrincipal(request);
+      return { conversations: await conversations.list(p.userId, { limit: request.query.limit ?? 50 }) };
+    });
+    app.get('/api/conversations/:id', { config: { policy: policy.member('read') }, schema: { params } }, async (request) => {
+      const c = await conversations.get(requirePrincipal(request).userId, request.params.id);
+      if (!c) throw new AppError('NOT_FOUND', 'Conversation not found');
+      return c;
+    });
+    app.delete('/api/conversations/:id', { config: { policy: policy.member('write') }, schema: { params } }, async (request, reply) => {
+      if (!(await conversations.remove(requirePrincipal(request).userId, request.params.id))) throw new AppError('NOT_FOUND', 'Conversation not found');
+      return reply.status(204).send();
+    });
+    app.get('/api/conversations/:id/messages', { config: { policy: policy.member('read') }, schema: { params, querystring: page } }, async (request) => {
+      const userId = requirePrincipal(request).userId;
+      if (!(await conversations.get(userId, request.params.id))) throw new AppError('NOT_FOUND', 'Conversation not found');
+      const limit = request.query.limit ?? 50;
+      const messages = await conversations.messages(userId, request.params.id, { limit, before: request.query.before });
+      return { messages, nextBefore: messages.length === limit ? messages[0]?.id : null };
+    });
+    app.post('/api/conversations/:id/messages', { config: { policy: policy.member('chat') }, schema: { params, body: messageBody } }, async (request, reply) => {
+      const p = requirePrincipal(request);
+      const c = await conversations.get(p.userId, request.params.id);
+      if (!c) throw new AppError('NOT_FOUND', 'Conversation not found');
+      const base = { channel: 'web' as const, userId: p.userId, role: p.role, familiarId: c.familiarId, conversationId: c.id, text: request.body.text, requestId: request.id };
+      const wantsStream = /text\/event-stream/.test(request.headers.accept ?? '');
+      if (!wantsStream) return turns.run(base);
+      const controller = new AbortController();
+      request.raw.on('close', () => {
+        if (!reply.raw.writableEnded) controller.abort();
+      });
+      let started = false;
+      const begin = () => {
+        if (started) return;
+        started = true;
+        reply.hijack();
+        reply.raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'x-request-id': request.id,
+        });
+      };
+      const onEvent = (event: TurnEvent) => {
+        begin();
+        reply.raw.write(sse(event.type, event));
+      };
+      try {
+        await turns.run({ ...base, signal: controller.signal }, onEvent);
+      } catch (err) {
+        // Before the stream began, the normal error handler answers (4xx with its code).
+        if (!started) throw err;
+        // After: the turn already emitted its error event.
+      }
+      reply.raw.end();
+      return reply;
+    });
+  };
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { ServerModule } from '../../server/index.js';
+import { AppError, policy, requirePrincipal } from '../../server/index.js';
+import type { Principal } from '../../server/index.js';
+import type { AuditActor } from '../../security/audit/index.js';
+import type { Familiar, FamiliarService } from '../familiars.js';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+const body = z.strictObject({
+  slug,
+  name: z.string().trim().min(1).max(64),
+  persona: z.string().min(1).max(8000),
+  providerId: z.string().min(1).max(100).nullable().optional(),
+  model: z.string().min(1).max(200),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  allowedTools: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/)).max(100).optional(),
+  injectionPolicy: z.enum(['log', 'neutralize', 'refuse']).optional(),
+  greeting: z.string().max(2000).nullable().optional(),
+  allowedUsers: z.array(z.string().min(1).max(100)).max(10_000).nullable().optional(),
+});
+const params = z.strictObject({ id: z.string().min(1).max(100) });
+
+function actorOf(p: Principal): AuditActor {
+  return p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId };
+}
+
+/** What a member sees of a familiar: no persona, no provider, no allowlist. */
+function publicView(f: Familiar) {
+  return { id: f.id, slug: f.slug, name: f.name, greeting: f.greeting, model: f.model };
+}
+
+/** `/api/familiars`: admins manage them; members list and read the ones they may chat with. */
+export function familiarRoutes(familiars: FamiliarService): ServerModule {
+  return (app) => {
+    app.get('/api/familiars', { config: { policy: policy.member('read') } }, async (request) => {
+      const p = requirePrincipal(request);
+      const all = await familiars.list();
+      const admin = p.role !== 'member';
+      return { familiars: all.filter((f) => familiars.canUse(f, { userId: p.userId, role: p.role })).map((f) => (admin ? f : publicView(f))) };
+    });
+    app.get('/api/familiars/:id', { config: { policy: policy.member('read') }, schema: { params } }, async (request) => {
+      const p = requirePrincipal(request);
+      const f = await familiars.get(request.params.id);
+      if (!f || !familiars.canUse(f, { userId: p.userId, role: p.role })) throw new AppError('NOT_FOUND', 'Familiar not found');
+      return p.role === 'member' ? publicView(f) : f;
+    });
+    app.post('/api/familiars', { config: { policy: policy.admin() }, schema: { body } }, async (request, reply) => {
+      const created = await familiars.create(request.body, actorOf(requirePrincipal(request)));
+      return reply.status(201).send(created);
+    });
+    app.patch('/api/familiars/:id', { config: { policy: policy.admin() }, schema: { params, body: body.partial().strict() } }, async (request) =>
+      familiars.update(request.params.id, request.body, actorOf(requirePrincipal(request))),
+    );
+    app.delete('/api/familiars/:id', { config: { policy: policy.admin() }, schema: { params } }, async (request, reply) => {
+      await familiars.remove(request.params.id, actorOf(requirePrincipal(request)));
+      return reply.status(204).send();
+    });
+  };
+}

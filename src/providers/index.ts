@@ -1,0 +1,10 @@
+export { createOpenAIChat } from './openai-chat.js';
+export type { OpenAIChatOptions } from './openai-chat.js';
+export { createProviderService, modelResolver } from './service.js';
+export type { ProviderService, ProviderView, ProviderInput, ProviderServiceOptions } from './service.js';
+export { providerMigrations, PROVIDER_KEY_COLUMN } from './migrations.js';
+export type { ProviderTables } from './migrations.js';
+export { checkProviderUrl, isLoopbackHost } from './url-policy.js';
+export { ProviderError } from './types.js';
+export type { ChatModel, ChatMessage, ChatEvent, ChatRequest, ToolCall, ToolSpec, ProviderFailure } from './types.js';
+export { providerRoutes } from './routes.js';
