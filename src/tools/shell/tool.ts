@@ -1,0 +1,109 @@
+import type { AuditActor, AuditLog } from '../../security/audit/types.js';
+import type { Tool, ToolContext, ToolProvider, ToolResult } from '../types.js';
+import type { Approvals } from './approvals.js';
+import { hashCommand } from './approvals.js';
+import type { ShellEnablement } from './enablement.js';
+import type { ShellPolicy } from './policy.js';
+import type { Sandbox } from './sandbox.js';
+
+export const SHELL_TOOL_NAME = 'shell';
+
+export interface ShellToolOptions {
+  readonly policy: ShellPolicy;
+  readonly sandbox: Sandbox;
+  readonly approvals: Approvals;
+  readonly audit: AuditLog;
+  /** Emitted while the tool waits for the owner (channels show it). */
+  readonly onWaiting?: (approvalId: string, context: ToolContext) => void;
+}
+
+const fail = (code: string, message: string): ToolResult => ({ ok: false, code, message });
+
+/**
+ * The shell tool (EXEC-1): classify → deny, or wait for the owner's approval, or run in the
+ * sandbox. Only the `command` argument is read; fields such as `approved` or `confirmation` that
+ * the model adds are ignored (and audited), because nothing the model writes counts as approval.
+ */
+export function createShellTool(options: ShellToolOptions): Tool {
+  const { policy, sandbox, approvals, audit } = options;
+  return {
+    name: SHELL_TOOL_NAME,
+    description:
+      'Run one shell command in an isolated sandbox (no network, private work directory). Commands outside the operator allowlist wait for the owner to approve them; dangerous ones are refused.',
+    parameters: {
+      type: 'object',
+      properties: { command: { type: 'string', description: 'The command line to run', maxLength: 16384 } },
+      required: ['command'],
+      additionalProperties: false,
+    },
+    async run(args, context) {
+      const actor: AuditActor = { type: 'model', familiarId: context.familiarId, userId: context.userId };
+      const base = { actor, ...(context.requestId ? { requestId: context.requestId } : {}) };
+      const record = (action: string, outcome: 'success' | 'failure' | 'denied' | 'pending', details: Record<string, unknown>) =>
+        audit.record({ ...base, action, target: context.familiarId, outcome, details });
+      if (typeof args !== 'object' || args === null || typeof (args as { command?: unknown }).command !== 'string') {
+        await record('shell.request', 'denied', { reason: 'missing command' });
+        return fail('INVALID_ARGUMENTS', 'Expected {"command": "<command line>"}');
+      }
+      const command = (args as { command: string }).command;
+      const ignored = Object.keys(args).filter((k) => k !== 'command');
+      const commandHash = hashCommand(command);
+      await record('shell.request', 'pending', { command, length: command.length, commandHash, ignoredFields: ignored });
+
+      const verdict = policy.classify(command);
+      await record('shell.verdict', verdict.verdict === 'deny' ? 'denied' : verdict.verdict === 'ask' ? 'pending' : 'success', {
+        verdict: verdict.verdict, reasons: verdict.reasons, programs: verdict.programs, commandHash,
+      });
+      if (verdict.verdict === 'deny') return fail('COMMAND_DENIED', `Refused: ${verdict.reasons.join('; ')}`);
+      const unavailable = sandbox.unavailableReason();
+      if (unavailable) {
+        await record('shell.result', 'failure', { reason: unavailable, commandHash });
+        return fail('SANDBOX_UNAVAILABLE', `The shell cannot run: ${unavailable}`);
+      }
+
+      let toRun = command;
+      if (verdict.verdict === 'ask') {
+        const { view, outcome } = approvals.request(
+          { command, reasons: verdict.reasons, familiarId: context.familiarId, userId: context.userId, conversationId: context.conversationId, requestId: context.requestId },
+          context.signal,
+        );
+        await record('shell.approval.requested', 'pending', { approvalId: view.id, commandHash, expiresAt: view.expiresAt });
+        options.onWaiting?.(view.id, context);
+        const decided = await outcome;
+        if (decided.status !== 'approved') {
+          await record('shell.result', 'denied', { approvalId: view.id, status: decided.status, commandHash });
+          return fail(decided.status === 'expired' ? 'APPROVAL_EXPIRED' : 'APPROVAL_DENIED', `The owner did not approve this command (${decided.status}); nothing ran.`);
+        }
+        // Run exactly what was approved; refuse if it is not byte-for-byte the requested command.
+        if (hashCommand(decided.command) !== commandHash) {
+          await record('shell.result', 'denied', { approvalId: view.id, reason: 'approved command differs', commandHash });
+          return fail('APPROVAL_MISMATCH', 'The approval does not match this command; nothing ran.');
+        }
+        toRun = decided.command;
+      }
+
+      try {
+        const result = await sandbox.run(toRun, context.signal);
+        await record('shell.result', result.exitCode === 0 ? 'success' : 'failure', {
+          commandHash, exitCode: result.exitCode, signal: result.signal, outputBytes: Buffer.byteLength(result.output), truncated: result.truncated, timedOut: result.timedOut,
+        });
+        const notes = [result.timedOut ? '[timed out: killed]' : '', result.truncated ? '[output truncated]' : ''].filter(Boolean).join(' ');
+        return { ok: true, content: `exit code: ${result.exitCode ?? 'killed'}${notes ? ` ${notes}` : ''}\n${result.output}` };
+      } catch (err) {
+        const reason = err instanceof Error && 'code' in err && err.code === 'SANDBOX_UNAVAILABLE' ? err.message : 'the sandbox failed to start';
+        await record('shell.result', 'failure', { commandHash, reason });
+        return fail('SANDBOX_FAILED', `The shell could not run: ${reason}`);
+      }
+    },
+  };
+}
+
+/** Offers the shell tool only to familiars the owner enabled it for (off by default). */
+export function shellToolProvider(options: { tool: Tool; enablement: ShellEnablement }): ToolProvider {
+  return {
+    async toolsFor(familiar) {
+      if (!familiar.allowedTools.includes(SHELL_TOOL_NAME)) return [];
+      return (await options.enablement.isEnabled(familiar.id)) ? [options.tool] : [];
+    },
+  };
+}
