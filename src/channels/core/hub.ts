@@ -27,7 +27,7 @@ export interface ChannelHubOptions {
   readonly turns: TurnRunner | undefined;
   /** Access rules per channel. */
   readonly rules: (channel: ChannelName) => AccessRules;
-  readonly familiarId: (channel: ChannelName) => string;
+  readonly familiarId: (channel: ChannelName) => string | Promise<string>;
   /** Sends a note to a person once approved (the adapter's deliver). */
   readonly notify?: (channel: ChannelName, externalId: string, text: string) => Promise<void>;
 }
@@ -35,6 +35,11 @@ export interface ChannelHubOptions {
 /** The shared core every adapter calls: admission (allowlist, pairing, limits), approval, the turn. */
 export interface ChannelHub {
   admit(sender: ChannelSender): Promise<Admission>;
+  /**
+   * Admits someone already vouched for by the platform side (a member of an allowlisted Discord
+   * guild with the required role, a viewer in the Twitch channel): linked or given a channel person.
+   */
+  admitMember(sender: ChannelSender): Promise<Admission & { kind: 'allowed' }>;
   /** Consumes the per-person and per-channel budgets; false when either is spent (audited). */
   consume(sender: ChannelSender, userId: string): Promise<boolean>;
   decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: { type: 'user'; id: string } | ChannelSender, userId?: string): Promise<PairingDecision>;
@@ -78,6 +83,11 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       await audit.record({ actor: actor(sender), action: 'channel.pairing.request', target: result.pairing.id, outcome: 'pending', details: { existing: result.kind === 'existing' } });
       return { kind: 'pairing', code: result.pairing.code, reply: MESSAGES.pairing(result.pairing.code) };
     },
+    async admitMember(sender) {
+      const linked = await identities.find(sender.channel, sender.externalId);
+      const userId = linked?.userId ?? (await identities.link({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null })).userId;
+      return { kind: 'allowed', userId, owner: isOwner(sender) };
+    },
     async consume(sender, userId) {
       const person = await limiter.consume(PERSON_BUDGET, `${sender.channel}:${userId}`);
       const total = person.allowed ? await limiter.consume(CHANNEL_BUDGET, sender.channel) : person;
@@ -107,7 +117,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       if (!options.turns) return MESSAGES.failed;
       try {
         const reply = await options.turns.run(
-          { channel: sender.channel, userId, familiarId: options.familiarId(sender.channel), conversationKey, text },
+          { channel: sender.channel, userId, familiarId: await options.familiarId(sender.channel), conversationKey, text },
           onDelta ? (e) => { if (e.type === 'delta') onDelta(e.text); } : undefined,
         );
         return reply.text;

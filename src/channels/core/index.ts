@@ -1,4 +1,4 @@
-export type { ChannelAdapter, ChannelSender, AccessRules } from './types.js';
+export type { ChannelAdapter, ChannelSender, AccessRules, PersonCommands } from './types.js';
 export type { ChannelTables, ChannelDb } from './tables.js';
 export { channelMigrations } from './migrations.js';
 export { createIdentityLinks, newPersonId } from './identities.js';

@@ -27,3 +27,10 @@ export interface AccessRules {
   /** Strangers get a pairing code when true, a plain refusal otherwise. */
   readonly pairing: boolean;
 }
+
+/** The person's own memory commands (Discord /remember, /forget, /export), provided by the memory concern. */
+export interface PersonCommands {
+  remember(userId: string, text: string): Promise<string>;
+  forget(userId: string): Promise<string>;
+  export(userId: string): Promise<string>;
+}

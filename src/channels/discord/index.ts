@@ -1,0 +1,3 @@
+export { createDiscordAdapter } from './adapter.js';
+export type { DiscordAdapterOptions } from './adapter.js';
+export { SLASH_COMMANDS, DISCORD_PERMISSIONS, discordInviteUrl } from './commands.js';
