@@ -56,7 +56,7 @@ const SCHEME_RE = new RegExp(
  * label, autolinks and bare occurrences lose their scheme. Idempotent.
  */
 export function stripUnsafeLinks(text: string): string {
-  let out = text.replace(/(!?)\[([^\]\n]{0,2000})\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"\n]*")?\s*\)/g, (whole, bang: string, label: string, url: string) => {
+  let out = text.replace(/(!?)\[([^\]\n]{0,2000})\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+"[^"\n]*")?\s*\)/g, (whole, bang: string, label: string, url: string) => {
     if (isAllowedLinkUrl(url)) return whole;
     return bang ? label || '[image removed]' : label;
   });

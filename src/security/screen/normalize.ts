@@ -29,6 +29,12 @@ export function deobfuscate(folded: string): string {
   return out;
 }
 
+const MORSE: Record<string, string> = Object.fromEntries(
+  'a.- b-... c-.-. d-.. e. f..-. g--. h.... i.. j.--- k-.- l.-.. m-- n-. o--- p.--. q--.- r.-. s... t- u..- v...- w.-- x-..- y-.-- z--.. 0----- 1.---- 2..--- 3...-- 4....- 5..... 6-.... 7--... 8---.. 9----.'
+    .split(' ')
+    .map((e) => [e.slice(1), e[0] ?? '']),
+);
+
 function rot13(s: string): string {
   return s.replace(/[a-z]/gi, (c) => {
     const base = c <= 'Z' ? 65 : 97;
@@ -68,6 +74,12 @@ export function decodePayloads(text: string): string[] {
     } catch {
       // not valid URL encoding
     }
+  }
+  // Morse code.
+  if (/^[\s./|-]{20,}$/.test(text.trim()) || /(?:[.-]{1,6}\s+){8,}/.test(text)) {
+    const words = text.trim().split(/\s{2,}|\s*\/\s*/).map((w) => w.split(/\s+/).map((c) => MORSE[c] ?? '').join(''));
+    const decoded = words.join(' ');
+    if (decoded.replace(/\s/g, '').length >= 6) found.push(decoded);
   }
   // rot13: decode every word run; the signals decide whether the result means anything.
   if (/rot-?13|caesar|\b(?:vtaber|cerivbhf|vafgehpgvbaf|flfgrz|cebzcg)\b/i.test(text)) found.push(rot13(text));

@@ -24,13 +24,14 @@ const MAX_SCAN = 20_000;
  * payloads, match the signal families on every view, and combine their weights.
  */
 export function createInjectionScreen(options: { threshold?: number } = {}): InjectionScreen {
-  const threshold = options.threshold ?? 0.7;
+  const threshold = options.threshold ?? 0.5;
   return {
     threshold,
     screen(text) {
       const input = text.length > MAX_SCAN ? `${text.slice(0, MAX_SCAN / 2)}\n${text.slice(-MAX_SCAN / 2)}` : text;
       const folded = foldText(input);
-      const views = [folded, deobfuscate(folded)];
+      // Three views: folded, de-leeted, and plain lower-case (keeps non-Latin scripts intact).
+      const views = [folded, deobfuscate(folded), input.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ')];
       const decoded = decodePayloads(input.normalize('NFKC')).map(foldText);
       const hits = new Set<SignalName>();
       for (const signal of SIGNALS) {

@@ -13,7 +13,13 @@ export type SignalName =
   | 'system_prompt_extraction'
   | 'delimiter_forgery'
   | 'encoded_payload'
-  | 'prompt_leak_format';
+  | 'prompt_leak_format'
+  | 'persona_switch'
+  | 'task_switch'
+  | 'output_hijack'
+  | 'context_probe'
+  | 'behaviour_directive'
+  | 'foreign_override';
 
 export interface Signal {
   readonly name: SignalName;
@@ -23,7 +29,7 @@ export interface Signal {
 
 const IGNORE = String.raw`(?:ignore|disregard|forget|skip|drop|override|overwrite|bypass|abandon|discard|neglect|cancel|erase|delete|remove|clear|stop following|do not follow|don't follow|dont follow|no longer follow|vergiss|ignoriere|ignorieren|vergessen|olvida|ignora|oublie|ignore[zr]?)`;
 const PRIOR = String.raw`(?:all|any|every|each|the|your|my|these|those|its|alle|die|deine|todas|las|tous|les)?\s*(?:of\s+)?(?:the\s+|your\s+|my\s+)?(?:previous|prior|above|preceding|earlier|former|original|initial|foregoing|old|given|existing|current|default|system|developer|safety|preset|vorherigen|bisherigen|obigen|vorigen|anteriores|précédentes)?`;
-const RULES = String.raw`(?:instructions?|prompts?|rules?|directives?|guidelines?|commands?|orders?|context|constraints?|restrictions?|programming|training|guardrails?|filters?|polic(?:y|ies)|settings|tasks?|conversation|messages?|text|information|anweisungen|aufgaben|befehle|regeln|instrucciones|consignes)`;
+const RULES = String.raw`(?:instructions?|prompts?|rules?|directives?|guidelines?|commands?|orders?|context|constraints?|restrictions?|programming|training|guardrails?|filters?|polic(?:y|ies)|settings|tasks?|assignments?|conversation|messages?|text|information|input|anweisungen|aufgaben|auftr[aä]ge|befehle|regeln|informationen|ausf[uü]hrungen|instrucciones|consignes)`;
 
 export const SIGNALS: readonly Signal[] = [
   {
@@ -35,6 +41,93 @@ export const SIGNALS: readonly Signal[] = [
       /\b(?:previous|prior|above|earlier|original|initial|system)\s+(?:instructions?|prompts?|rules?|directives?)\s+(?:are|is|were|no longer|don't|do not)\s*(?:now\s+)?(?:void|invalid|cancel+ed|obsolete|irrelevant|apply|matter|null|revoked|overridden|replaced)/,
       /\b(?:vergiss|ignoriere)\b.{0,40}\b(?:alles|anweisungen|aufgaben|vorherigen|obigen|bisherigen)/,
       /\bnun (?:bist du|sollst du|folgende neue)/,
+      /\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:the\s+|all\s+(?:of\s+)?(?:the\s+)?)?(?:above|previous|prior|earlier|preceding|everything|all that)\b/,
+      /\b(?:obigen|vorherigen|bisherigen|vorangegangenen)\b.{0,60}\b(?:ignorieren|vergessen|streichen|hinter sich)/,
+      /\b(?:leave|put)\b.{0,30}\b(?:previous|prior|earlier|above)\b.{0,30}\bbehind\b|\bstart (?:over|from (?:the front|scratch|the beginning))\b.{0,40}\b(?:new|task)/,
+      /\b(?:olvid[ae]|ignor[ae])\b.{0,30}\b(?:todo|todas|anteriores|instrucciones)\b/,
+      /\b(?:your|the|my) (?:new )?instructions (?:are now|have changed|now are)\b|\bchange your (?:instructions|rules|programming)\b/,
+      /\b(?:additional|new|further|updated) instruction\b|\binstruction: /,
+      /\b(?:abweichend (?:zu|von) (?:den )?(?:vorherigen|bisherigen)|(?:vorherigen|bisherigen) informationen\b.{0,60}\b(?:irrelevant|nicht|unwichtig))/,
+      /\b(?:previous|prior|earlier) (?:information|context|messages?)\b.{0,40}\b(?:irrelevant|not important|doesn't matter|does not matter|void)\b/,
+      /\b(?:disregarding|ignoring|regardless of) (?:the )?(?:articles?|context|documents?|instructions?|sources?|rules)\b/,
+    ],
+  },
+  {
+    name: 'foreign_override',
+    weight: 0.75,
+    patterns: [
+      /(?:zaboravi|ignoriraj|oubliez|oublie|ignorez|забудь\S*|игнорируй\S*|dimentica|ignora|esque[cç]a|vergeet|negeer|gl[oö]m|zapomnij|unutmak|unut)\s.{0,30}(?:instrukcij\S*|instructions?|инструкци\S*|указани\S*|istruzioni|instru[cç][oõ]es|instructies|instruktioner|instrukcje|talimatlar\S*|consignes)/,
+    ],
+  },
+  {
+    name: 'behaviour_directive',
+    weight: 0.25,
+    patterns: [
+      /\b(?:chatgpt|openai|gpt-?[34]|language model|an ai model|ai assistant|llm)\b/,
+      /\b(?:prefix|start|begin|end) (?:all |each |every )?(?:of )?your (?:answers?|responses?|replies|messages?|outputs?) with\b/,
+      /\b(?:answer|respond|reply) (?:me )?(?:in|using) the following (?:form|format|way)\b/,
+      /\bfor the (?:remainder|rest) of (?:this|the|our) (?:chat|conversation|thread|session)\b/,
+      /\b(?:stay|remain|always stay) in (?:character|role)\b|\bbreak(?:ing)? character\b/,
+      /\b(?:never|don'?t|do not) (?:mention|say|reveal|tell (?:me|anyone)) (?:that )?you(?:'re| are) an? (?:ai|bot|language model)\b/,
+      /\b(?:state|say|write|claim|declare) that\b.{0,40}\b(?:is the best|are superior|hate|is the most|is crazy)\b|\bsay yes\b|\b(?:stop|write)\s*[:-]\s*write\b|\bblame (?:it on )?\w+ (?:anyway|regardless)\b/,
+    ],
+  },
+  {
+    name: 'persona_switch',
+    weight: 0.5,
+    patterns: [
+      /\b(?:i want you to|i'd like you to|you (?:will|shall|must|should) now|please|now|from now on,?)\s+(?:act|behave|respond|answer|function|serve|pose)\s+(?:as|like)\b/,
+      /^(?:ok(?:ay)?[.,!]?\s*)?(?:now\s+)?(?:act as|pretend (?:to be|you are|you're)|roleplay as|role-play as|imagine you are)\b/,
+      /\b(?:now|from now on|henceforth|starting now),?\s+you (?:are|will be|'re)\s+(?!(?:able|allowed|going|ready|done|welcome|right|wrong)\b)/,
+      /\byou are (?:now|no longer)\b/,
+      /\bfrom now on,? you(?:'re| are| will| should| must| shall)\b/,
+      /\byou (?:will|shall|are going to|are about to|are to)\s+(?:now\s+)?(?:play|act|simulate|be simulating|roleplay|role-play|pretend|emulate|become|impersonate|portray)\b/,
+      /\b(?:we are going to|let'?s|let us) (?:have a |do a |play a )?(?:role-?play|pretend|play a game|act out|simulate)\b/,
+      /\b(?:transform into|your (?:new )?name is now|you are to act|take on the (?:role|persona)|play the (?:role|part) of|in the role of)\b/,
+      /\b(?:respond|answer|reply)\s+to\s+(?:all|every|each)\s+(?:of\s+)?(?:my|the)\s+(?:questions?|prompts?|messages?)\s+as\b/,
+      /\b(?:you are|you're) (?:role-?playing|playing) as\b/,
+      /\bpretend (?:that )?(?:you are|you're|to be)\b/,
+      /\b(?:stell dir vor,? du bist|du bist (?:jetzt|nun|ab sofort)|jetzt bist du|ich m[oö]chte,? dass (?:sie|du) als\b.{0,60}\b(?:fungieren|agieren|auftreten|handeln))/,
+      /\b(?:you are completely absorbed in your role|fully immersed in (?:the|your) role|both are excellent actors|always stay in (?:their|your) roles?|never (?:fall|step) out of (?:character|role))/,
+      /\b(?:sind zwei schauspieler|v[oö]llig in (?:ihrer|deiner) rolle|fallen nie aus der rolle)\b/,
+      /^(?:you are|du bist) [a-z0-9 .'-]{2,40}[.!]\s*(?:what|how|why|wie|was|warum)\b/,
+    ],
+  },
+  {
+    name: 'task_switch',
+    weight: 0.5,
+    patterns: [
+      /\b(?:now|but now|next|jetzt|nun)\b[^.?!]{0,50}\b(?:new|another|further|next|different|neue|weitere|folgende|andere)\s+(?:task|challenge|assignment|job|mission|aufgabe|herausforderung|auftrag)\b/,
+      /\b(?:that is|that's|das ist|das genügt|that was)\s+(?:enough|done|ok|erledigt|genug|schon mal ok)\b.{0,80}\b(?:now|jetzt|nun)\b/,
+      /\b(?:concentrate|focus|konzentriere)\b[^.?!]{0,20}\b(?:on|auf)\b[^.?!]{0,10}\b(?:your|deine|ihre)\s+(?:new|neue)\b/,
+      /\b(?:attention|achtung)\W{1,5}(?:stop|stopp)\b/,
+    ],
+  },
+  {
+    name: 'output_hijack',
+    weight: 0.5,
+    patterns: [
+      /\b(?:do not|don't|dont)\s+answer\b.{0,40}\b(?:but|just|only|instead)\b/,
+      /\b(?:just|only|simply)\s+(?:output|say|print|write|reply with|respond with|answer with|repeat)\s+["'“]/,
+      /\b(?:include|insert|add|mention)\s+(?:that|the (?:phrase|sentence|words?))\b.{0,40}\b(?:in|into|to)\s+your\s+(?:answer|response|reply)\b/,
+      /\b(?:say|output|print|respond with)\s+["'“](?:i have been |haha )?pwned/,
+      /\bpwned\b/,
+      /\b[a-z]+ (?:ANTWORTE|ANSWER|RESPOND|SAY|REPLY)\b/,
+      /\b(?:antworte|answer|respond|reply|sprich|rede)\b.{0,10}\b(?:im stil|in the style|wie ein|like a)\b.{0,40}\b(?:pira|pirat|priat|assi|gangster|drunk)/,
+      /\b(?:musst du (?:auch )?so reden|du bist keine)\b/,
+      /\b(?:make something up|erfinde etwas|lie to me|invent an answer)\b/,
+      /\b(?:formulate|write|generate|create|formuliere|schreibe)\b.{0,20}\b(?:untrue|false|fake|unwahre|falsche)\s+(?:headline|news|statement|claim|[uü]berschrift|nachricht|behauptung)/,
+    ],
+  },
+  {
+    name: 'context_probe',
+    weight: 0.5,
+    patterns: [
+      /\b(?:what is|what's|was steht)\b.{0,10}\b(?:written|stated|said|geschrieben)\s+(?:above|before|oben|davor)\b/,
+      /\b(?:information|text|content)\s+(?:in|from)\s+the\s+(?:prompt|system|context)\b/,
+      /\banswer\b.{0,10}\bby your own knowledge\b.{0,20}\bnot\b.{0,20}\b(?:articles?|documents?|context|sources?)\b/,
+      /\b(?:when|how) were you (?:trained|created|programmed|made)\b/,
+      /\bhow do you as a language model\b/,
     ],
   },
   {
@@ -92,6 +185,9 @@ export const SIGNALS: readonly Signal[] = [
       /\b(?:what|everything|anything|all)\b[^.?!]{0,30}\b(?:you were|you've been|you have been|were you)\s+(?:told|given|instructed|programmed|configured)\b/,
       /\b(?:repeat|print|output|copy|echo|return)\b[^.?!]{0,30}\b(?:the )?(?:text|words|everything|content|message)s?\s+(?:above|before|preceding|prior|at the (?:beginning|start))\b/,
       /\b(?:beginning|start) of (?:this|the|our) (?:conversation|chat|prompt|session)\b/,
+      /\b(?:my instructions (?:are|were)|i was (?:instructed|told|programmed) to|what are you not (?:supposed|allowed) to (?:tell|say|reveal)|initiali[sz]ation (?:string|text|prompt))\b/,
+      /\b(?:repeat|print|output|copy|rewrite|translate)\b.{0,20}\b(?:the )?(?:above|previous|preceding) (?:text|words|content|message|instructions)\b/,
+      /\b(?:this|the) entire (?:conversation|chat|prompt|context)\b.{0,30}\b(?:word for word|verbatim|back to me)\b|\b(?:text|words|instructions) you were given\b/,
       /\b(?:zeige?|gib|nenne|wiederhole)\b[^.?!]{0,40}\b(?:anweisungen|systemprompt|prompt|instruktionen)\b/,
     ],
   },
@@ -105,6 +201,7 @@ export const SIGNALS: readonly Signal[] = [
       /(?:^|\n)\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:\s*\S/,
       /<\/?(?:system|instructions?|user_input|context|prompt|data|untrusted)>/,
       /⟦\/?data|end_of_data|\[end of (?:data|input|context)\]|<\/?end>/,
+      /^\s*\$?system\b|\bhuman: human:|\[(?:info|system|admin|developer)\s*:|\b(?:user|human):\s.{0,200}\b(?:assistant|ai):\s/,
     ],
   },
   {
