@@ -56,6 +56,7 @@ export function wireIdentity(deps: { config: Config; storage: Storage; audit: Au
     : undefined;
   const identity = createIdentityService({
     db: storage.db.withTables<IdentityTables>(),
+    sqlite: storage.sqlite,
     audit,
     logger,
     passwords: createPasswordPolicy(),

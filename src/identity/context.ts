@@ -2,11 +2,13 @@ import type { Logger } from '../logging/index.js';
 import type { AuditEvent, AuditLog } from '../security/audit/index.js';
 import type { PasswordPolicy } from '../security/passwords/index.js';
 import type { Role, Scope } from '../server/index.js';
+import type { CredentialLookup } from './lookup.js';
 import type { IdentityDb } from './tables.js';
 
 /** What every part of identity shares. */
 export interface IdentityContext {
   readonly db: IdentityDb;
+  readonly lookup: CredentialLookup;
   readonly audit: AuditLog;
   readonly logger: Logger;
   readonly passwords: PasswordPolicy;

@@ -96,20 +96,7 @@ export async function revokeApiKey(ctx: IdentityContext, id: string, actorId?: s
  */
 export async function authenticateApiKey(ctx: IdentityContext, key: string): Promise<Principal> {
   if (!isWellFormedApiKey(key)) throw new AppError('UNAUTHENTICATED', 'Invalid API key');
-  const row = await ctx.db
-    .selectFrom('identity_api_keys')
-    .innerJoin('identity_users', 'identity_users.id', 'identity_api_keys.user_id')
-    .select([
-      'identity_api_keys.id as id',
-      'identity_api_keys.user_id as userId',
-      'identity_api_keys.scopes as scopes',
-      'identity_api_keys.expires_at as expiresAt',
-      'identity_api_keys.revoked_at as revokedAt',
-      'identity_api_keys.last_used_at as lastUsedAt',
-      'identity_users.role as role',
-    ])
-    .where('identity_api_keys.key_hash', '=', hashSecret(key))
-    .executeTakeFirst();
+  const row = await ctx.lookup.apiKey(hashSecret(key));
   const now = ctx.now();
   if (!row || row.revokedAt !== null || (row.expiresAt !== null && Number(row.expiresAt) <= now))
     throw new AppError('UNAUTHENTICATED', 'Invalid API key');

@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../logging/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import type { PasswordPolicy } from '../security/passwords/index.js';
@@ -5,6 +6,7 @@ import type { HearthRateLimiter } from '../security/ratelimit/index.js';
 import { AppError, type Principal, type Role, type Scope } from '../server/index.js';
 import { record, type ApiKeyInfo, type IdentityContext, type SessionInfo, type User } from './context.js';
 import type { JwtVerifier } from './jwt.js';
+import { createCredentialLookup } from './lookup.js';
 import * as keys from './keys.js';
 import { login, type LoginInput } from './login.js';
 import * as sessions from './sessions.js';
@@ -45,6 +47,8 @@ export interface IdentityService {
 
 export interface IdentityOptions {
   readonly db: IdentityDb;
+  /** Raw SQLite handle for the hot credential lookups (undefined on PostgreSQL). */
+  readonly sqlite?: BetterSqlite3.Database | undefined;
   readonly audit: AuditLog;
   readonly logger: Logger;
   readonly passwords: PasswordPolicy;
@@ -57,7 +61,7 @@ export interface IdentityOptions {
 
 /** Builds the identity service over its tables. */
 export function createIdentityService(options: IdentityOptions): IdentityService {
-  const ctx: IdentityContext = options;
+  const ctx: IdentityContext = { ...options, lookup: createCredentialLookup(options.db, options.sqlite) };
   const { limiter, jwt } = options;
   return {
     createUser: (input) => users.createUser(ctx, input),

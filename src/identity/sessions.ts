@@ -46,19 +46,7 @@ export async function createSession(
 
 /** Resolves a session cookie; expired (idle or absolute), revoked or unknown tokens throw 401. */
 export async function authenticateSession(ctx: IdentityContext, token: string): Promise<Principal> {
-  const row = await ctx.db
-    .selectFrom('identity_sessions')
-    .innerJoin('identity_users', 'identity_users.id', 'identity_sessions.user_id')
-    .select([
-      'identity_sessions.id as id',
-      'identity_sessions.user_id as userId',
-      'identity_sessions.last_seen_at as lastSeenAt',
-      'identity_sessions.expires_at as expiresAt',
-      'identity_sessions.revoked_at as revokedAt',
-      'identity_users.role as role',
-    ])
-    .where('identity_sessions.token_hash', '=', hashSecret(token))
-    .executeTakeFirst();
+  const row = await ctx.lookup.session(hashSecret(token));
   const now = ctx.now();
   if (!row || row.revokedAt !== null || Number(row.expiresAt) <= now || now - Number(row.lastSeenAt) >= ctx.sessionIdleMs)
     throw new AppError('UNAUTHENTICATED', 'Session expired or invalid');
