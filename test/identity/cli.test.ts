@@ -30,8 +30,8 @@ describe('CLI: users add, keys create, and the first-run setup link (AUTH-1, AUT
     const dir = tempDir();
     const proc = await startHearthProcess({ cwd: dir, env: { HEARTH_DATA_DIR: dir, HEARTH_SERVE_WEB: 'false', HEARTH_LOG_LEVEL: 'warn' } });
     children.push({ kill: () => proc.child.kill('SIGTERM') });
-    for (let i = 0; i < 50 && !/#setup=/.test(proc.output()); i++) await new Promise((r) => setTimeout(r, 100));
-    const token = /#setup=([A-Za-z0-9_-]{43})/.exec(proc.output())?.[1];
+    for (let i = 0; i < 50 && !/#token=/.test(proc.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    const token = /#token=([A-Za-z0-9_-]{43})/.exec(proc.output())?.[1];
     expect(token).toBeDefined();
     const res = await fetch(`${proc.url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name: 'first', password: STRONG }) });
     expect(res.status).toBe(201);
