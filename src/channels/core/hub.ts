@@ -68,7 +68,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       const linked = await identities.find(sender.channel, sender.externalId);
       if (linked) return { kind: 'allowed', userId: linked.userId, owner: isOwner(sender) };
       if (rules.allowedIds.includes(sender.externalId) || isOwner(sender)) {
-        const link = await identities.link({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null });
+        const link = await identities.ensure({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null });
         return { kind: 'allowed', userId: link.userId, owner: isOwner(sender) };
       }
       if (!rules.pairing) {
@@ -85,7 +85,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
     },
     async admitMember(sender) {
       const linked = await identities.find(sender.channel, sender.externalId);
-      const userId = linked?.userId ?? (await identities.link({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null })).userId;
+      const userId = linked?.userId ?? (await identities.ensure({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null })).userId;
       return { kind: 'allowed', userId, owner: isOwner(sender) };
     },
     async consume(sender, userId) {

@@ -15,6 +15,8 @@ export interface IdentityLinks {
   find(channel: string, externalId: string): Promise<ChannelIdentity | undefined>;
   /** Links (or re-links) a channel identity to a person. */
   link(input: { channel: string; externalId: string; userId: string; displayName?: string | null }): Promise<ChannelIdentity>;
+  /** The existing link, or a new one to `userId`; safe under concurrent first messages. */
+  ensure(input: { channel: string; externalId: string; userId: string; displayName?: string | null }): Promise<ChannelIdentity>;
   unlink(channel: string, externalId: string): Promise<boolean>;
   list(filter?: { channel?: string; userId?: string }): Promise<ChannelIdentity[]>;
 }
@@ -42,6 +44,16 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
         await tx.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).execute();
         await tx.insertInto('channel_identities').values({ channel, external_id: externalId, user_id: userId, display_name: displayName, created_at: now() }).execute();
       });
+      const linked = await find(channel, externalId);
+      if (!linked) throw new Error('identity link vanished');
+      return linked;
+    },
+    async ensure({ channel, externalId, userId, displayName = null }) {
+      await db
+        .insertInto('channel_identities')
+        .values({ channel, external_id: externalId, user_id: userId, display_name: displayName, created_at: now() })
+        .onConflict((oc) => oc.columns(['channel', 'external_id']).doNothing())
+        .execute();
       const linked = await find(channel, externalId);
       if (!linked) throw new Error('identity link vanished');
       return linked;

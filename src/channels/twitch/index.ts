@@ -1,0 +1,2 @@
+export { createTwitchAdapter, TWITCH_SCOPES, ASK_PREFIX } from './adapter.js';
+export type { TwitchAdapterOptions } from './adapter.js';
