@@ -181,6 +181,9 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         await tx.deleteFrom('memory_embed_queue').where('user_id', '=', userId).execute();
         await tx.deleteFrom('memory_vectors').where('user_id', '=', userId).execute();
         return rows.length;
+      }).then(async (n) => {
+        await searchIndex.compact();
+        return n;
       });
     },
     async pruneTurns(before) {

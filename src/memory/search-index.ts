@@ -25,6 +25,8 @@ export interface SearchIndex {
   lexical(scope: Scope, q: string, limit: number): Promise<Hit[]>;
   putVector(seq: number, userId: string, vector: Float32Array): Promise<void>;
   nearest(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]>;
+  /** Rewrites the index so deleted entries leave no trace in it (after an erasure). */
+  compact(): Promise<void>;
 }
 
 const KEY = /^[A-Za-z0-9_]{1,64}$/;
@@ -92,6 +94,10 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         const ok = new Set(allowed.rows.map((r) => Number(r.seq)));
         return knn.rows.filter((r) => ok.has(Number(r.seq))).slice(0, limit).map((r) => ({ seq: Number(r.seq), score: 1 - r.distance }));
       },
+      async compact() {
+        // Contentless-delete leaves tombstones in old segments until they merge; optimize merges them all.
+        await sql`insert into memory_fts(memory_fts) values ('optimize')`.execute(db);
+      },
     };
   }
 
@@ -130,6 +136,9 @@ export function createSearchIndex(storage: Storage): SearchIndex {
           .map((r) => ({ seq: Number(r.seq), score: cosineInt8(q, new Int8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)) }))
           .sort((a, b) => b.score - a.score)
           .slice(0, limit);
+      },
+      async compact() {
+        // Deleted rows (and their tsvector) are reclaimed by autovacuum; nothing to merge here.
       },
     };
   }
