@@ -164,6 +164,18 @@ const BYPASSES: ReadonlyArray<readonly [string, 'ask' | 'deny']> = [
   ['bomb() { bomb | bomb & }; bomb', 'deny'],
   ['exec 3<>/dev/tcp/10.0.0.1/80', 'deny'],
   ['history -c', 'ask'],
+  // programs whose scripts run commands
+  ["awk 'BEGIN{system(\"id\")}'", 'ask'],
+  ["sed 's/a/b/e' x", 'ask'],
+  ['node --eval=1', 'ask'],
+  ['echo hi | tee /dev/sda', 'deny'],
+  ['{rm,-rf,/}', 'deny'],
+  ['rm${IFS}-rf${IFS}/', 'deny'],
+  ["$'\\u0072m' -rf /", 'deny'],
+  ['a=rm; $a -rf /', 'deny'],
+  ['case x in x) rm -rf /;; esac', 'deny'],
+  ['rm -rf "/"*', 'deny'],
+  ['rm -rf ~root', 'deny'],
   // unparseable
   ['echo "unterminated', 'deny'],
   ['ls )', 'deny'],
@@ -172,7 +184,7 @@ const BYPASSES: ReadonlyArray<readonly [string, 'ask' | 'deny']> = [
 
 describe('EXEC-1 bypass attempts (wrappers, quoting, substitutions, heredocs, env -S, look-alikes)', () => {
   it.each(BYPASSES)('%j → %s', (command, expected) => {
-    const result = generous(['rm', 'git', 'echo', 'cat', 'nc', 'ssh', 'python3', 'shutdown', 'reboot', 'init', 'systemctl', 'mkfs.ext4', 'history', 'watch', 'su', 'eval', ':']).classify(command);
+    const result = generous(['rm', 'git', 'echo', 'cat', 'tee', 'nc', 'ssh', 'python3', 'shutdown', 'reboot', 'init', 'systemctl', 'mkfs.ext4', 'history', 'watch', 'su', 'eval', ':']).classify(command);
     expect(result.verdict).not.toBe('allow');
     expect(result.verdict).toBe(expected);
   });

@@ -99,7 +99,7 @@ const git: Check = (args, out) => {
 
 const interp: Check = (args, out, program) => {
   for (const a of args) {
-    if (['-c', '-e', '-E', '-p', '-r', '--eval', '--print', '-'].includes(a.text) || /^-[A-Za-z]*[ce]$/.test(a.text)) {
+    if (['-c', '-e', '-E', '-p', '-r', '--eval', '--print', '-'].includes(a.text) || /^-[A-Za-z]*[ce]$/.test(a.text) || /^--(eval|print|import|require|loader|experimental-loader)=/.test(a.text)) {
       return out.add('ask', `${program} runs inline code`);
     }
     if (!a.text.startsWith('-')) return;
@@ -177,9 +177,20 @@ const crontab: Check = (args, out) => {
   if (args.some((a) => a.text === '-r' || a.text === '-e' || !a.text.startsWith('-'))) out.add('ask', 'crontab changes scheduled jobs');
 };
 
+/** awk and sed scripts that start programs (`system()`, pipes, sed's `e` command and `s///e`). */
+const awk: Check = (args, out, program) => {
+  for (const a of args) if (/\bsystem\s*\(|\|\s*getline|\|\s*"|print[^;]*\|/.test(a.text)) out.add('ask', `${program} program that runs commands`);
+};
+const sed: Check = (args, out) => {
+  for (const a of args) {
+    if (a.text.startsWith('-')) continue;
+    if (/(^|[;{}\n0-9$/!])\s*e(\s|;|$)/.test(a.text) || /s(.)(?:(?!\1).)*\1(?:(?!\1).)*\1[a-zA-Z0-9]*e/.test(a.text)) out.add('ask', 'sed script that runs commands');
+  }
+};
+
 /** The built-in catalogue of dangerous forms, by program (EXEC-1). */
 const CATALOGUE: Record<string, Check> = {
-  rm, git, dd, chmod, chown, chgrp: chown, sort, tar, rsync, ssh, scp: ssh, history, crontab,
+  rm, git, dd, awk, gawk: awk, mawk: awk, nawk: awk, sed, gsed: sed, chmod, chown, chgrp: chown, sort, tar, rsync, ssh, scp: ssh, history, crontab,
   kill: killCheck, pkill: killCheck, killall: killCheck, killall5: deny('killall5 kills every process'),
   shutdown: power, reboot: power, halt: power, poweroff: power, init: power, telinit: power, systemctl: power,
   nc: netExec, ncat: netExec, netcat: netExec, socat: netExec,
@@ -200,6 +211,7 @@ export function checkInvocation(inv: Invocation, out: Collector): void {
   check?.(args, out, program);
   for (const a of args) {
     if (isCredentialPath(a.text) || (a.text.includes('=') && isCredentialPath(a.text.slice(a.text.indexOf('=') + 1)))) out.add('deny', `refers to a credential file: ${a.text}`);
+    if (isBlockDevice(a.text) || (a.text.includes('=') && isBlockDevice(a.text.slice(a.text.indexOf('=') + 1)))) out.add('deny', `names a disk device: ${a.text}`);
     if (a.text.includes('/dev/tcp/') || a.text.includes('/dev/udp/')) out.add('deny', 'opens a network socket through /dev/tcp');
   }
 }
