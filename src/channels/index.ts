@@ -1,0 +1,4 @@
+export { createChannelsService } from './service.js';
+export type { ChannelsService, ChannelsOptions } from './service.js';
+export { channelRoutes } from './routes.js';
+export { channelMigrations } from './core/index.js';
