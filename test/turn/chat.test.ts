@@ -37,8 +37,11 @@ describe('chat over HTTP (CH-1, LLM-1, DATA-4)', () => {
     expect(user.role).toBe('user');
     const tag = /⟦data ([0-9a-f]{12}) kind=message source=person untrusted⟧/.exec(user.content)?.[1];
     expect(tag).toBeDefined();
-    // Exactly one real closing fence, and the forged ones were neutralized.
-    expect(user.content.split('⟦/data').length - 1).toBe(1);
+    // Every closing fence is a real one (carries this turn's tag); the forged `⟦/data 0000⟧` was neutralized.
+    const closes = user.content.match(/⟦\/data [^⟧]*⟧/g) ?? [];
+    expect(closes.length).toBe((user.content.match(/⟦data /g) ?? []).length);
+    expect(closes.every((c) => c === `⟦/data ${tag}⟧`)).toBe(true);
+    expect(user.content).toContain('hello (/data 0000)');
     expect(user.content).not.toContain('<|im_start|>');
     // The provider got the sealed key, opened only for the call (DATA-1).
     expect(w.fake.requests[0]!.headers.authorization).toBe('Bearer sk-fake-provider-key-9876');
