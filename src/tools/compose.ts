@@ -28,7 +28,7 @@ export async function wireTools(options: { config: Config; storage: Storage; vau
   const sandbox = createSandbox({ bwrapPath: config.HEARTH_SHELL_BWRAP, timeoutMs: config.HEARTH_SHELL_TIMEOUT_MS, outputLimit: config.HEARTH_SHELL_OUTPUT_LIMIT });
   const approvals: Approvals = createApprovals({ audit, now });
   const shellEnablement = createShellEnablement(storage, now);
-  const shellTool = createShellTool({ policy: shellPolicy, sandbox, approvals, audit });
+  const shellTool = createShellTool({ policy: shellPolicy, sandbox, approvals, audit, runTimeoutMs: config.HEARTH_SHELL_TIMEOUT_MS });
 
   vault.registerSealedColumn(MCP_SECRETS_COLUMN);
   const mcpServers = createMcpServerStore({ storage, vault, defaultTimeoutMs: config.HEARTH_MCP_TIMEOUT_MS, now });

@@ -33,6 +33,11 @@ export interface Tool {
   readonly description: string;
   /** JSON Schema of the arguments (an object schema). */
   readonly parameters: Record<string, unknown>;
+  /**
+   * This tool's own time limit, when it must exceed the turn's default (LLM-4): the shell tool
+   * waits up to 30 s for the owner's approval and then runs with its own timeout.
+   */
+  readonly timeoutMs?: number;
   run(args: unknown, context: ToolContext): Promise<ToolResult>;
 }
 

@@ -1,7 +1,7 @@
 import type { AuditActor, AuditLog } from '../../security/audit/types.js';
 import type { Tool, ToolContext, ToolProvider, ToolResult } from '../types.js';
 import type { Approvals } from './approvals.js';
-import { hashCommand } from './approvals.js';
+import { APPROVAL_TTL_MS, hashCommand } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
 import type { ShellPolicy } from './policy.js';
 import type { Sandbox } from './sandbox.js';
@@ -13,6 +13,10 @@ export interface ShellToolOptions {
   readonly sandbox: Sandbox;
   readonly approvals: Approvals;
   readonly audit: AuditLog;
+  /** Wall-clock limit of one sandboxed run (the tool's own limit adds the approval window). */
+  readonly runTimeoutMs?: number;
+  /** How long approvals wait (default 30 s). */
+  readonly approvalTtlMs?: number;
   /** Emitted while the tool waits for the owner (channels show it). */
   readonly onWaiting?: (approvalId: string, context: ToolContext) => void;
 }
@@ -28,6 +32,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
   const { policy, sandbox, approvals, audit } = options;
   return {
     name: SHELL_TOOL_NAME,
+    timeoutMs: (options.approvalTtlMs ?? APPROVAL_TTL_MS) + (options.runTimeoutMs ?? 20_000) + 5_000,
     description:
       'Run one shell command in an isolated sandbox (no network, private work directory). Commands outside the operator allowlist wait for the owner to approve them; dangerous ones are refused.',
     parameters: {
