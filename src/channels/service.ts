@@ -7,7 +7,7 @@ import type { HearthVault } from '../security/vault/index.js';
 import type { Storage } from '../storage/index.js';
 import {
   CHANNEL_BUDGET, createChannelHub, createChannelSettings, createIdentityLinks, createPairingStore, createScrubber, EMPTY_SETTINGS, PERSON_BUDGET, TOKEN_COLUMN,
-  type AccessRules, type ChannelAdapter, type ChannelHub, type ChannelSettingsStore, type ChannelTables, type IdentityLinks, type StoredChannelSettings,
+  type AccessRules, type ChannelAdapter, type PersonCommands, type ChannelHub, type ChannelSettingsStore, type ChannelTables, type IdentityLinks, type StoredChannelSettings,
 } from './core/index.js';
 import { createDiscordAdapter } from './discord/index.js';
 import { createTelegramAdapter } from './telegram/index.js';
@@ -27,6 +27,8 @@ export interface ChannelsOptions {
   readonly now: () => number;
   /** Resolves which familiar answers on chat channels. */
   readonly familiarId: () => Promise<string>;
+  /** Discord /remember, /forget, /export (see personCommandsOver); absent = "not available". */
+  readonly personCommands?: PersonCommands | undefined;
 }
 
 /** The channels concern as the app sees it: stores, the hub, running adapters, settings. */
@@ -80,7 +82,7 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
       if (!config.HEARTH_DISCORD_APPLICATION_ID) return undefined;
       return createDiscordAdapter({
         token, hub, logger, scrubber, applicationId: config.HEARTH_DISCORD_APPLICATION_ID, guildIds: guilds,
-        requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID, adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID,
+        requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID, adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID, personCommands: options.personCommands,
       });
     }
     if (!config.HEARTH_TWITCH_CLIENT_ID || !config.HEARTH_TWITCH_BOT_USER_ID || !config.HEARTH_TWITCH_BROADCASTER_ID) return undefined;

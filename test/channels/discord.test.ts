@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
 import { createDiscordAdapter, discordInviteUrl } from '../../src/channels/discord/index.js';
+import { personCommandsOver } from '../../src/channels/index.js';
+import { createMemoryRepository } from '../../src/memory/index.js';
 import { APP_ID, BOT_ID, FakeDiscord } from '../fakes/discord-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
 
@@ -22,7 +24,8 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     h.rules.discord = { allowedIds: [], ownerIds: [OWNER], pairing: true };
     fake = new FakeDiscord(TOKEN, [ALLOWED, OTHER]);
     await fake.listen();
-    adapter = createDiscordAdapter({ token: TOKEN, applicationId: APP_ID, hub: h.hub, logger: h.logger, scrubber: h.scrubber, guildIds: () => [ALLOWED.id], requiredRoleId: ROLE, restApi: fake.restApi });
+    adapter = createDiscordAdapter({ token: TOKEN, applicationId: APP_ID, hub: h.hub, logger: h.logger, scrubber: h.scrubber, guildIds: () => [ALLOWED.id], requiredRoleId: ROLE, restApi: fake.restApi,
+      personCommands: personCommandsOver(createMemoryRepository({ storage: h.db.storage }), async () => 'fam1') });
     h.notifiers.push((c, id, text) => (c === 'discord' ? adapter.deliver(id, text) : Promise.resolve()));
     await adapter.start();
   });
@@ -84,6 +87,29 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     const [edit] = await fake.waitFor((c) => c.method === 'PATCH');
     expect(edit!.body!.content).toBe('echo: question');
     expect(edit!.body!.allowed_mentions).toEqual({ parse: [], replied_user: false });
+  });
+
+  it('CH-3: /remember, /export, /forget act on the caller\'s own memories only', async () => {
+    const edits = () => fake.calls.filter((c) => c.method === 'PATCH').map((c) => String(c.body?.content));
+    const as = (userId: string, name: string, text?: string) =>
+      fake.slash({ userId, guildId: ALLOWED.id, channelId: ALLOWED.channelId, name, roles: [ROLE], ...(text ? { options: [{ name: 'text', value: text }] } : {}) });
+    as(MEMBER, 'remember', 'I like tea @everyone');
+    await expect.poll(() => edits().length).toBe(1);
+    as(OWNER, 'export');
+    await expect.poll(() => edits().length).toBe(2);
+    as(MEMBER, 'export');
+    await expect.poll(() => edits().length).toBe(3);
+    as(MEMBER, 'forget');
+    await expect.poll(() => edits().length).toBe(4);
+    as(MEMBER, 'export');
+    await expect.poll(() => edits().length).toBe(5);
+    const [remembered, ownerExport, mine, forgot, after] = edits();
+    expect(remembered).toContain('remember');
+    expect(ownerExport).toBe('I remember nothing about you yet.');
+    expect(mine).toContain('I like tea');
+    expect(mine).not.toContain('@everyone');
+    expect(forgot).toBe('Forgotten: 1 memory.');
+    expect(after).toBe('I remember nothing about you yet.');
   });
 
   it('SEC: a discord.js error carrying the token is logged without it', async () => {
