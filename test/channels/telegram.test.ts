@@ -43,7 +43,9 @@ describe('Telegram adapter against a fake Bot API (CH-2, LLM-3)', () => {
   it('LLM-3: a long reply is split at the 4096 limit without cutting an escape', async () => {
     h.turns.reply = () => '<'.repeat(3000) + ' ' + 'x'.repeat(3000);
     fake.userSays(FRIEND, 'long please');
-    const msgs = await fake.messagesTo(FRIEND.id, 3);
+    const msgs = await fake.messagesTo(FRIEND.id, 4); // 1024 + 1024 + 952 escaped '<', then the x's (split at the space)
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(4);
     for (const m of msgs) expect(m.text!.length).toBeLessThanOrEqual(4096);
     expect(msgs.map((m) => m.text).join('').replace(/&lt;/g, '<')).toBe('<'.repeat(3000) + 'x'.repeat(3000));
   });
