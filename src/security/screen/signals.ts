@@ -28,7 +28,8 @@ export interface Signal {
 }
 
 const IGNORE = String.raw`(?:ignore|disregard|forget|skip|drop|override|overwrite|bypass|abandon|discard|neglect|cancel|erase|delete|remove|clear|stop following|do not follow|don't follow|dont follow|no longer follow|vergiss|ignoriere|ignorieren|vergessen|olvida|ignora|oublie|ignore[zr]?)`;
-const PRIOR = String.raw`(?:all|any|every|each|the|your|my|these|those|its|alle|die|deine|todas|las|tous|les)?\s*(?:of\s+)?(?:the\s+|your\s+|my\s+)?(?:previous|prior|above|preceding|earlier|former|original|initial|foregoing|old|given|existing|current|default|system|developer|safety|preset|vorherigen|bisherigen|obigen|vorigen|anteriores|précédentes)?`;
+const PRIOR_WORD = String.raw`(?:previous|prior|above|preceding|earlier|former|original|initial|foregoing|old|given|existing|default|system|developer|safety|preset|all|any|every|your|these|those|vorherigen|bisherigen|obigen|vorigen|alle|anteriores|précédentes|todas)`;
+const STRONG_RULES = String.raw`(?:instructions|prompts?|rules|directives?|guidelines|programming|guardrails?|restrictions|constraints|filters|anweisungen|regeln|instrucciones|consignes|assignments|auftr[aä]ge)`;
 const RULES = String.raw`(?:instructions?|prompts?|rules?|directives?|guidelines?|commands?|orders?|context|constraints?|restrictions?|programming|training|guardrails?|filters?|polic(?:y|ies)|settings|tasks?|assignments?|conversation|messages?|text|information|input|anweisungen|aufgaben|auftr[aä]ge|befehle|regeln|informationen|ausf[uü]hrungen|instrucciones|consignes)`;
 
 export const SIGNALS: readonly Signal[] = [
@@ -36,7 +37,8 @@ export const SIGNALS: readonly Signal[] = [
     name: 'instruction_override',
     weight: 0.75,
     patterns: [
-      new RegExp(String.raw`\b${IGNORE}\b[^.!?\n]{0,30}?\b${PRIOR}\s*${RULES}\b`),
+      new RegExp(String.raw`\b${IGNORE}\b[^.!?\n]{0,30}?\b${PRIOR_WORD}\s+(?:\w+\s+)?${RULES}\b`),
+      new RegExp(String.raw`\b${IGNORE}\b[^.!?\n]{0,30}?\b${STRONG_RULES}\b`),
       new RegExp(String.raw`\b${IGNORE}\b\s+(?:everything|all|anything|alles)\b(?:\s+(?:above|before|previously|else|you (?:were|have been) told|i said))?`),
       /\b(?:previous|prior|above|earlier|original|initial|system)\s+(?:instructions?|prompts?|rules?|directives?)\s+(?:are|is|were|no longer|don't|do not)\s*(?:now\s+)?(?:void|invalid|cancel+ed|obsolete|irrelevant|apply|matter|null|revoked|overridden|replaced)/,
       /\b(?:vergiss|ignoriere)\b.{0,40}\b(?:alles|anweisungen|aufgaben|vorherigen|obigen|bisherigen)/,
@@ -44,7 +46,7 @@ export const SIGNALS: readonly Signal[] = [
       /\b(?:ignore|disregard|forget)\s+(?:about\s+)?(?:the\s+|all\s+(?:of\s+)?(?:the\s+)?)?(?:above|previous|prior|earlier|preceding|everything|all that)\b/,
       /\b(?:obigen|vorherigen|bisherigen|vorangegangenen)\b.{0,60}\b(?:ignorieren|vergessen|streichen|hinter sich)/,
       /\b(?:leave|put)\b.{0,30}\b(?:previous|prior|earlier|above)\b.{0,30}\bbehind\b|\bstart (?:over|from (?:the front|scratch|the beginning))\b.{0,40}\b(?:new|task)/,
-      /\b(?:olvid[ae]|ignor[ae])\b.{0,30}\b(?:todo|todas|anteriores|instrucciones)\b/,
+      /\b(?:olvid[ae]r?|ignor[ae]r?)\b.{0,30}\b(?:todo|todas|anteriores|instrucciones)\b/,
       /\b(?:your|the|my) (?:new )?instructions (?:are now|have changed|now are)\b|\bchange your (?:instructions|rules|programming)\b/,
       /\b(?:additional|new|further|updated) instruction\b|\binstruction: /,
       /\b(?:abweichend (?:zu|von) (?:den )?(?:vorherigen|bisherigen)|(?:vorherigen|bisherigen) informationen\b.{0,60}\b(?:irrelevant|nicht|unwichtig))/,
@@ -63,7 +65,8 @@ export const SIGNALS: readonly Signal[] = [
     name: 'behaviour_directive',
     weight: 0.25,
     patterns: [
-      /\b(?:chatgpt|openai|gpt-?[34]|language model|an ai model|ai assistant|llm)\b/,
+      /\b(?:chatgpt|openai|gpt-?[34]|language model|an ai model|ai assistant|llm|\w{2,}gpt)\b/,
+      /\b(?:character|persona|assistant) (?:named|called|known as)\b/,
       /\b(?:prefix|start|begin|end) (?:all |each |every )?(?:of )?your (?:answers?|responses?|replies|messages?|outputs?) with\b/,
       /\b(?:answer|respond|reply) (?:me )?(?:in|using) the following (?:form|format|way)\b/,
       /\bfor the (?:remainder|rest) of (?:this|the|our) (?:chat|conversation|thread|session)\b/,
@@ -79,18 +82,26 @@ export const SIGNALS: readonly Signal[] = [
       /\b(?:i want you to|i'd like you to|you (?:will|shall|must|should) now|please|now|from now on,?)\s+(?:act|behave|respond|answer|function|serve|pose)\s+(?:as|like)\b/,
       /^(?:ok(?:ay)?[.,!]?\s*)?(?:now\s+)?(?:act as|pretend (?:to be|you are|you're)|roleplay as|role-play as|imagine you are)\b/,
       /\b(?:now|from now on|henceforth|starting now),?\s+you (?:are|will be|'re)\s+(?!(?:able|allowed|going|ready|done|welcome|right|wrong)\b)/,
-      /\byou are (?:now|no longer)\b/,
+      /(?<!\b(?:where|what|how|who|as|that|since|because) )\byou are (?:now|no longer)\b(?! (?:and|in|at|on|with|doing|feeling|living|working)\b)/,
       /\bfrom now on,? you(?:'re| are| will| should| must| shall)\b/,
       /\byou (?:will|shall|are going to|are about to|are to)\s+(?:now\s+)?(?:play|act|simulate|be simulating|roleplay|role-play|pretend|emulate|become|impersonate|portray)\b/,
       /\b(?:we are going to|let'?s|let us) (?:have a |do a |play a )?(?:role-?play|pretend|play a game|act out|simulate)\b/,
       /\b(?:transform into|your (?:new )?name is now|you are to act|take on the (?:role|persona)|play the (?:role|part) of|in the role of)\b/,
       /\b(?:respond|answer|reply)\s+to\s+(?:all|every|each)\s+(?:of\s+)?(?:my|the)\s+(?:questions?|prompts?|messages?)\s+as\b/,
       /\b(?:you are|you're) (?:role-?playing|playing) as\b/,
-      /\bpretend (?:that )?(?:you are|you're|to be)\b/,
-      /\b(?:stell dir vor,? du bist|du bist (?:jetzt|nun|ab sofort)|jetzt bist du|ich m[oö]chte,? dass (?:sie|du) als\b.{0,60}\b(?:fungieren|agieren|auftreten|handeln))/,
+      /\b(?:you need to|you have to|you must|i need you to|i want you to)\s+(?:act|behave|pretend|role-?play|play|be)\s+(?:as|like|the role)\b/,
+      /(?:^|[.!?] )act like (?:a|an|you)\b/,
+      /\b(?:allow|let) yourself to (?:function|act|behave|operate|be)\b/,
+      /\b(?:prefix|start|begin) (?:all |each |every )?(?:of )?your (?:answers|responses|replies) (?:as|with)\b/,
+      /\brespond(?:s)? (?:only )?as the character\b|\balways (?:sends?|gives?|provides?) the unfiltered\b/,
+      /\b(?:an? )?(?:ai|chatbot|bot|language model|ai model|ai assistant|virtual assistant)\s+(?:named|called|known as)\b/,
+      /\bsimulate (?:a conversation|an? (?:ai|chatbot|terminal|computer|bot))\b/,
+      /\bpretend (?:that )?(?:you are|you're|to be|you (?:can|could|have|were|had))\b/,
+      /\bimagine (?:that )?you(?:'re| are| were)\b/,
+      /\b(?:stell dir vor,? du bist|du bist (?:jetzt|nun|ab sofort)|jetzt bist du|ich m[oö]chte,? dass (?:sie|du) als\b.{0,140}\b(?:fungieren|agieren|auftreten|handeln))/,
       /\b(?:you are completely absorbed in your role|fully immersed in (?:the|your) role|both are excellent actors|always stay in (?:their|your) roles?|never (?:fall|step) out of (?:character|role))/,
       /\b(?:sind zwei schauspieler|v[oö]llig in (?:ihrer|deiner) rolle|fallen nie aus der rolle)\b/,
-      /^(?:you are|du bist) [a-z0-9 .'-]{2,40}[.!]\s*(?:what|how|why|wie|was|warum)\b/,
+      /^(?:you are|du bist) (?!(?:a|an|so|such|very|really|too|my|our|the best|right|wrong|welcome|amazing|great|awesome|kind|funny|smart|sweet|nice|lovely|wonderful|ein|eine|so|sehr|toll|super|lieb)\b)[a-z0-9 .'-]{2,40}[.!,]\s*(?:what|how|why|wie|was|warum)\b/,
     ],
   },
   {
@@ -116,7 +127,8 @@ export const SIGNALS: readonly Signal[] = [
       /\b(?:antworte|answer|respond|reply|sprich|rede)\b.{0,10}\b(?:im stil|in the style|wie ein|like a)\b.{0,40}\b(?:pira|pirat|priat|assi|gangster|drunk)/,
       /\b(?:musst du (?:auch )?so reden|du bist keine)\b/,
       /\b(?:make something up|erfinde etwas|lie to me|invent an answer)\b/,
-      /\b(?:formulate|write|generate|create|formuliere|schreibe)\b.{0,20}\b(?:untrue|false|fake|unwahre|falsche)\s+(?:headline|news|statement|claim|[uü]berschrift|nachricht|behauptung)/,
+      /\b(?:state|say|write|claim|declare|admit) that\b.{0,60}\b(?:is the best|are superior|is superior|hate|is the most|is crazy|is stupid|sucks)\b|\bsay yes\b|\b(?:stop|now)\s*[:-]\s*(?:write|say)\b/,
+      /\b(?:formulate|write|generate|create|formuliere|schreibe)\b.{0,50}\b(?:untrue|false|fake|unwahre|falsche)\s+(?:headline|news|statement|claim|[uü]berschrift|nachricht|behauptung)/,
     ],
   },
   {
@@ -128,6 +140,7 @@ export const SIGNALS: readonly Signal[] = [
       /\banswer\b.{0,10}\bby your own knowledge\b.{0,20}\bnot\b.{0,20}\b(?:articles?|documents?|context|sources?)\b/,
       /\b(?:when|how) were you (?:trained|created|programmed|made)\b/,
       /\bhow do you as a language model\b/,
+      /\b(?:sentences?|words?|lines?|text|paragraphs?) (?:before|above|preceding|prior to) (?:the|this|my)\b/,
     ],
   },
   {
@@ -200,8 +213,9 @@ export const SIGNALS: readonly Signal[] = [
       /(?:^|\n|\s)(?:#{2,}|\*\*\*|-{3,}|={3,})\s*(?:system|new instructions?|instructions?|end of (?:user )?(?:input|prompt|text|conversation))\b/,
       /(?:^|\n)\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:\s*\S/,
       /<\/?(?:system|instructions?|user_input|context|prompt|data|untrusted)>/,
+      /^\s*(?:\$?documents?|document context|context|kontext|artikel|article)\s*[:{"(]?\s*\S.{0,400}\b(?:question|frage)\b/,
       /⟦\/?data|end_of_data|\[end of (?:data|input|context)\]|<\/?end>/,
-      /^\s*\$?system\b|\bhuman: human:|\[(?:info|system|admin|developer)\s*:|\b(?:user|human):\s.{0,200}\b(?:assistant|ai):\s/,
+      /^\s*\$system\b|^\s*system\s*:|\bhuman: human:|\[(?:info|system|admin|developer)\s*:|\b(?:user|human):\s.{0,200}\b(?:assistant|ai):\s/,
     ],
   },
   {
