@@ -18,6 +18,7 @@ export const memoryMigrations: Migration[] = [
         .addColumn('metadata', 'text', (c) => c.notNull())
         .addColumn('provenance', 'text', (c) => c.notNull())
         .addColumn('source_ref', 'text')
+        .addColumn('context', 'text')
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('created_at', t.bigint, (c) => c.notNull())
         .addColumn('updated_at', t.bigint, (c) => c.notNull())
@@ -53,7 +54,7 @@ export const memoryMigrations: Migration[] = [
       await db.schema.createIndex('memory_vectors_user').on('memory_vectors').column('user_id').execute();
       if (dialect === 'sqlite') {
         // Contentless: the index holds only scoped tokens (see tokens.ts), never a second copy of the text.
-        await sql`CREATE VIRTUAL TABLE memory_fts USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`.execute(db);
+        await sql`CREATE VIRTUAL TABLE memory_fts USING fts5(body, context, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`.execute(db);
       } else {
         await sql`ALTER TABLE memory_items ADD COLUMN tsv tsvector`.execute(db);
         await sql`CREATE INDEX memory_items_tsv ON memory_items USING gin (tsv)`.execute(db);

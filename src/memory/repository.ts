@@ -34,7 +34,7 @@ function toMemory(r: Row): Memory {
     updatedAt: Number(r.updated_at),
   };
 }
-const COLUMNS = ['seq', 'id', 'user_id', 'familiar_id', 'kind', 'text', 'metadata', 'provenance', 'source_ref', 'version', 'created_at', 'updated_at'] as const;
+const COLUMNS = ['seq', 'id', 'user_id', 'familiar_id', 'kind', 'text', 'metadata', 'provenance', 'source_ref', 'context', 'version', 'created_at', 'updated_at'] as const;
 
 /** The memory repository over SQLite or PostgreSQL; every query carries the owner's user id (DATA-4). */
 export function createMemoryRepository(options: MemoryRepositoryOptions): MemoryRepository & { readonly searchIndex: SearchIndex } {
@@ -58,13 +58,14 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
           metadata: JSON.stringify(m.metadata ?? {}),
           provenance: m.provenance,
           source_ref: m.sourceRef ?? null,
+          context: m.context ?? null,
           version: 1,
           created_at: at,
           updated_at: at,
         };
       });
       const rows = await tx.insertInto('memory_items').values(values).returning(COLUMNS).execute();
-      await searchIndex.index(tx, rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, text: r.text })));
+      await searchIndex.index(tx, rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, text: r.text, context: r.context })));
       if (embedder) await tx.insertInto('memory_embed_queue').values(rows.map((r) => ({ seq: r.seq, user_id: r.user_id, enqueued_at: at, attempts: 0 }))).execute();
       out.push(...rows);
     }
@@ -126,7 +127,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         await tx.updateTable('memory_items').set({ text, metadata, version: Number(row.version) + 1, updated_at: at }).where('seq', '=', row.seq).execute();
         if (patch.text !== undefined) {
           await searchIndex.unindex(tx, [Number(row.seq)]);
-          await searchIndex.index(tx, [{ seq: Number(row.seq), userId, text }]);
+          await searchIndex.index(tx, [{ seq: Number(row.seq), userId, text, context: row.context }]);
           if (embedder) {
             await tx.deleteFrom('memory_embed_queue').where('seq', '=', row.seq).execute();
             await tx.insertInto('memory_embed_queue').values({ seq: row.seq, user_id: userId, enqueued_at: at, attempts: 0 }).execute();
@@ -184,6 +185,31 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       }).then(async (n) => {
         await searchIndex.compact();
         return n;
+      });
+    },
+    async latestTurn(userId, familiarId, conversationId) {
+      // source_ref is `conversation:message`; ';' sorts right after ':'.
+      const row = await db
+        .selectFrom('memory_items')
+        .select(COLUMNS)
+        .where('user_id', '=', userId)
+        .where('familiar_id', '=', familiarId)
+        .where('kind', '=', 'turn')
+        .where('source_ref', '>=', `${conversationId}:`)
+        .where('source_ref', '<', `${conversationId};`)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row && toMemory(row);
+    },
+    async appendContext(userId, id, extra) {
+      await db.transaction().execute(async (tx) => {
+        const row = await owned(tx, userId, id);
+        if (!row) return;
+        const clipped = `${row.context ?? ''} ${extra}`.trim().slice(0, 20_000);
+        await tx.updateTable('memory_items').set({ context: clipped }).where('seq', '=', row.seq).execute();
+        await searchIndex.unindex(tx, [Number(row.seq)]);
+        await searchIndex.index(tx, [{ seq: Number(row.seq), userId, text: row.text, context: clipped }]);
       });
     },
     async pruneTurns(before) {

@@ -20,7 +20,7 @@ export interface Scope {
 /** The lexical and vector index behind the memory repository; one implementation per database. */
 export interface SearchIndex {
   /** Index rows written in the caller's transaction (`db`). */
-  index(db: MemoryDb, rows: ReadonlyArray<{ seq: number; userId: string; text: string }>): Promise<void>;
+  index(db: MemoryDb, rows: ReadonlyArray<{ seq: number; userId: string; text: string; context?: string | null }>): Promise<void>;
   unindex(db: MemoryDb, seqs: readonly number[]): Promise<void>;
   lexical(scope: Scope, q: string, limit: number): Promise<Hit[]>;
   putVector(seq: number, userId: string, vector: Float32Array): Promise<void>;
@@ -30,6 +30,8 @@ export interface SearchIndex {
 }
 
 const KEY = /^[A-Za-z0-9_]{1,64}$/;
+/** Weight of the context column against the text (BM25 column weight). */
+const CONTEXT_WEIGHT = 0.5;
 
 function filterSql(scope: Scope, dialect: Storage['dialect']) {
   const parts = [sql`m.user_id = ${scope.userId}`];
@@ -63,7 +65,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
     }
     return {
       async index(tx, rows) {
-        for (const r of rows) await sql`insert into memory_fts(rowid, body) values (${r.seq}, ${indexBody(r.userId, r.text)})`.execute(tx);
+        for (const r of rows) await sql`insert into memory_fts(rowid, body, context) values (${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`.execute(tx);
       },
       async unindex(tx, seqs) {
         for (const seq of seqs) await sql`delete from memory_fts where rowid = ${seq}`.execute(tx);
@@ -74,8 +76,8 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         if (terms.length === 0) return [];
         const match = terms.map((t) => `"${t}"`).join(' OR ');
         const rows = await sql<{ seq: number; rank: number }>`
-          select m.seq as seq, f.rank as rank from memory_fts f join memory_items m on m.seq = f.rowid
-          where memory_fts match ${match} and ${filterSql(scope, 'sqlite')} order by f.rank limit ${limit}`.execute(db);
+          select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f join memory_items m on m.seq = f.rowid
+          where memory_fts match ${match} and ${filterSql(scope, 'sqlite')} order by rank limit ${limit}`.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
       },
       async putVector(seq, userId, vector) {
@@ -104,7 +106,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   function postgresIndex(): SearchIndex {
     return {
       async index(tx, rows) {
-        for (const r of rows) await sql`update memory_items set tsv = to_tsvector('english', ${indexBody(r.userId, r.text)}) where seq = ${r.seq}`.execute(tx);
+        for (const r of rows) await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(tx);
       },
       async unindex(tx, seqs) {
         if (seqs.length) await tx.deleteFrom('memory_vectors').where('seq', 'in', [...seqs]).execute();

@@ -21,6 +21,8 @@ export type MemoryTables = {
     provenance: Provenance;
     /** conversation:message for turns, free text for imports. */
     source_ref: string | null;
+    /** Extra text indexed with a lower weight, never shown (e.g. the neighbouring turns). */
+    context: string | null;
     version: number;
     created_at: number;
     updated_at: number;

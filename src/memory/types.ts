@@ -34,6 +34,8 @@ export interface NewMemory {
   readonly provenance: Provenance;
   readonly kind?: MemoryKind;
   readonly sourceRef?: string | null | undefined;
+  /** Indexed with a lower weight but not part of the text (the turns around a past turn). */
+  readonly context?: string | undefined;
 }
 
 export interface MemorySearch {
@@ -61,6 +63,10 @@ export interface MemoryRepository {
   search(query: MemorySearch): Promise<ScoredMemory[]>;
   /** Removes every memory, version, index row, vector and queue entry of a person (DATA-5). */
   eraseUser(userId: string): Promise<number>;
+  /** The newest stored turn of a conversation, for neighbour context. */
+  latestTurn(userId: string, familiarId: string, conversationId: string): Promise<Memory | undefined>;
+  /** Adds to the low-weight context of a memory and re-indexes it. */
+  appendContext(userId: string, id: string, extra: string): Promise<void>;
   /** Removes stored turns older than `before` (retention); returns how many. */
   pruneTurns(before: number): Promise<number>;
 }
