@@ -59,6 +59,9 @@ for (const kind of DATABASE_KINDS) {
       expect((await links.list({ userId: 'u_web' })).map((l) => l.channel).sort()).toEqual(['discord', 'telegram']);
       const both = await Promise.all([links.ensure({ channel: 'twitch', externalId: '5', userId: 'a' }), links.ensure({ channel: 'twitch', externalId: '5', userId: 'b' })]);
       expect(both[0].userId).toBe(both[1].userId);
+      expect(await links.forgetPerson('u_web')).toBe(2);
+      expect(await links.list({ userId: 'u_web' })).toEqual([]);
+      await links.link({ channel: 'telegram', externalId: '1', userId: 'u_web' });
       expect(await links.unlink('telegram', '1')).toBe(true);
       expect(await links.find('telegram', '1')).toBeUndefined();
     });

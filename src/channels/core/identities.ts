@@ -18,6 +18,8 @@ export interface IdentityLinks {
   /** The existing link, or a new one to `userId`; safe under concurrent first messages. */
   ensure(input: { channel: string; externalId: string; userId: string; displayName?: string | null }): Promise<ChannelIdentity>;
   unlink(channel: string, externalId: string): Promise<boolean>;
+  /** Erasure (DATA-5): removes every channel identity of a person and their pairing records; returns how many rows. */
+  forgetPerson(userId: string): Promise<number>;
   list(filter?: { channel?: string; userId?: string }): Promise<ChannelIdentity[]>;
 }
 
@@ -57,6 +59,18 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
       const linked = await find(channel, externalId);
       if (!linked) throw new Error('identity link vanished');
       return linked;
+    },
+    async forgetPerson(userId) {
+      return db.transaction().execute(async (tx) => {
+        const ids = await tx.selectFrom('channel_identities').select(['channel', 'external_id']).where('user_id', '=', userId).execute();
+        let removed = 0;
+        for (const { channel, external_id } of ids) {
+          const p = await tx.deleteFrom('channel_pairings').where('channel', '=', channel).where('external_id', '=', external_id).executeTakeFirst();
+          removed += Number(p.numDeletedRows);
+        }
+        const r = await tx.deleteFrom('channel_identities').where('user_id', '=', userId).executeTakeFirst();
+        return removed + Number(r.numDeletedRows);
+      });
     },
     async unlink(channel, externalId) {
       const r = await db.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).executeTakeFirst();
