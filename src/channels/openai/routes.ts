@@ -89,7 +89,8 @@ export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarServi
         if (started) return;
         started = true;
         reply.hijack();
-        reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-request-id': request.id });
+        reply.raw.writeHead(200, {
+          ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-request-id': request.id });
         reply.raw.write(chunk({ role: 'assistant', content: '' }, null));
       };
       const onEvent = (e: TurnEvent) => {

@@ -18,7 +18,7 @@ function sse(event: string, data: unknown): string {
 export function conversationRoutes(deps: { turns: TurnRunner; conversations: ConversationStore; familiars: FamiliarService }): ServerModule {
   const { turns, conversations, familiars } = deps;
   return (app) => {
-    app.post('/api/conversations', { config: { policy: policy.member('chat') }, schema: { body: createBody } }, async (request, reply) => {
+    app.post('/api/conversations', { config: { policy: policy.member('write') }, schema: { body: createBody } }, async (request, reply) => {
       const p = requirePrincipal(request);
       const f = await familiars.get(request.body.familiarId);
       if (!f || !familiars.canUse(f, { userId: p.userId, role: p.role })) throw new AppError('NOT_FOUND', 'Familiar not found');
@@ -62,6 +62,7 @@ export function conversationRoutes(deps: { turns: TurnRunner; conversations: Con
         started = true;
         reply.hijack();
         reply.raw.writeHead(200, {
+          ...(reply.getHeaders() as Record<string, string>),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-store',
           'x-content-type-options': 'nosniff',
