@@ -69,6 +69,7 @@ describe('web app in Chromium under the strict CSP (HTTP-1, LLM-3)', () => {
     const page = await context.newPage();
     const hits: string[] = [];
     await armXssTrap(page, hits);
+    const violations = collectCspViolations(page);
     const beacons: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(hearth.baseUrl)) beacons.push(r.url());
@@ -121,6 +122,8 @@ describe('web app in Chromium under the strict CSP (HTTP-1, LLM-3)', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(hits).toEqual([]);
     expect(beacons).toEqual([]);
+    // Not even blocked attempts: no handler or style ever reached a document, live or detached.
+    expect(violations).toEqual([]);
     await page.close();
   });
 

@@ -110,7 +110,7 @@ export async function armXssTrap(page: Page, hits: string[]): Promise<void> {
 export function collectCspViolations(page: Page): string[] {
   const violations: string[] = [];
   page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(`${m.text()} @ ${m.location().url}:${m.location().lineNumber}`);
   });
   return violations;
 }

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link, navigate, usePath } from './router.js';
 import { isAdmin, loadSession, logout, type Me } from './session.js';
 import { SetupPage } from './pages/setup.js';
+import { InvitePage, inviteToken } from './pages/invite.js';
 import { LoginPage } from './pages/login.js';
 import { ChatPage } from './pages/chat.js';
 import { SessionsPage } from './pages/sessions.js';
@@ -44,11 +45,19 @@ export function App(): JSX.Element {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
 
   useEffect(() => {
-    if (path === '/setup') return;
+    if (path === '/setup' || me) return;
     void loadSession().then(setMe);
   }, [path === '/setup']);
 
-  if (path === '/setup') return <main id="main" class="narrow"><SetupPage onDone={() => navigate('/login')} /></main>;
+  if (path === '/setup')
+    return (
+      <main id="main" class="narrow">
+        <SetupPage onDone={(m) => (setMe(m), navigate(m ? '/providers' : '/login', true))} />
+      </main>
+    );
+  const invite = inviteToken();
+  if (invite && me !== undefined && !me)
+    return <main id="main" class="narrow"><InvitePage token={invite} onDone={() => navigate('/login', true)} /></main>;
   if (me === undefined) return <main id="main" class="narrow" aria-busy="true"><p>Loading…</p></main>;
   if (me === null)
     return (

@@ -4,9 +4,22 @@ import { Marked } from 'marked';
 /**
  * Markdown for chat and notes (LLM-3): rendered by marked, then always through DOMPurify.
  * Links only http, https and mailto (opened safely in a new tab); no images from anywhere
- * (a remote image is a tracking beacon); no raw HTML survives but the plain formatting tags.
+ * (a remote image is a tracking beacon); raw HTML is escaped, and DOMPurify keeps only plain
+ * formatting tags whatever marked produces.
  */
-const marked = new Marked({ gfm: true, breaks: true, async: false });
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// Raw HTML in the markdown is shown as text, and images as their alt text, so not even the
+// sanitizer's detached parsing document ever holds a foreign tag or handler.
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  async: false,
+  renderer: {
+    html: ({ text }) => escapeHtml(text),
+    image: ({ text }) => escapeHtml(text ? `[image: ${text}]` : '[image]'),
+  },
+});
 
 const ALLOWED_TAGS = ['a', 'p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'span'];
 const SAFE_LINK = /^(https?:|mailto:)/i;

@@ -12,7 +12,8 @@ interface SessionAnswer {
   session?: { csrfToken?: string };
 }
 
-function adopt(answer: SessionAnswer | undefined): Me | null {
+/** Takes the user and CSRF token from a login, setup or session answer. */
+export function adoptSession(answer: SessionAnswer | undefined): Me | null {
   setCsrfToken(answer?.csrfToken ?? answer?.session?.csrfToken);
   return answer?.user ?? null;
 }
@@ -20,7 +21,7 @@ function adopt(answer: SessionAnswer | undefined): Me | null {
 /** Who is signed in (null when nobody); also picks up the CSRF token. */
 export async function loadSession(): Promise<Me | null> {
   try {
-    return adopt(await api<SessionAnswer>('GET', '/api/auth/session'));
+    return adoptSession(await api<SessionAnswer>('GET', '/api/auth/session'));
   } catch {
     setCsrfToken(undefined);
     return null;
@@ -30,7 +31,7 @@ export async function loadSession(): Promise<Me | null> {
 /** Signs in with a name and password. */
 export async function login(name: string, password: string): Promise<Me | null> {
   const answer = await api<SessionAnswer>('POST', '/api/auth/login', { name, password });
-  return adopt(answer) ?? (await loadSession());
+  return adoptSession(answer) ?? (await loadSession());
 }
 
 /** Ends this session on the server. */

@@ -49,7 +49,7 @@ export async function streamMessage(conversationId: string, content: string, sig
     method: 'POST',
     credentials: 'same-origin',
     headers: writeHeaders({ accept: 'text/event-stream', 'content-type': 'application/json' }),
-    body: JSON.stringify({ content }),
+    body: JSON.stringify({ text: content }),
     signal,
   });
   if (!response.ok || !response.body) throw await errorFrom(response);

@@ -19,16 +19,19 @@ export function AuditPage(): JSX.Element {
   const [action, setAction] = useState('');
   const [outcome, setOutcome] = useState('');
   const [actor, setActor] = useState('');
-  const [filters, setFilters] = useState('');
+  const [actorType, setActorType] = useState('');
+  const [filters, setFilters] = useState('?limit=200');
   const res = useResource<unknown>(`/api/audit${filters}`);
   const apply = (e: Event) => {
     e.preventDefault();
     const p = new URLSearchParams();
     if (action) p.set('action', action);
     if (outcome) p.set('outcome', outcome);
-    if (actor) p.set('actor', actor);
+    if (actor) p.set('userId', actor);
+    if (actorType) p.set('actorType', actorType);
+    p.set('limit', '200');
     const s = p.toString();
-    setFilters(s ? `?${s}` : '');
+    setFilters(`?${s}`);
   };
   if (res.missing) return <Page title="Audit log"><NotYet what="The audit log API is not on this server yet." /></Page>;
   return (
@@ -38,9 +41,13 @@ export function AuditPage(): JSX.Element {
         <input id="audit-action" value={action} placeholder="auth.login" onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
         <label for="audit-outcome">Outcome</label>
         <select id="audit-outcome" value={outcome} onChange={(e) => setOutcome((e.currentTarget as HTMLSelectElement).value)}>
-          <option value="">any</option><option value="success">success</option><option value="failure">failure</option><option value="denied">denied</option>
+          <option value="">any</option><option value="success">success</option><option value="failure">failure</option><option value="denied">denied</option><option value="pending">pending</option>
         </select>
-        <label for="audit-actor">Actor</label>
+        <label for="audit-actor-type">Actor type</label>
+        <select id="audit-actor-type" value={actorType} onChange={(e) => setActorType((e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">any</option>{['user', 'api_key', 'channel', 'model', 'anonymous', 'system'].map((t) => <option key={t} value={t}>{t}</option>)}
+        </select>
+        <label for="audit-actor">Person (user id)</label>
         <input id="audit-actor" value={actor} onInput={(e) => setActor((e.currentTarget as HTMLInputElement).value)} />
         <button type="submit">Filter</button>
       </form>

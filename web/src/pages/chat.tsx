@@ -18,8 +18,14 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
   const familiars = useResource<unknown>('/api/familiars');
   const list = listOf<Familiar>(familiars.data);
   const [familiarId, setFamiliarId] = useState('');
-  const conversations = useResource<unknown>(familiarId ? `/api/conversations?familiarId=${encodeURIComponent(familiarId)}` : null);
-  const [conversationId, setConversationId] = useState<string | null>(null);
+  const conversations = useResource<unknown>('/api/conversations?limit=100');
+  const [conversationId, setConversationIdState] = useState<string | null>(null);
+  // A ref too, so a retry started from an older render still sends into the same conversation.
+  const conversationRef = useRef<string | null>(null);
+  const setConversationId = (id: string | null) => {
+    conversationRef.current = id;
+    setConversationIdState(id);
+  };
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -47,11 +53,11 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
     }
   };
 
-  const newConversation = async (): Promise<string> => {
-    const created = await api<{ id: string; conversation?: { id: string } }>('POST', '/api/conversations', { familiarId });
-    const id = created.conversation?.id ?? created.id;
+  const newConversation = async (keep?: ChatMessage[]): Promise<string> => {
+    const created = await api<{ id: string; greeting?: string | null }>('POST', '/api/conversations', { familiarId });
+    const id = created.id;
     setConversationId(id);
-    setMessages([]);
+    setMessages([...(created.greeting ? [{ id: localId(), role: 'assistant' as const, text: created.greeting }] : []), ...(keep ?? [])]);
     conversations.reload();
     return id;
   };
@@ -61,6 +67,7 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
     setError(null);
     const userMsg: ChatMessage = { id: localId(), role: 'user', text };
     const reply: ChatMessage = { id: localId(), role: 'assistant', text: '', state: 'streaming' };
+    const fresh = !conversationRef.current;
     setMessages((ms) => [...ms.filter((m) => m.id !== replaceId), ...(replaceId ? [] : [userMsg]), reply]);
     const update = (patch: Partial<ChatMessage>) => setMessages((ms) => ms.map((m) => (m.id === reply.id ? { ...m, ...patch } : m)));
     const controller = new AbortController();
@@ -69,7 +76,7 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
     let acc = '';
     const retry = () => void send(text, reply.id);
     try {
-      const id = conversationId ?? (await newConversation());
+      const id = conversationRef.current ?? (await newConversation(fresh ? [userMsg, reply] : undefined));
       for await (const ev of await streamMessage(id, text, controller.signal)) {
         if (ev.type === 'delta') update({ text: (acc += ev.text) });
         else if (ev.type === 'done') update({ text: ev.reply?.text ?? acc, state: undefined });
@@ -100,7 +107,7 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
     void send(text);
   };
 
-  const convs = listOf<Conversation>(conversations.data);
+  const convs = listOf<Conversation>(conversations.data).filter((c) => !c.familiarId || c.familiarId === familiarId);
   return (
     <Page title="Chat">
       {familiars.missing && <Notice info="Familiars arrive with the turn work; this server does not offer them yet." />}

@@ -4,7 +4,9 @@ import { api, listOf, messageOf } from '../api.js';
 import { isAdmin, type Me } from '../session.js';
 import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
 
-interface Familiar { id: string; name: string; persona?: string; providerId?: string; model?: string }
+interface Familiar { id: string; slug?: string; name: string; persona?: string; providerId?: string | null; model?: string }
+
+const slugOf = (name: string) => name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'familiar';
 interface Provider { id: string; name: string }
 
 /** Familiars (CFG-2 limits shown live: name 64, persona 8,000). */
@@ -15,6 +17,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
   const [persona, setPersona] = useState('');
   const [providerId, setProviderId] = useState('');
   const [model, setModel] = useState('');
+  const [slug, setSlug] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
   const provs = listOf<Provider>(providers.data);
@@ -24,9 +27,10 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
     setError(null);
     try {
       const pid = providerId || provs[0]?.id;
-      await api('POST', '/api/familiars', { name, persona, ...(pid ? { providerId: pid } : {}), ...(model ? { model } : {}) });
+      await api('POST', '/api/familiars', { slug: slug || slugOf(name), name, persona, model, ...(pid ? { providerId: pid } : {}) });
       setInfo(`Created ${name}.`);
       setName('');
+      setSlug('');
       setPersona('');
       res.reload();
     } catch (err) {
@@ -58,6 +62,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
         <form onSubmit={create} aria-labelledby="new-familiar">
           <h2 id="new-familiar">New familiar</h2>
           <Field label="Name" name="familiar-name" value={name} onInput={setName} max={64} required />
+          <Field label="Short name (for the API)" name="familiar-slug" value={slug} onInput={setSlug} max={63} placeholder={slugOf(name || 'familiar')} />
           <Field label="Persona" name="persona" value={persona} onInput={setPersona} max={8000} multiline required />
           <div class="field">
             <label for="familiar-provider">Provider</label>
@@ -65,7 +70,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
               {provs.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
             </select>
           </div>
-          <Field label="Model (optional)" name="familiar-model" value={model} onInput={setModel} max={200} />
+          <Field label="Model" name="familiar-model" value={model} onInput={setModel} max={200} required />
           <Notice error={error} info={info} />
           <button type="submit" disabled={name.length > 64 || persona.length > 8000}>Create familiar</button>
         </form>

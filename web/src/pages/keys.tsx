@@ -19,8 +19,8 @@ export function KeysPage(): JSX.Element {
     e.preventDefault();
     setError(null);
     try {
-      const r = await api<{ key?: string; secret?: string; token?: string }>('POST', '/api/keys', { name, scopes });
-      setSecret(r.key ?? r.secret ?? r.token ?? null);
+      const r = await api<{ key?: string }>('POST', '/api/keys', { name, scopes });
+      setSecret(r.key ?? null);
       setCopied(false);
       setName('');
       res.reload();
@@ -54,9 +54,9 @@ export function KeysPage(): JSX.Element {
       <table>
         <thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Key</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
-          {listOf<Key>(res.data).map((k) => (
+          {listOf<Key & { revokedAt?: number | null }>(res.data).filter((k) => !k.revokedAt).map((k) => (
             <tr key={k.id}>
-              <td>{k.name}</td><td>{(k.scopes ?? []).join(', ')}</td><td><code>{k.prefix ?? ''}…{k.last4 ?? ''}</code></td><td>{when(k.lastUsedAt) || 'never'}</td>
+              <td>{k.name}</td><td>{(k.scopes ?? []).join(', ')}</td><td><code>{k.prefix ?? ''}…</code></td><td>{when(k.lastUsedAt) || 'never'}</td>
               <td><button type="button" class="danger small" onClick={() => void revoke(k)}>Revoke</button></td>
             </tr>
           ))}

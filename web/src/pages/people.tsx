@@ -19,8 +19,8 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
   const invite = async (e: Event) => {
     e.preventDefault();
     try {
-      const r = await api<{ url?: string; link?: string; token?: string }>('POST', '/api/users/invites', { role: inviteRole });
-      setInviteLink(r.url ?? r.link ?? (r.token ? `${window.location.origin}/setup#token=${r.token}` : null));
+      const r = await api<{ path?: string; token?: string }>('POST', '/api/users/invites', { role: inviteRole });
+      setInviteLink(r.path ? `${window.location.origin}${r.path}` : r.token ? `${window.location.origin}/#invite=${r.token}` : null);
     } catch (err) {
       setError(messageOf(err));
     }

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
 
-interface Provider { id: string; name: string; kind?: string; baseUrl?: string; model?: string; keyLast4?: string | null; apiKeyLast4?: string | null }
+interface Provider { id: string; name: string; baseUrl?: string; defaultModel?: string | null; apiKey?: string | null }
 
 /** Model providers: keys go in once and come back only as their last four characters (DATA-1). */
 export function ProvidersPage(): JSX.Element {
@@ -19,7 +19,7 @@ export function ProvidersPage(): JSX.Element {
     e.preventDefault();
     setError(null);
     try {
-      await api('POST', '/api/providers', { name, kind: 'openai', baseUrl, model, ...(apiKey ? { apiKey } : {}) });
+      await api('POST', '/api/providers', { name, baseUrl, ...(model ? { defaultModel: model } : {}), ...(apiKey ? { apiKey } : {}) });
       setInfo(`Saved ${name}.`);
       setApiKey('');
       setName('');
@@ -32,9 +32,9 @@ export function ProvidersPage(): JSX.Element {
     setError(null);
     setInfo(null);
     try {
-      const r = await api<{ ok?: boolean; message?: string }>('POST', `/api/providers/${encodeURIComponent(p.id)}/test`, {});
-      if (r && r.ok === false) setError(`${p.name}: ${r.message ?? 'connection failed'}`);
-      else setInfo(`${p.name}: connection works.`);
+      const r = await api<{ ok?: boolean; error?: string; models?: string[] }>('POST', `/api/providers/${encodeURIComponent(p.id)}/test`, {});
+      if (r && r.ok === false) setError(`${p.name}: ${r.error ?? 'connection failed'}`);
+      else setInfo(`${p.name}: connection works${r?.models?.length ? ` (${r.models.length} models)` : ''}.`);
     } catch (err) {
       setError(`${p.name}: ${messageOf(err)}`);
     }
@@ -56,11 +56,10 @@ export function ProvidersPage(): JSX.Element {
         <thead><tr><th scope="col">Name</th><th scope="col">Endpoint</th><th scope="col">Model</th><th scope="col">Key</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
           {listOf<Provider>(res.data).map((p) => {
-            const last4 = p.keyLast4 ?? p.apiKeyLast4;
             return (
               <tr key={p.id}>
-                <td>{p.name}</td><td>{p.baseUrl ?? p.kind}</td><td>{p.model}</td>
-                <td><code>{last4 ? `••••${last4}` : 'none'}</code></td>
+                <td>{p.name}</td><td>{p.baseUrl}</td><td>{p.defaultModel}</td>
+                <td><code>{p.apiKey ?? 'none'}</code></td>
                 <td class="actions">
                   <button type="button" class="secondary small" onClick={() => void test(p)}>Test connection</button>
                   <button type="button" class="danger small" onClick={() => void remove(p)}>Delete</button>
@@ -74,7 +73,7 @@ export function ProvidersPage(): JSX.Element {
         <h2 id="new-provider">Add an OpenAI-compatible provider</h2>
         <Field label="Name" name="provider-name" value={name} onInput={setName} max={64} required />
         <Field label="Base URL" name="base-url" type="url" value={baseUrl} onInput={setBaseUrl} placeholder="https://api.openai.com/v1" required />
-        <Field label="Default model" name="provider-model" value={model} onInput={setModel} max={200} required />
+        <Field label="Default model" name="provider-model" value={model} onInput={setModel} max={200} />
         <Field label="API key" name="api-key" type="password" value={apiKey} onInput={setApiKey} autocomplete="off" />
         <button type="submit">Save provider</button>
       </form>

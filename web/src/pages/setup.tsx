@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
+import { adoptSession, type Me } from '../session.js';
 import { Field, Notice, Page } from '../ui.js';
 
 /** The one-time link's token lives in the fragment, so it never reaches a server log. */
@@ -9,7 +10,7 @@ function tokenFromHash(): string {
 }
 
 /** First run (AUTH-1): the owner chooses a name and password with the one-time setup token. */
-export function SetupPage(props: { onDone: () => void }): JSX.Element {
+export function SetupPage(props: { onDone: (me: Me | null) => void }): JSX.Element {
   const [token] = useState(tokenFromHash);
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -23,9 +24,9 @@ export function SetupPage(props: { onDone: () => void }): JSX.Element {
     if (password.length < 12) return setError('Use at least 12 characters.');
     setBusy(true);
     try {
-      await api('POST', '/api/setup', { token, name, password });
+      const answer = await api<{ user?: Me; csrfToken?: string }>('POST', '/api/setup', { token, name, password });
       window.history.replaceState(null, '', '/setup');
-      props.onDone();
+      props.onDone(adoptSession(answer));
     } catch (err) {
       setError(messageOf(err));
     } finally {
