@@ -1,4 +1,4 @@
-// `npm run bench -- http [--seconds 5] [--connections 10] [--json]`: the same Fastify server serving
+// `npm run bench -- http [--seconds 3] [--rounds 3] [--connections 10] [--json]`: the same Fastify server serving
 // a bare public route and an API-key-authenticated, rate-limited (budget set high), headered read
 // route; requests/s and p99 of each, their ratio (target >= 0.8), and the median login time.
 import { rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ async function load(url: string, seconds: number, connections: number, headers: 
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const seconds = flag(argv, '--seconds', 5);
+  const seconds = flag(argv, '--seconds', 3);
   const connections = flag(argv, '--connections', 10);
   const dataDir = tempDir('hearth-bench-http-');
   const big = '100000000';
@@ -53,8 +53,17 @@ export async function main(argv: string[]): Promise<void> {
     const user = await wired.identity.createUser({ name: 'bench', password, role: 'member' });
     const { key } = await wired.identity.createApiKey({ userId: user.id, scopes: ['read'] });
     await load(`${base}/bench/bare`, 1, connections); // warm-up
-    const bare = await load(`${base}/bench/bare`, seconds, connections);
-    const secured = await load(`${base}/api/bench/secured`, seconds, connections, { 'x-api-key': key });
+    // Interleaved rounds, so that load from other processes affects both routes alike; medians reported.
+    const rounds = flag(argv, '--rounds', 3);
+    const bares: Array<{ rps: number; p99: number }> = [];
+    const secureds: Array<{ rps: number; p99: number }> = [];
+    for (let r = 0; r < rounds; r++) {
+      bares.push(await load(`${base}/bench/bare`, seconds, connections));
+      secureds.push(await load(`${base}/api/bench/secured`, seconds, connections, { 'x-api-key': key }));
+    }
+    const mid = <T,>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
+    const bare = mid(bares, (x) => x.rps);
+    const secured = mid(secureds, (x) => x.rps);
     const logins: number[] = [];
     for (let i = 0; i < 15; i++) {
       const started = performance.now();
@@ -72,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
     };
     if (argv.includes('--json')) console.log(JSON.stringify(figures));
     else {
-      console.log(`http benchmark (${seconds}s per route, ${connections} connections)`);
+      console.log(`http benchmark (${rounds} interleaved rounds of ${seconds}s per route, ${connections} connections; medians)`);
       console.log('figure           value');
       for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(16)} ${v}`);
     }
