@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/index.js';
 import { cosineInt8, quantize } from './vectors.js';
@@ -52,6 +53,22 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   return storage.dialect === 'sqlite' ? sqliteIndex() : postgresIndex();
 
   function sqliteIndex(): SearchIndex {
+    // The hot path (no metadata filter) runs as a cached prepared statement on the raw handle.
+    const statements = new Map<string, BetterSqlite3.Statement>();
+    function fastLexical(scope: Scope, match: string, limit: number): Hit[] {
+      const kinds = scope.kinds ?? [];
+      const key = `${scope.familiarId !== undefined}:${kinds.length}`;
+      let st = statements.get(key);
+      if (!st) {
+        const where = ['m.user_id = ?', ...(scope.familiarId !== undefined ? ['m.familiar_id = ?'] : []), ...(kinds.length ? [`m.kind in (${kinds.map(() => '?').join(', ')})`] : [])];
+        st = storage.sqlite!.prepare(
+          `select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ? and ${where.join(' and ')} order by rank limit ?`,
+        );
+        statements.set(key, st);
+      }
+      const params = [match, scope.userId, ...(scope.familiarId !== undefined ? [scope.familiarId] : []), ...kinds, limit];
+      return (st.all(...params) as Array<{ seq: number; rank: number }>).map((r) => ({ seq: Number(r.seq), score: -r.rank }));
+    }
     async function ensureVec(dims: number) {
       if (vecTables.has(dims)) return;
       if (!Number.isInteger(dims) || dims < 1 || dims > 4096) throw new Error('invalid vector dimension');
@@ -65,7 +82,9 @@ export function createSearchIndex(storage: Storage): SearchIndex {
     }
     return {
       async index(tx, rows) {
-        for (const r of rows) await sql`insert into memory_fts(rowid, body, context) values (${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`.execute(tx);
+        if (rows.length === 0) return;
+        const values = rows.map((r) => sql`(${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`);
+        await sql`insert into memory_fts(rowid, body, context) values ${sql.join(values)}`.execute(tx);
       },
       async unindex(tx, seqs) {
         for (const seq of seqs) await sql`delete from memory_fts where rowid = ${seq}`.execute(tx);
@@ -75,8 +94,9 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
         const match = terms.map((t) => `"${t}"`).join(' OR ');
+        if (!scope.metadata || Object.keys(scope.metadata).length === 0) return fastLexical(scope, match, limit);
         const rows = await sql<{ seq: number; rank: number }>`
-          select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f join memory_items m on m.seq = f.rowid
+          select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid
           where memory_fts match ${match} and ${filterSql(scope, 'sqlite')} order by rank limit ${limit}`.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
       },
