@@ -42,7 +42,7 @@ export interface ChannelHub {
   admitMember(sender: ChannelSender): Promise<Admission & { kind: 'allowed' }>;
   /** Consumes the per-person and per-channel budgets; false when either is spent (audited). */
   consume(sender: ChannelSender, userId: string): Promise<boolean>;
-  decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: { type: 'user'; id: string } | ChannelSender, userId?: string): Promise<PairingDecision>;
+  decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: { type: 'user'; id: string } | { type: 'system' } | ChannelSender, userId?: string): Promise<PairingDecision>;
   /** Runs the turn for an admitted person; returns the reply text or a safe failure message. */
   ask(sender: ChannelSender, userId: string, conversationKey: string, text: string, onDelta?: (text: string) => void): Promise<string>;
   isOwner(sender: ChannelSender): boolean;
@@ -96,7 +96,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       return false;
     },
     async decide(ref, decision, by, userId) {
-      const byId = 'type' in by ? `user:${by.id}` : `${by.channel}:${by.externalId}`;
+      const byId = 'type' in by ? (by.type === 'user' ? `user:${by.id}` : 'system') : `${by.channel}:${by.externalId}`;
       const result = await pairings.decide(ref, decision, byId, userId);
       const auditActor = 'type' in by ? by : actor(by);
       if (result.kind !== 'ok') {
