@@ -102,6 +102,7 @@ describe('acceptance in Chromium: setup → login → provider → familiar → 
     expect(await page.getByRole('button', { name: 'Create familiar' }).isDisabled()).toBe(true);
     await page.getByLabel('Persona').fill('You are Ember, a warm and attentive companion.');
     await page.getByLabel('Model', { exact: true }).fill('fake-model');
+    await expect(page.getByLabel('Allowed tools (comma-separated)').inputValue()).resolves.toContain('remember');
     await page.getByRole('button', { name: 'Create familiar' }).click();
     await page.getByRole('heading', { level: 2, name: 'Ember' }).waitFor();
     mkdirSync(DOCS, { recursive: true });
@@ -110,7 +111,9 @@ describe('acceptance in Chromium: setup → login → provider → familiar → 
 
   it('CH-1: chats with a streamed reply rendered as sanitized markdown', async () => {
     await nav(page, 'Chat');
-    await expect(page.getByLabel('Familiar').inputValue()).resolves.not.toBe('');
+    await expect.poll(() => page.getByLabel('Familiar').inputValue()).not.toBe('');
+    // The model first stores a memory with the `remember` tool, then streams its reply.
+    fake.script.push({ toolCalls: [{ name: 'remember', arguments: JSON.stringify({ text: 'ada loves green tea' }) }] }, { text: REPLY, chunkDelayMs: 60 });
     await page.getByRole('textbox', { name: 'Message' }).fill('I love green tea.');
     await page.getByRole('button', { name: 'Send' }).click();
     // Mid-stream: the reply bubble shows part of the text with the Stop button available.
@@ -140,14 +143,16 @@ describe('acceptance in Chromium: setup → login → provider → familiar → 
     await page.locator('.bubble.assistant[data-state="done"]').nth(1).waitFor();
   });
 
-  it('the memory browser lists what the person has stored (when the memory API is present)', async () => {
-    const probe = await hearth.app.inject({ method: 'GET', url: '/api/memories' });
+  it('MEM-2: the memory the familiar stored appears in the memory browser, searchable, with history', async () => {
     await nav(page, 'Memories');
-    if (probe.statusCode === 404) {
-      await page.getByText(/arrive with the memory work/).waitFor();
-      return;
-    }
-    await page.getByRole('search').waitFor();
+    const card = page.locator('.memory').filter({ hasText: 'ada loves green tea' });
+    await card.waitFor();
+    await expect(card.innerText()).resolves.toContain('from familiar');
+    await page.getByLabel('Search memories').fill('tea');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await card.waitFor();
+    await card.getByRole('button', { name: 'History' }).click();
+    await card.getByRole('list', { name: 'History' }).getByText(/v1 create/).waitFor();
   });
 
   it('logs out: the session is gone on the server too', async () => {

@@ -27,7 +27,7 @@ interface Route {
 const ROUTES: Route[] = [
   { path: '/chat', label: 'Chat', view: (me) => <ChatPage me={me} /> },
   { path: '/memories', label: 'Memories', view: (me) => <MemoriesPage me={me} /> },
-  { path: '/notes', label: 'Notes', view: () => <NotesPage /> },
+  { path: '/notes', label: 'Notes', admin: true, view: () => <NotesPage /> },
   { path: '/familiars', label: 'Familiars', view: (me) => <FamiliarsPage me={me} /> },
   { path: '/providers', label: 'Providers', admin: true, view: () => <ProvidersPage /> },
   { path: '/people', label: 'People', admin: true, view: (me) => <PeoplePage me={me} /> },

@@ -18,6 +18,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
   const [providerId, setProviderId] = useState('');
   const [model, setModel] = useState('');
   const [slug, setSlug] = useState('');
+  const [tools, setTools] = useState('remember, recall');
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
   const provs = listOf<Provider>(providers.data);
@@ -27,7 +28,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
     setError(null);
     try {
       const pid = providerId || provs[0]?.id;
-      await api('POST', '/api/familiars', { slug: slug || slugOf(name), name, persona, model, ...(pid ? { providerId: pid } : {}) });
+      await api('POST', '/api/familiars', { slug: slug || slugOf(name), name, persona, model, allowedTools: tools.split(/[\s,]+/).filter(Boolean), ...(pid ? { providerId: pid } : {}) });
       setInfo(`Created ${name}.`);
       setName('');
       setSlug('');
@@ -71,6 +72,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
             </select>
           </div>
           <Field label="Model" name="familiar-model" value={model} onInput={setModel} max={200} required />
+          <Field label="Allowed tools (comma-separated)" name="familiar-tools" value={tools} onInput={setTools} max={2000} placeholder="remember, recall, notes_read" />
           <Notice error={error} info={info} />
           <button type="submit" disabled={name.length > 64 || persona.length > 8000}>Create familiar</button>
         </form>

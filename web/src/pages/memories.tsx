@@ -5,7 +5,7 @@ import type { Me } from '../session.js';
 import { Notice, NotYet, Page, useResource, when } from '../ui.js';
 
 interface Memory { id: string; text?: string; content?: string; provenance?: string; familiarId?: string; createdAt?: number; updatedAt?: number }
-interface HistoryEntry { id?: string; event?: string; action?: string; text?: string | null; oldText?: string | null; newText?: string | null; at?: number; createdAt?: number }
+interface HistoryEntry { version: number; text: string; change: string; provenance?: string; at: number }
 
 const textOf = (m: Memory) => m.text ?? m.content ?? '';
 
@@ -77,8 +77,8 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
             </div>
             {history?.id === m.id && (
               <ol class="history" aria-label="History">
-                {history.rows.map((h, i) => (
-                  <li key={h.id ?? i}>{when(h.at ?? h.createdAt)} {h.event ?? h.action}: <span class="plain">{h.newText ?? h.text ?? h.oldText ?? ''}</span></li>
+                {history.rows.map((h) => (
+                  <li key={h.version}>v{h.version} {h.change} {when(h.at)}: <span class="plain">{h.text}</span></li>
                 ))}
               </ol>
             )}

@@ -2,12 +2,12 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { renderMarkdown } from '../markdown.js';
-import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
+import { Field, Notice, NotYet, Page, useResource, when } from '../ui.js';
 
 interface Familiar { id: string; name: string }
-interface NoteEntry { path: string; size?: number }
+interface NoteEntry { path: string; bytes?: number; updatedAt?: number }
 
-/** A familiar's notes (MEM-1): list, open, edit and save files; preview through the sanitizer. */
+/** A familiar's shared notes (MEM-1): list, open, edit, save, delete; preview through the sanitizer. */
 export function NotesPage(): JSX.Element {
   const familiars = useResource<unknown>('/api/familiars');
   const list = listOf<Familiar>(familiars.data);
@@ -22,28 +22,39 @@ export function NotesPage(): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
 
-  const open = async (p: string) => {
-    if (!base) return;
+  const act = async (fn: () => Promise<void>) => {
+    setError(null);
+    setInfo(null);
     try {
-      const r = await api<{ content?: string } | string>('GET', `${base}/${p.split('/').map(encodeURIComponent).join('/')}`);
-      setPath(p);
-      setContent(typeof r === 'string' ? r : r.content ?? '');
+      await fn();
     } catch (err) {
       setError(messageOf(err));
     }
   };
-  const save = async (e: Event) => {
+  const open = (p: string) =>
+    act(async () => {
+      const r = await api<{ content: string }>('GET', `${base}/content?path=${encodeURIComponent(p)}`);
+      setPath(p);
+      setContent(r.content);
+    });
+  const save = (e: Event) => {
     e.preventDefault();
-    if (!base) return;
-    try {
-      await api('PUT', `${base}/${path.split('/').map(encodeURIComponent).join('/')}`, { content });
+    void act(async () => {
+      await api('PUT', `${base}/content`, { path, content });
       setInfo(`Saved ${path}.`);
       notes.reload();
-    } catch (err) {
-      setError(messageOf(err));
-    }
+    });
   };
-  if (notes.missing || familiars.missing) return <Page title="Notes"><NotYet what="Notes arrive with the memory work; this server does not offer them yet." /></Page>;
+  const remove = () =>
+    act(async () => {
+      if (!window.confirm(`Delete the note ${path}?`)) return;
+      await api('DELETE', `${base}/content?path=${encodeURIComponent(path)}`);
+      setInfo(`Deleted ${path}.`);
+      setPath('');
+      setContent('');
+      notes.reload();
+    });
+  if (notes.missing && !base) return <Page title="Notes"><NotYet what="Create a familiar first; notes belong to a familiar." /></Page>;
   return (
     <Page title="Notes">
       <div class="field">
@@ -54,14 +65,15 @@ export function NotesPage(): JSX.Element {
       </div>
       <ul class="files">
         {listOf<NoteEntry>(notes.data).map((n) => (
-          <li key={n.path}><button type="button" class="link" onClick={() => void open(n.path)}>{n.path}</button></li>
+          <li key={n.path}><button type="button" class="link" onClick={() => void open(n.path)}>{n.path}</button> <small>{when(n.updatedAt)}</small></li>
         ))}
       </ul>
       <form onSubmit={save}>
         <Field label="File" name="note-path" value={path} onInput={setPath} placeholder="journal/today.md" required />
         <Field label="Content" name="note-content" value={content} onInput={setContent} multiline max={262144} />
-        <Notice error={error} info={info} />
-        <button type="submit" disabled={!path}>Save note</button>
+        <Notice error={error ?? notes.error} info={info} />
+        <button type="submit" disabled={!path}>Save note</button>{' '}
+        <button type="button" class="danger" disabled={!path} onClick={() => void remove()}>Delete note</button>
       </form>
       <h2>Preview</h2>
       <div class="md preview" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />
