@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const total = arg(argv, '--turns', 2000);
   const concurrency = arg(argv, '--concurrency', 50);
+  const memoryCount = arg(argv, '--memories', 100_000);
   const dataDir = tempDir('hearth-bench-turn-');
   const fake = await startFakeOpenAI({ record: false, fallback: { text: 'A short instant reply from the fake model.' } });
   const config = loadConfig({ HEARTH_DATA_DIR: dataDir, HEARTH_LOG_LEVEL: 'warn', HEARTH_RATE_CHAT_TURNS: String(total * 2) }, { dotenv: false, cwd: dataDir });
@@ -31,8 +32,22 @@ export async function main(argv: string[]): Promise<void> {
     const users = await Promise.all(
       Array.from({ length: concurrency }, (_, i) => hearth.identity.createUser({ name: `bench${i}`, password: 'correct horse battery staple 42', role: 'member' })),
     );
-    const provider = await hearth.providers.create({ name: 'fake', baseUrl: fake.url, maxRetries: 0 }, { type: 'system' });
+    const provider = await hearth.providers.create({ name: 'fake', baseUrl: fake.url, maxRetries: 2 }, { type: 'system' });
     const familiar = await hearth.familiars.create({ slug: 'bench', name: 'Bench', persona: 'You are a benchmark familiar.', providerId: provider.id, model: 'fake' }, { type: 'system' });
+    // Memories spread over the bench people, searched by the real retriever on every turn.
+    const words = ['tea', 'garden', 'sister', 'wedding', 'guitar', 'hiking', 'Paris', 'cat', 'novel', 'piano', 'coffee', 'birthday', 'work', 'project', 'rain', 'train', 'river', 'dog', 'pasta', 'movie'];
+    for (let done = 0; done < memoryCount; ) {
+      const batch = Array.from({ length: Math.min(5000, memoryCount - done) }, (_, i) => {
+        const n = done + i;
+        return {
+          userId: users[n % users.length]!.id,
+          familiarId: familiar.id,
+          provenance: 'person' as const,
+          text: `Remember that I like ${words[n % 20]} and ${words[(n * 7) % 20]} since ${1990 + (n % 30)}, note ${n}.`,
+        };
+      });
+      done += await hearth.memory.repo.addMany(batch);
+    }
     // Time spent inside the model stream, per turn, so Hearth's own share can be separated.
     const modelMs = new Map<string, number>();
     const resolve = modelResolver(hearth.providers);
@@ -43,7 +58,7 @@ export async function main(argv: string[]): Promise<void> {
       logger,
       rateLimiter: hearth.rateLimiter,
       toolProviders: [],
-      memoryRetrievers: [],
+      memoryRetrievers: memoryCount > 0 ? [hearth.memory.retriever] : [],
       modelFor: async (f) => {
         const inner = await resolve(f);
         const timed: ChatModel = {
@@ -88,7 +103,7 @@ export async function main(argv: string[]): Promise<void> {
       p50Ms: Math.round(pct(own, 50) * 100) / 100,
       p99Ms: Math.round(pct(own, 99) * 100) / 100,
       concurrency,
-      memories: 0,
+      memories: memoryCount,
       turns: total,
       database: hearth.storage.dialect,
     };
