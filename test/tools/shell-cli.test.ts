@@ -17,10 +17,10 @@ describe('EXEC-1 hearth shell check', () => {
     for (const [i, line] of dangerous.entries()) expect(out[i], line).toMatch(new RegExp(`^(ask|deny)\t`));
     for (const [i, line] of dangerous.entries()) expect(out[i]!.split('\t')[1]).toBe(line);
     for (const [i, line] of safe.entries()) expect(out[dangerous.length + i]).toBe(`allow\t${line}`);
-  });
+  }, 120_000);
 
   it('without an allowlist every command at least asks', async () => {
     const r = await runHearth(['shell', 'check'], { stdin: 'ls\nrm -rf /\n', env: { HEARTH_SHELL_ALLOWLIST: '' } });
     expect(r.stdout).toBe('ask\tls\ndeny\trm -rf /\n');
-  });
+  }, 120_000);
 });

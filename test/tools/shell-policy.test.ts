@@ -176,6 +176,9 @@ const BYPASSES: ReadonlyArray<readonly [string, 'ask' | 'deny']> = [
   ['case x in x) rm -rf /;; esac', 'deny'],
   ['rm -rf "/"*', 'deny'],
   ['rm -rf ~root', 'deny'],
+  ['cd / && rm -r *', 'ask'],
+  ['echo x > /etc/passwd', 'ask'],
+  ['echo x >> ~/.bashrc', 'ask'],
   // unparseable
   ['echo "unterminated', 'deny'],
   ['ls )', 'deny'],

@@ -1,7 +1,7 @@
 import { checkInvocation } from './catalogue.js';
 import type { ShellNode, ShellParser } from './parser.js';
 import { DOWNLOADERS, hasInvisible, INTERPRETERS, programName, SHELLS } from './programs.js';
-import { isBlockDevice, isCredentialPath } from './paths.js';
+import { classifyPath, isBlockDevice, isCredentialPath } from './paths.js';
 import { createCollector, type Collector, type Invocation } from './types.js';
 import { checkAssignmentName, unwrap } from './unwrap.js';
 import { resolveWord, type ShellWord } from './words.js';
@@ -113,6 +113,8 @@ function checkRedirect(node: ShellNode, out: Collector): void {
   if (target.includes('/dev/tcp/') || target.includes('/dev/udp/')) out.add('deny', 'redirection to a network socket');
   if (writes && isBlockDevice(target)) out.add('deny', `redirection onto the device ${target}`);
   if (isCredentialPath(target)) out.add('deny', `redirection from or to a credential file: ${target}`);
+  const kind = classifyPath(target);
+  if (writes && !target.startsWith('/dev/') && (kind === 'root-or-system' || kind === 'home' || kind === 'traversal')) out.add('ask', `writes to ${target}`);
 }
 
 /** `sh <<EOF … EOF` and `bash <<< "…"`: the text is a script, so it is checked like one. */

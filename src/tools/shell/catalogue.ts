@@ -31,6 +31,7 @@ const rm: Check = (args, out) => {
     if (kind === 'traversal') out.add('deny', `rm of a path that climbs out with "..": ${op.text}`);
     else if (recursive && (kind === 'root-or-system' || kind === 'home')) out.add('deny', `recursive delete of ${op.text}`);
     else if (recursive && force && kind !== 'temp') out.add('ask', `forced recursive delete of ${op.text}`);
+    else if (recursive && kind !== 'temp' && (op.dynamic || ['.', '*', './*', '..'].includes(op.text))) out.add('ask', `recursive delete of everything in ${op.text}`);
   }
 };
 
