@@ -16,7 +16,7 @@ for (const kind of DATABASE_KINDS) {
       pairings = createPairingStore({ db: tables, now: () => clock.now });
       links = createIdentityLinks({ db: tables, now: () => clock.now });
     });
-    afterEach(async () => db.cleanup());
+    afterEach(async () => db?.cleanup());
 
     it('CH-2: codes are random 8-character codes from an unambiguous alphabet; asking again returns the same code', async () => {
       const a = await pairings.request({ channel: 'telegram', externalId: '1' });
