@@ -20,6 +20,8 @@ export interface Storage {
   readonly pool: pg.Pool | undefined;
   /** Path of the SQLite file, when SQLite. */
   readonly file: string | undefined;
+  /** PostgreSQL schema holding Hearth's tables (`public` unless configured). */
+  readonly pgSchema: string | undefined;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ function openSqlite(options: OpenOptions): Storage {
     sqlite,
     pool: undefined,
     file,
+    pgSchema: undefined,
     async close() {
       await db.destroy();
     },
@@ -122,6 +125,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Storage>
     sqlite: undefined,
     pool,
     file: undefined,
+    pgSchema: schema ?? 'public',
     async close() {
       await db.destroy();
     },

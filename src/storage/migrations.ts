@@ -32,6 +32,8 @@ function migrator(storage: Storage, migrations: readonly Migration[]): Migrator 
     provider: { getMigrations: async () => record },
     migrationTableName: 'hearth_migrations',
     migrationLockTableName: 'hearth_migrations_lock',
+    // Name the schema: kysely's introspection otherwise sees migration tables of other schemas.
+    ...(storage.pgSchema ? { migrationTableSchema: storage.pgSchema } : {}),
   });
 }
 
