@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<void> {
     const users = await Promise.all(
       Array.from({ length: concurrency }, (_, i) => hearth.identity.createUser({ name: `bench${i}`, password: 'correct horse battery staple 42', role: 'member' })),
     );
-    const provider = await hearth.providers.create({ name: 'fake', baseUrl: fake.url, maxRetries: 2 }, { type: 'system' });
+    const provider = await hearth.providers.create({ name: 'fake', baseUrl: fake.url, maxRetries: 2, timeoutMs: 300_000 }, { type: 'system' });
     const familiar = await hearth.familiars.create({ slug: 'bench', name: 'Bench', persona: 'You are a benchmark familiar.', providerId: provider.id, model: 'fake' }, { type: 'system' });
     // Memories spread over the bench people, searched by the real retriever on every turn.
     const words = ['tea', 'garden', 'sister', 'wedding', 'guitar', 'hiking', 'Paris', 'cat', 'novel', 'piano', 'coffee', 'birthday', 'work', 'project', 'rain', 'train', 'river', 'dog', 'pasta', 'movie'];
@@ -77,11 +77,16 @@ export async function main(argv: string[]): Promise<void> {
         return timed;
       },
     });
+    let failed = 0;
     const run = async (n: number) => {
       const user = users[Math.abs(n) % users.length]!;
       const text = `Hello familiar, this is message ${n} about my day.`;
       const start = performance.now();
-      await turns.run({ channel: 'api', userId: user.id, familiarId: familiar.id, conversationKey: `bench:${user.id}`, text });
+      try {
+        await turns.run({ channel: 'api', userId: user.id, familiarId: familiar.id, conversationKey: `bench:${user.id}`, text });
+      } catch {
+        failed++;
+      }
       const wall = performance.now() - start;
       const model = modelMs.get(String(n)) ?? 0;
       modelMs.delete(String(n));
@@ -105,6 +110,7 @@ export async function main(argv: string[]): Promise<void> {
       concurrency,
       memories: memoryCount,
       turns: total,
+      failed,
       database: hearth.storage.dialect,
     };
     if (json) console.log(JSON.stringify(result));
@@ -112,6 +118,7 @@ export async function main(argv: string[]): Promise<void> {
       console.log(`turn pipeline, ${total} turns, ${concurrency} concurrent, instant fake model, ${result.database}, memories ${result.memories}`);
       console.log('turns/s   p50 own ms   p99 own ms');
       console.log(`${String(result.turnsPerSec).padStart(7)}   ${result.p50Ms.toFixed(2).padStart(10)}   ${result.p99Ms.toFixed(2).padStart(10)}`);
+      console.log(`failed turns: ${failed}`);
       console.log('target: p99 < 25 ms at 50 concurrent');
     }
   } finally {
