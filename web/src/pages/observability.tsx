@@ -73,7 +73,7 @@ export function ObservabilityPage(): JSX.Element {
   const times = samples.map((s) => s.t);
   return (
     <Page title="Observability">
-      <form onSubmit={start} aria-label="Service key">
+      <form onSubmit={start} aria-label="Observability source">
         <p>These figures come from <code>GET /api/observability</code>, which needs the operator's service key (HEARTH_SERVICE_KEY). It stays in this tab's memory only.</p>
         <Field label="Service key" name="service-key" type="password" value={serviceKey} onInput={setServiceKey} autocomplete="off" />
         <button type="submit">{active ? 'Restart' : 'Start'}</button>
