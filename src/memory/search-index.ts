@@ -1,9 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/index.js';
-import { cosineInt8, quantize } from './vectors.js';
+import { createVectorIndex } from './vector-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
-import { indexBody, queryTerms, scopePrefix } from './tokens.js';
+import { indexBody, queryTerms } from './tokens.js';
 
 export interface Hit {
   readonly seq: number;
@@ -46,11 +46,20 @@ function filterSql(scope: Scope, dialect: Storage['dialect']) {
   return sql.join(parts, sql` and `);
 }
 
-/** The index for this database: FTS5 + sqlite-vec on SQLite; tsvector + int8 vectors on PostgreSQL. */
+/** The index for this database: FTS5 (SQLite) or tsvector (PostgreSQL), plus int8 vectors with a binary pre-filter. */
 export function createSearchIndex(storage: Storage): SearchIndex {
   const db = storage.db.withTables<MemoryTables>();
-  const vecTables = new Set<number>();
+  const vectors = createVectorIndex(db);
   return storage.dialect === 'sqlite' ? sqliteIndex() : postgresIndex();
+
+  /** Nearest vectors of the person, then the scope's other filters (familiar, kind, metadata) in SQL. */
+  async function nearestInScope(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]> {
+    const near = await vectors.nearest(scope.userId, vector, limit * 4);
+    if (near.length === 0) return [];
+    const allowed = await sql<{ seq: number }>`select m.seq as seq from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect)}`.execute(db);
+    const ok = new Set(allowed.rows.map((r) => Number(r.seq)));
+    return near.filter((r) => ok.has(r.seq)).slice(0, limit);
+  }
 
   function sqliteIndex(): SearchIndex {
     // The hot path (no metadata filter) runs as a cached prepared statement on the raw handle.
@@ -69,17 +78,6 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       const params = [match, scope.userId, ...(scope.familiarId !== undefined ? [scope.familiarId] : []), ...kinds, limit];
       return (st.all(...params) as Array<{ seq: number; rank: number }>).map((r) => ({ seq: Number(r.seq), score: -r.rank }));
     }
-    async function ensureVec(dims: number) {
-      if (vecTables.has(dims)) return;
-      if (!Number.isInteger(dims) || dims < 1 || dims > 4096) throw new Error('invalid vector dimension');
-      // int8-quantized vectors partitioned by person: a KNN scans only that person's vectors.
-      await sql.raw(`CREATE VIRTUAL TABLE IF NOT EXISTS memory_vec_${dims} USING vec0(seq integer primary key, scope text partition key, embedding int8[${dims}] distance_metric=cosine)`).execute(db);
-      vecTables.add(dims);
-    }
-    async function vecDims(on: MemoryDb = db): Promise<number[]> {
-      const rows = await sql<{ name: string }>`select name from sqlite_master where name glob 'memory_vec_[0-9]*'`.execute(on);
-      return rows.rows.filter((r) => /^memory_vec_\d+$/.test(r.name)).map((r) => Number(r.name.slice('memory_vec_'.length)));
-    }
     return {
       async index(tx, rows) {
         if (rows.length === 0) return;
@@ -88,7 +86,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       },
       async unindex(tx, seqs) {
         for (const seq of seqs) await sql`delete from memory_fts where rowid = ${seq}`.execute(tx);
-        for (const dims of await vecDims(tx)) for (const seq of seqs) await sql.raw(`delete from memory_vec_${dims} where seq = ${Number(seq)}`).execute(tx);
+        await vectors.remove(tx, seqs);
       },
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
@@ -100,22 +98,8 @@ export function createSearchIndex(storage: Storage): SearchIndex {
           where memory_fts match ${match} and ${filterSql(scope, 'sqlite')} order by rank limit ${limit}`.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
       },
-      async putVector(seq, userId, vector) {
-        await ensureVec(vector.length);
-        await sql.raw(`delete from memory_vec_${vector.length} where seq = ${Number(seq)}`).execute(db);
-        await sql`insert into ${sql.table(`memory_vec_${vector.length}`)}(seq, scope, embedding) values (${BigInt(seq)}, ${scopePrefix(userId)}, vec_quantize_int8(${Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)}, 'unit'))`.execute(db);
-      },
-      async nearest(scope, vector, limit) {
-        const dims = vector.length;
-        if (!(await vecDims()).includes(dims)) return [];
-        const knn = await sql<{ seq: number; distance: number }>`
-          select seq, distance from ${sql.table(`memory_vec_${dims}`)}
-          where embedding match vec_quantize_int8(${Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)}, 'unit') and k = ${limit * 4} and scope = ${scopePrefix(scope.userId)}`.execute(db);
-        if (knn.rows.length === 0) return [];
-        const allowed = await sql<{ seq: number }>`select m.seq as seq from memory_items m where m.seq in (${sql.join(knn.rows.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, 'sqlite')}`.execute(db);
-        const ok = new Set(allowed.rows.map((r) => Number(r.seq)));
-        return knn.rows.filter((r) => ok.has(Number(r.seq))).slice(0, limit).map((r) => ({ seq: Number(r.seq), score: 1 - r.distance }));
-      },
+      putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
+      nearest: (scope, vector, limit) => nearestInScope(scope, vector, limit),
       async compact() {
         // Contentless-delete leaves tombstones in old segments until they merge; optimize merges them all.
         await sql`insert into memory_fts(memory_fts) values ('optimize')`.execute(db);
@@ -129,7 +113,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         for (const r of rows) await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(tx);
       },
       async unindex(tx, seqs) {
-        if (seqs.length) await tx.deleteFrom('memory_vectors').where('seq', 'in', [...seqs]).execute();
+        await vectors.remove(tx, seqs);
       },
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
@@ -140,25 +124,8 @@ export function createSearchIndex(storage: Storage): SearchIndex {
           where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')} order by score desc limit ${limit}`.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score) }));
       },
-      async putVector(seq, userId, vector) {
-        const data = Buffer.from(quantize(vector).buffer);
-        await db
-          .insertInto('memory_vectors')
-          .values({ seq, user_id: userId, dims: vector.length, data })
-          .onConflict((oc) => oc.column('seq').doUpdateSet({ data, dims: vector.length }))
-          .execute();
-      },
-      async nearest(scope, vector, limit) {
-        // Fallback without pgvector: the person's int8 vectors scanned in process (see docs/memory.md).
-        const rows = await sql<{ seq: number; data: Buffer }>`
-          select v.seq as seq, v.data as data from memory_vectors v join memory_items m on m.seq = v.seq
-          where v.dims = ${vector.length} and ${filterSql(scope, 'postgres')}`.execute(db);
-        const q = quantize(vector);
-        return rows.rows
-          .map((r) => ({ seq: Number(r.seq), score: cosineInt8(q, new Int8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength)) }))
-          .sort((a, b) => b.score - a.score)
-          .slice(0, limit);
-      },
+      putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
+      nearest: (scope, vector, limit) => nearestInScope(scope, vector, limit),
       async compact() {
         // Deleted rows (and their tsvector) are reclaimed by autovacuum; nothing to merge here.
       },

@@ -44,7 +44,7 @@ export type MemoryTables = {
     enqueued_at: number;
     attempts: number;
   };
-  /** Vectors on PostgreSQL without pgvector: int8-quantized, scanned per person (documented fallback). */
+  /** int8-quantized unit vectors, searched per person (vector-index.ts). */
   memory_vectors: {
     seq: number;
     user_id: string;
