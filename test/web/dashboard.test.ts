@@ -80,6 +80,13 @@ describe('dashboard pages in Chromium: keys, people, audit, observability (AUTH-
     await expect.poll(async () => (await page.locator('tbody tr td:nth-child(2)').allInnerTexts()).every((a) => a.startsWith('apikey.'))).toBe(true);
   });
 
+  it('pairings and approvals pages show their queues from the channel and tool APIs', async () => {
+    await nav(page, 'Pairings');
+    await page.getByText('No pairing requests are waiting.').waitFor();
+    await nav(page, 'Approvals');
+    await page.getByText('No commands are waiting for approval.').waitFor();
+  });
+
   it('HTTP-7: observability draws request rate and latency charts from samples taken with the service key', async () => {
     await nav(page, 'Observability');
     await page.getByLabel('Service key').fill(SERVICE_KEY);

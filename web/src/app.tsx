@@ -21,6 +21,7 @@ interface Route {
   path: string;
   label: string;
   admin?: boolean;
+  owner?: boolean;
   view: (me: Me) => JSX.Element;
 }
 
@@ -36,7 +37,7 @@ const ROUTES: Route[] = [
   { path: '/audit', label: 'Audit log', admin: true, view: () => <AuditPage /> },
   { path: '/observability', label: 'Observability', admin: true, view: () => <ObservabilityPage /> },
   { path: '/pairings', label: 'Pairings', admin: true, view: () => <PairingsPage /> },
-  { path: '/approvals', label: 'Approvals', admin: true, view: () => <ApprovalsPage /> },
+  { path: '/approvals', label: 'Approvals', owner: true, view: () => <ApprovalsPage /> },
 ];
 
 /** The shell: session check, navigation, and the page for the current path. */
@@ -66,7 +67,7 @@ export function App(): JSX.Element {
       </main>
     );
 
-  const visible = ROUTES.filter((r) => !r.admin || isAdmin(me));
+  const visible = ROUTES.filter((r) => (!r.admin || isAdmin(me)) && (!r.owner || me.role === 'owner'));
   const route = visible.find((r) => r.path === path) ?? visible[0]!;
   if (route.path !== path) window.history.replaceState(null, '', route.path);
 

@@ -1,27 +1,80 @@
 import type { JSX } from 'preact';
-import { listOf } from '../api.js';
-import { NotYet, Page, useResource, when } from '../ui.js';
+import { useState } from 'preact/hooks';
+import { api, listOf, messageOf } from '../api.js';
+import { Notice, NotYet, Page, useResource, when } from '../ui.js';
 
-interface Row { id: string; channel?: string; code?: string; name?: string; tool?: string; status?: string; createdAt?: number }
+interface Pairing { id: string; channel: string; externalId: string; displayName: string | null; code: string; createdAt: number; expiresAt: number }
+interface Approval { id: string; nonce: string; command: string; commandHash: string; reasons: readonly string[]; familiarId: string; userId: string }
 
-function Listing(props: { title: string; path: string; later: string }): JSX.Element {
-  const res = useResource<unknown>(props.path);
-  if (res.missing || res.error) return <Page title={props.title}><NotYet what={props.later} /></Page>;
-  const rows = listOf<Row>(res.data);
+/** Runs a decision and reports its outcome in the page's status region. */
+function useDecision(reload: () => void) {
+  const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const decide = async (label: string, fn: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await fn();
+      setInfo(label);
+      reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  return { error, info, decide };
+}
+
+/** Channel pairing requests (Telegram, Discord, Twitch): an admin approves or denies each code. */
+export function PairingsPage(): JSX.Element {
+  const res = useResource<unknown>('/api/pairings');
+  const { error, info, decide } = useDecision(res.reload);
+  if (res.missing) return <Page title="Pairings"><NotYet what="Pairings arrive with the channel work (issue 6); this server does not offer them yet." /></Page>;
+  const rows = listOf<Pairing>(res.data);
   return (
-    <Page title={props.title}>
-      {rows.length === 0 && <p>Nothing waiting.</p>}
-      <ul>{rows.map((r) => <li key={r.id}>{r.channel ?? r.tool ?? ''} {r.name ?? r.code ?? ''} {r.status ?? ''} {when(r.createdAt)}</li>)}</ul>
+    <Page title="Pairings">
+      <Notice error={error ?? res.error} info={info} />
+      {rows.length === 0 && <p>No pairing requests are waiting.</p>}
+      <table>
+        <thead><tr><th scope="col">Channel</th><th scope="col">Who</th><th scope="col">Code</th><th scope="col">Expires</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          {rows.map((p) => (
+            <tr key={p.id}>
+              <td>{p.channel}</td><td>{p.displayName ?? p.externalId} <small>({p.externalId})</small></td><td><code>{p.code}</code></td><td>{when(p.expiresAt)}</td>
+              <td class="actions">
+                <button type="button" class="small" onClick={() => void decide(`Approved ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/approve`, {}))}>Approve {p.code}</button>
+                <button type="button" class="danger small" onClick={() => void decide(`Denied ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/deny`, {}))}>Deny {p.code}</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </Page>
   );
 }
 
-/** Channel pairings (Telegram, Discord, Twitch); the page says so when the API is not here yet. */
-export function PairingsPage(): JSX.Element {
-  return <Listing title="Pairings" path="/api/pairings" later="Pairings arrive with the channel work (issue 6); this server does not offer them yet." />;
-}
-
-/** Tool approvals; the page says so when the API is not here yet. */
+/** Shell commands waiting for the owner: the exact command (as text) and why it needs approval. */
 export function ApprovalsPage(): JSX.Element {
-  return <Listing title="Approvals" path="/api/approvals" later="Approvals arrive with the tool work (issue 8); this server does not offer them yet." />;
+  const res = useResource<unknown>('/api/approvals');
+  const { error, info, decide } = useDecision(res.reload);
+  if (res.missing) return <Page title="Approvals"><NotYet what="Approvals arrive with the tool work (issue 8); this server does not offer them yet." /></Page>;
+  const rows = listOf<Approval>(res.data);
+  const send = (a: Approval, decision: 'approve' | 'deny') =>
+    decide(decision === 'approve' ? 'Approved.' : 'Denied.', () => api('POST', `/api/approvals/${encodeURIComponent(a.id)}`, { nonce: a.nonce, decision, commandHash: a.commandHash }));
+  return (
+    <Page title="Approvals">
+      <Notice error={error ?? res.error} info={info} />
+      {rows.length === 0 && <p>No commands are waiting for approval.</p>}
+      <ul class="cards">
+        {rows.map((a) => (
+          <li key={a.id} class="card">
+            <pre class="plain"><code>{a.command}</code></pre>
+            <ul>{a.reasons.map((r) => <li key={r}>{r}</li>)}</ul>
+            <div class="actions">
+              <button type="button" class="small" onClick={() => void send(a, 'approve')}>Approve</button>
+              <button type="button" class="danger small" onClick={() => void send(a, 'deny')}>Deny</button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </Page>
+  );
 }
