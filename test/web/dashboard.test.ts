@@ -80,6 +80,26 @@ describe('dashboard pages in Chromium: keys, people, audit, observability (AUTH-
     await expect.poll(async () => (await page.locator('tbody tr td:nth-child(2)').allInnerTexts()).every((a) => a.startsWith('apikey.'))).toBe(true);
   });
 
+  it('AUTH-2: the sessions page lists this session and revokes another one', async () => {
+    const other = await browser.newContext();
+    const second = await other.newPage();
+    await second.goto(`${hearth.baseUrl}/login`);
+    await second.getByLabel('Name').fill(OWNER);
+    await second.getByLabel('Password').fill(PASSWORD);
+    await second.getByRole('button', { name: 'Sign in' }).click();
+    await second.getByRole('button', { name: 'Log out' }).waitFor();
+    await nav(page, 'Sessions');
+    await page.getByText('(this one)').waitFor();
+    const others = page.getByRole('row').filter({ hasNot: page.getByText('(this one)') }).filter({ has: page.getByRole('button', { name: 'Revoke' }) });
+    expect(await others.count()).toBe(1);
+    await others.getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => others.count()).toBe(0);
+    // The revoked browser is signed out on its next request.
+    await second.reload();
+    await second.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await other.close();
+  });
+
   it('pairings and approvals pages show their queues from the channel and tool APIs', async () => {
     await nav(page, 'Pairings');
     await page.getByText('No pairing requests are waiting.').waitFor();

@@ -23,6 +23,12 @@ closes the database.`,
     const address = await app.listen({ host: config.HEARTH_HOST, port: config.HEARTH_PORT });
     const scheme = config.HEARTH_TLS_CERT_FILE ? 'https' : 'http';
     println(io.stdout, `Hearth listening on ${address.replace(/^https?/, scheme)}`);
+    // AUTH-1: no default account. While no owner exists, print a one-time link (token in the fragment, never sent to a server log).
+    const setup = await hearth.identity.issueSetupToken();
+    if (setup) {
+      const base = config.HEARTH_PUBLIC_URL ?? address.replace(/^https?/, scheme);
+      println(io.stdout, `No owner yet. Create one within 1 hour: ${base.replace(/\/$/, '')}/setup#token=${setup.token}`);
+    }
 
     await new Promise<void>((resolve) => {
       let stopping = false;
