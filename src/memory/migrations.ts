@@ -51,7 +51,7 @@ export const memoryMigrations: Migration[] = [
         .addColumn('dims', 'integer', (c) => c.notNull())
         .addColumn('data', t.blob, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('memory_vectors_user').on('memory_vectors').column('user_id').execute();
+      await db.schema.createIndex('memory_vectors_user').on('memory_vectors').columns(['user_id', 'dims', 'seq']).execute();
       if (dialect === 'sqlite') {
         // Contentless: the index holds only scoped tokens (see tokens.ts), never a second copy of the text.
         await sql`CREATE VIRTUAL TABLE memory_fts USING fts5(body, context, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`.execute(db);

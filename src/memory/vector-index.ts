@@ -24,15 +24,16 @@ function popcount(x: number): number {
 /**
  * Vector search over one person's int8 vectors (table memory_vectors, both databases): a binary
  * (sign-bit Hamming) scan picks candidates, int8 cosine re-ranks them. The person's vectors are
- * cached in process and reloaded when their count or newest row changes (another replica wrote).
+ * cached in process, dropped on local deletes and reloaded when a newer vector appears (another replica wrote).
  */
 export function createVectorIndex(db: MemoryDb, options: { maxCachedPeople?: number } = {}) {
   const cache = new Map<string, PersonVectors>();
   const maxPeople = options.maxCachedPeople ?? 64;
 
   async function load(userId: string, dims: number): Promise<PersonVectors> {
-    const stampRow = await sql<{ n: number; top: number | null }>`select count(*) as n, max(seq) as top from memory_vectors where user_id = ${userId} and dims = ${dims}`.execute(db);
-    const stamp = `${Number(stampRow.rows[0]?.n ?? 0)}:${Number(stampRow.rows[0]?.top ?? 0)}`;
+    // max(seq) is one index probe; vectors deleted elsewhere are dropped later by the row filter.
+    const stampRow = await sql<{ top: number | null }>`select max(seq) as top from memory_vectors where user_id = ${userId} and dims = ${dims}`.execute(db);
+    const stamp = String(Number(stampRow.rows[0]?.top ?? 0));
     const key = `${userId}\0${dims}`;
     const hit = cache.get(key);
     if (hit && hit.stamp === stamp) return hit;
