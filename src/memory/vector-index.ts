@@ -78,7 +78,7 @@ export function createVectorIndex(db: MemoryDb, options: { maxCachedPeople?: num
       const qbits = new Uint32Array(words);
       signBits(q, qbits, 0);
       // Candidates: the best by Hamming distance (a few hundred), then the exact int8 cosine.
-      const want = Math.min(n, Math.max(limit * 20, 400));
+      const want = Math.min(n, Math.max(limit * 4, 200));
       const dist = new Uint16Array(n);
       const counts = new Uint32Array(p.dims + 2);
       for (let i = 0; i < n; i++) {
