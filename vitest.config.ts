@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
+    // Generous: CLI tests spawn real processes and CI machines may be busy; tests never assert timing.
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     // Argon2 and real databases make some files slow; keep parallelism to the cores we have.
     maxWorkers: 2,

@@ -1,6 +1,17 @@
 import { migrations } from '../../app/index.js';
-import { migrateDown, migrateToLatest, migrationStatus } from '../../storage/index.js';
-import { CliError, EXIT, println, withHearth, type Command } from '../io.js';
+import { migrateDown, migrateToLatest, migrationStatus, openStorage, type Storage } from '../../storage/index.js';
+import { CliError, configFrom, EXIT, println, type CliIo, type Command } from '../io.js';
+
+/** Migrations need only the database: no services are built (they may need the tables first). */
+async function withStorage<T>(io: CliIo, fn: (storage: Storage) => Promise<T>): Promise<T> {
+  const config = configFrom(io);
+  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.HEARTH_DATABASE_URL });
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}
 
 export const migrateCommand: Command = {
   name: 'migrate',
@@ -14,25 +25,21 @@ export const migrateCommand: Command = {
     const [sub = 'status', ...rest] = args;
     if (!['status', 'up', 'down'].includes(sub)) throw new CliError(`unknown migrate subcommand: ${sub} (see hearth migrate --help)`, EXIT.usage);
     if (sub === 'down' && !rest.includes('--yes')) throw new CliError('migrate down destroys data; add --yes to confirm', EXIT.usage);
-    return withHearth(
-      io,
-      async (hearth) => {
-        if (sub === 'up') {
-          const res = await migrateToLatest(hearth.storage, migrations);
-          const applied = res.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
-          println(io.stdout, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
-          return EXIT.ok;
-        }
-        if (sub === 'down') {
-          const name = await migrateDown(hearth.storage, migrations);
-          println(io.stdout, name ? `rolled back: ${name}` : 'nothing to roll back');
-          return EXIT.ok;
-        }
-        for (const m of await migrationStatus(hearth.storage, migrations))
-          println(io.stdout, `${m.appliedAt ? 'applied' : 'pending'}\t${m.name}`);
+    return withStorage(io, async (storage) => {
+      if (sub === 'up') {
+        const res = await migrateToLatest(storage, migrations);
+        const applied = res.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+        println(io.stdout, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
         return EXIT.ok;
-      },
-      { migrate: false },
-    );
+      }
+      if (sub === 'down') {
+        const name = await migrateDown(storage, migrations);
+        println(io.stdout, name ? `rolled back: ${name}` : 'nothing to roll back');
+        return EXIT.ok;
+      }
+      for (const m of await migrationStatus(storage, migrations))
+        println(io.stdout, `${m.appliedAt ? 'applied' : 'pending'}\t${m.name}`);
+      return EXIT.ok;
+    });
   },
 };
