@@ -4,20 +4,10 @@ import type { ChannelName, TurnReply, TurnRequest, TurnRunner } from '../../src/
 import { createLogger, type Logger } from '../../src/logging/index.js';
 import { createAuditLog, type AuditService } from '../../src/security/audit/index.js';
 import { createRateLimiter, type HearthRateLimiter } from '../../src/security/ratelimit/index.js';
-import { Writable } from 'node:stream';
+import { LogCapture } from '../support/log-capture.js';
 import { openTestStorage, type DatabaseKind, type TestStorage } from '../support/databases.js';
 
-/** Collects JSON log lines (own copy: test/support/hearth.ts pulls in the whole app). */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    cb();
-  }
-  get text(): string {
-    return this.lines.join('\n');
-  }
-}
+export { LogCapture };
 
 /**
  * A turn at the channel boundary: records requests and answers with a scripted reply. Channels

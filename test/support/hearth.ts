@@ -1,25 +1,10 @@
 import { rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { createHearth, type Hearth } from '../../src/app/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/logging/index.js';
 import type { HearthApp } from '../../src/server/index.js';
+import { LogCapture } from './log-capture.js';
 import { dropSchema, PG_URL, tempDir, uniqueSchema, type DatabaseKind } from './databases.js';
-
-/** Collects JSON log lines so tests can assert what was (not) logged. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    cb();
-  }
-  get text(): string {
-    return this.lines.join('\n');
-  }
-  records(): Array<Record<string, unknown>> {
-    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  }
-}
 
 export interface TestHearth {
   readonly hearth: Hearth;
@@ -73,3 +58,5 @@ export async function startTestHearth(options: TestHearthOptions = {}): Promise<
     },
   };
 }
+
+export { LogCapture };
