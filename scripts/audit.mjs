@@ -12,7 +12,7 @@ try {
 }
 const counts = report?.metadata?.vulnerabilities;
 if (!counts) {
-  const reason = report?.error?.summary ?? report?.message ?? 'no audit report';
+  const reason = report?.error?.summary || report?.message || 'no audit report';
   console.log(`npm audit: advisory database unreachable (${reason}); audit skipped`);
   process.exit(0);
 }
