@@ -71,8 +71,8 @@ export async function main(argv: string[]): Promise<void> {
       const byRef = new Map<string, string>();
       for (const [i, t] of turns.entries()) {
         const text = captions && t.blip_caption ? `${t.speaker}: ${t.text} [shares ${t.blip_caption}]` : `${t.speaker}: ${t.text}`;
-        await retriever.indexTurn!({ userId: s.sample_id, familiarId: 'f', conversationId: 'c', messageId: String(i), role: i % 2 ? 'assistant' : 'user', text });
-        byRef.set(`c:${i}`, t.dia_id);
+        await retriever.indexTurn!({ userId: s.sample_id, familiarId: 'f', conversationId: 'c', messageId: String(i).padStart(8, '0'), role: i % 2 ? 'assistant' : 'user', text });
+        byRef.set(`c:${String(i).padStart(8, "0")}`, t.dia_id);
       }
       const base = baseline(turns);
       for (const q of s.qa) {

@@ -58,6 +58,6 @@ export interface RetrievedContext {
 /** Filled by the memory concern; the turn calls it before assembling the prompt. */
 export interface MemoryRetriever {
   retrieve(query: { userId: string; familiarId: string; text: string; limit: number }): Promise<RetrievedContext[]>;
-  /** Called after a turn is persisted, so past turns become searchable. */
+  /** Called after a turn is persisted, so past turns become searchable; the turn does not wait for it. */
   indexTurn?(turn: { userId: string; familiarId: string; conversationId: string; messageId: string; role: 'user' | 'assistant'; text: string }): Promise<void>;
 }

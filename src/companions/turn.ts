@@ -176,10 +176,11 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       // 7. sanitize, persist, index, audit
       const replyText = stripUnsafeLinks(result.text).trim() || '…';
       const stored = await conversations.addMessage({ conversationId: conversation.id, userId: request.userId, role: 'assistant', content: replyText, status: 'complete' });
+      // Indexing is written behind (batched with other turns), not waited on: the reply is already stored.
       for (const r of options.memoryRetrievers) {
         if (!r.indexTurn) continue;
         for (const m of [userMessage, stored])
-          await r.indexTurn({ userId: request.userId, familiarId: familiar.id, conversationId: conversation.id, messageId: m.id, role: m.role, text: m.content }).catch((err: unknown) => {
+          r.indexTurn({ userId: request.userId, familiarId: familiar.id, conversationId: conversation.id, messageId: m.id, role: m.role, text: m.content }).catch((err: unknown) => {
             logger.warn({ err }, 'indexing the turn failed');
           });
       }

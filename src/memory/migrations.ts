@@ -65,4 +65,15 @@ export const memoryMigrations: Migration[] = [
       for (const table of ['memory_vectors', 'memory_embed_queue', 'memory_versions', 'memory_items']) await db.schema.dropTable(table).ifExists().execute();
     },
   },
+  {
+    // The newest indexed turn of a conversation in one index probe (latestTurn), however many turns a person has.
+    // Numbered after every earlier migration so databases that already ran them apply it in order.
+    name: '0700_memory_source_index',
+    async up(db) {
+      await db.schema.createIndex('memory_items_source').on('memory_items').columns(['user_id', 'source_ref']).execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('memory_items_source').ifExists().execute();
+    },
+  },
 ];

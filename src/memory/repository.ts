@@ -4,9 +4,11 @@ import type { Storage } from '../storage/index.js';
 import type { Embedder } from './embeddings/types.js';
 import { createSearchIndex, type SearchIndex } from './search-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
-import type { Memory, MemoryRepository, Metadata, NewMemory, ScoredMemory } from './types.js';
+import type { Memory, MemoryRepository, Metadata, NewMemory, ScoredMemory, TurnRecord } from './types.js';
 import { checkMemory } from './validate.js';
+import { checkOnly } from './planner.js';
 import { fuse } from './vectors.js';
+import { createWriteBehind } from './write-behind.js';
 
 export interface MemoryRepositoryOptions {
   readonly storage: Storage;
@@ -17,6 +19,8 @@ export interface MemoryRepositoryOptions {
 
 type Row = Selectable<MemoryTables['memory_items']>;
 
+const MAX_TURN_CHARS = 10_000;
+const MAX_CONTEXT_CHARS = 20_000;
 const newId = () => `mem_${randomBytes(12).toString('base64url')}`;
 const parseMeta = (s: string): Metadata => JSON.parse(s) as Metadata;
 function toMemory(r: Row): Memory {
@@ -84,9 +88,57 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       await tx.deleteFrom('memory_items').where('seq', 'in', seqs).execute();
     }
   }
+  /** The newest stored turn of a conversation (its neighbour context grows with the next turn). */
+  async function newestTurn(tx: MemoryDb, turn: TurnRecord): Promise<Row | undefined> {
+    // source_ref is `conversation:message` and message ids sort by time, so the newest turn is
+    // the first entry of index memory_items_source, read backwards; ';' sorts right after ':'.
+    return tx
+      .selectFrom('memory_items')
+      .select(COLUMNS)
+      .where('user_id', '=', turn.userId)
+      .where('source_ref', '>=', `${turn.conversationId}:`)
+      .where('source_ref', '<', `${turn.conversationId};`)
+      .where(checkOnly(storage.dialect, 'familiar_id'), '=', turn.familiarId)
+      .where(checkOnly(storage.dialect, 'kind'), '=', 'turn')
+      .orderBy('source_ref', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+  /**
+   * Neighbour context: a turn is indexed with the turns around it (lower weight), so an answer is
+   * found by the words of the question it answers. Measured by bench/recall.ts.
+   */
+  async function writeTurns(batch: readonly TurnRecord[]) {
+    await db.transaction().execute(async (tx) => {
+      for (const turn of batch) {
+        const text = turn.text.slice(0, MAX_TURN_CHARS);
+        if (text.trim().length === 0) continue;
+        const previous = await newestTurn(tx, turn);
+        if (previous) {
+          const context = `${previous.context ?? ''} ${text}`.trim().slice(0, MAX_CONTEXT_CHARS);
+          await tx.updateTable('memory_items').set({ context }).where('seq', '=', previous.seq).execute();
+          await searchIndex.reindex(tx, [{ seq: Number(previous.seq), userId: turn.userId, text: previous.text, context }]);
+        }
+        await insert(tx, [
+          {
+            userId: turn.userId,
+            familiarId: turn.familiarId,
+            kind: 'turn',
+            text,
+            context: previous?.text,
+            provenance: turn.role === 'user' ? 'person' : 'familiar',
+            metadata: { role: turn.role, conversationId: turn.conversationId },
+            sourceRef: `${turn.conversationId}:${turn.messageId}`,
+          },
+        ]);
+      }
+    });
+  }
+  const turns = createWriteBehind(writeTurns);
+
   async function rowsBySeq(userId: string, seqs: readonly number[]): Promise<Map<number, Row>> {
     if (seqs.length === 0) return new Map();
-    const rows = await db.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', userId).where('seq', 'in', [...seqs]).execute();
+    const rows = await db.selectFrom('memory_items').select(COLUMNS).where('seq', 'in', [...seqs]).where(checkOnly(storage.dialect, 'user_id'), '=', userId).execute();
     return new Map(rows.map((r) => [Number(r.seq), r]));
   }
 
@@ -101,10 +153,12 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       return (await db.transaction().execute((tx) => insert(tx, inputs))).length;
     },
     async get(userId, id) {
+      await turns.settle();
       const row = await owned(db, userId, id);
       return row && toMemory(row);
     },
     async list(query) {
+      await turns.settle();
       let q = db.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', query.userId);
       if (query.familiarId !== undefined) q = q.where('familiar_id', '=', query.familiarId);
       if (query.kinds?.length) q = q.where('kind', 'in', [...query.kinds]);
@@ -113,6 +167,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       return rows.map(toMemory);
     },
     async update(userId, id, patch) {
+      await turns.settle();
       checkMemory(patch.text, patch.metadata);
       return db.transaction().execute(async (tx) => {
         const row = await owned(tx, userId, id);
@@ -137,6 +192,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       });
     },
     async delete(userId, id) {
+      await turns.settle();
       return db.transaction().execute(async (tx) => {
         const row = await owned(tx, userId, id);
         if (!row) return false;
@@ -145,6 +201,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       });
     },
     async history(userId, id) {
+      await turns.settle();
       const row = await owned(db, userId, id);
       if (!row) return undefined;
       const old = await db.selectFrom('memory_versions').selectAll().where('user_id', '=', userId).where('memory_id', '=', id).orderBy('version').execute();
@@ -154,6 +211,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       ];
     },
     async search(query) {
+      await turns.settle();
       const limit = Math.min(Math.max(query.limit ?? 10, 1), 100);
       const scope = { userId: query.userId, familiarId: query.familiarId, kinds: query.kinds, metadata: query.metadata };
       const lexical = await searchIndex.lexical(scope, query.q, embedder ? limit * 3 : limit);
@@ -175,6 +233,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       return out;
     },
     async eraseUser(userId) {
+      await turns.settle();
       return db.transaction().execute(async (tx) => {
         const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('user_id', '=', userId).execute();
         await removeRows(tx, rows);
@@ -187,32 +246,9 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         return n;
       });
     },
-    async latestTurn(userId, familiarId, conversationId) {
-      // source_ref is `conversation:message`; ';' sorts right after ':'.
-      const row = await db
-        .selectFrom('memory_items')
-        .select(COLUMNS)
-        .where('user_id', '=', userId)
-        .where('familiar_id', '=', familiarId)
-        .where('kind', '=', 'turn')
-        .where('source_ref', '>=', `${conversationId}:`)
-        .where('source_ref', '<', `${conversationId};`)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      return row && toMemory(row);
-    },
-    async appendContext(userId, id, extra) {
-      await db.transaction().execute(async (tx) => {
-        const row = await owned(tx, userId, id);
-        if (!row) return;
-        const clipped = `${row.context ?? ''} ${extra}`.trim().slice(0, 20_000);
-        await tx.updateTable('memory_items').set({ context: clipped }).where('seq', '=', row.seq).execute();
-        await searchIndex.unindex(tx, [Number(row.seq)]);
-        await searchIndex.index(tx, [{ seq: Number(row.seq), userId, text: row.text, context: clipped }]);
-      });
-    },
+    addTurn: (turn) => turns.push(turn),
     async pruneTurns(before) {
+      await turns.settle();
       return db.transaction().execute(async (tx) => {
         const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('kind', '=', 'turn').where('created_at', '<', before).execute();
         await removeRows(tx, rows);

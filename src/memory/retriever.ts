@@ -20,23 +20,7 @@ export function createMemoryRetriever(repo: MemoryRepository): MemoryRetriever {
       ];
       return out;
     },
-    async indexTurn(turn) {
-      if (turn.text.trim().length === 0) return;
-      const text = turn.text.slice(0, 10_000);
-      // Neighbour context: a turn is indexed with the turns around it (lower weight), so an answer
-      // is found by the words of the question it answers. Measured by bench/recall.ts.
-      const previous = await repo.latestTurn(turn.userId, turn.familiarId, turn.conversationId);
-      if (previous) await repo.appendContext(turn.userId, previous.id, text);
-      await repo.add({
-        userId: turn.userId,
-        familiarId: turn.familiarId,
-        kind: 'turn',
-        text,
-        context: previous?.text,
-        provenance: turn.role === 'user' ? 'person' : 'familiar',
-        metadata: { role: turn.role, conversationId: turn.conversationId },
-        sourceRef: `${turn.conversationId}:${turn.messageId}`,
-      });
-    },
+    // Queued and written in batches; the repository's reads wait for it, so the next retrieval sees it.
+    indexTurn: (turn) => repo.addTurn(turn),
   };
 }

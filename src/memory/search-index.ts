@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/index.js';
+import { checkOnly } from './planner.js';
 import { createVectorIndex } from './vector-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
 import { indexBody, queryTerms } from './tokens.js';
@@ -22,7 +23,10 @@ export interface Scope {
 export interface SearchIndex {
   /** Index rows written in the caller's transaction (`db`). */
   index(db: MemoryDb, rows: ReadonlyArray<{ seq: number; userId: string; text: string; context?: string | null }>): Promise<void>;
+  /** Removes rows from the lexical index and drops their vectors (deleted, or text changed). */
   unindex(db: MemoryDb, seqs: readonly number[]): Promise<void>;
+  /** Replaces the lexical entries of rows whose context changed; their vectors stay. */
+  reindex(db: MemoryDb, rows: ReadonlyArray<{ seq: number; userId: string; text: string; context?: string | null }>): Promise<void>;
   lexical(scope: Scope, q: string, limit: number): Promise<Hit[]>;
   putVector(seq: number, userId: string, vector: Float32Array): Promise<void>;
   nearest(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]>;
@@ -34,10 +38,15 @@ const KEY = /^[A-Za-z0-9_]{1,64}$/;
 /** Weight of the context column against the text (BM25 column weight). */
 const CONTEXT_WEIGHT = 0.5;
 
-function filterSql(scope: Scope, dialect: Storage['dialect']) {
-  const parts = [sql`m.user_id = ${scope.userId}`];
-  if (scope.familiarId !== undefined) parts.push(sql`m.familiar_id = ${scope.familiarId}`);
-  if (scope.kinds?.length) parts.push(sql`m.kind in (${sql.join(scope.kinds.map((k) => sql`${k}`))})`);
+/**
+ * The scope as SQL over `memory_items m`. With `checkOnly`, the columns only check rows already
+ * chosen by primary key (see planner.ts), so a heavy person's owner index is never walked.
+ */
+function filterSql(scope: Scope, dialect: Storage['dialect'], options: { checkOnly?: boolean } = {}) {
+  const col = (name: string) => (options.checkOnly ? checkOnly(dialect, `m.${name}`) : sql.ref(`m.${name}`));
+  const parts = [sql`${col('user_id')} = ${scope.userId}`];
+  if (scope.familiarId !== undefined) parts.push(sql`${col('familiar_id')} = ${scope.familiarId}`);
+  if (scope.kinds?.length) parts.push(sql`${col('kind')} in (${sql.join(scope.kinds.map((k) => sql`${k}`))})`);
   for (const [key, value] of Object.entries(scope.metadata ?? {})) {
     if (!KEY.test(key)) throw new Error('invalid metadata key');
     const v = String(value);
@@ -56,7 +65,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   async function nearestInScope(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]> {
     const near = await vectors.nearest(scope.userId, vector, limit * 4);
     if (near.length === 0) return [];
-    const allowed = await sql<{ seq: number }>`select m.seq as seq from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect)}`.execute(db);
+    const allowed = await sql<{ seq: number }>`select m.seq as seq from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect, { checkOnly: true })}`.execute(db);
     const ok = new Set(allowed.rows.map((r) => Number(r.seq)));
     return near.filter((r) => ok.has(r.seq)).slice(0, limit);
   }
@@ -78,15 +87,20 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       const params = [match, scope.userId, ...(scope.familiarId !== undefined ? [scope.familiarId] : []), ...kinds, limit];
       return (st.all(...params) as Array<{ seq: number; rank: number }>).map((r) => ({ seq: Number(r.seq), score: -r.rank }));
     }
+    const indexRows: SearchIndex['index'] = async (tx, rows) => {
+      if (rows.length === 0) return;
+      const values = rows.map((r) => sql`(${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`);
+      await sql`insert into memory_fts(rowid, body, context) values ${sql.join(values)}`.execute(tx);
+    };
     return {
-      async index(tx, rows) {
-        if (rows.length === 0) return;
-        const values = rows.map((r) => sql`(${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`);
-        await sql`insert into memory_fts(rowid, body, context) values ${sql.join(values)}`.execute(tx);
-      },
+      index: indexRows,
       async unindex(tx, seqs) {
         for (const seq of seqs) await sql`delete from memory_fts where rowid = ${seq}`.execute(tx);
         await vectors.remove(tx, seqs);
+      },
+      async reindex(tx, rows) {
+        for (const r of rows) await sql`delete from memory_fts where rowid = ${r.seq}`.execute(tx);
+        await indexRows(tx, rows);
       },
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
@@ -108,13 +122,16 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   }
 
   function postgresIndex(): SearchIndex {
+    const indexRows: SearchIndex['index'] = async (tx, rows) => {
+      for (const r of rows) await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(tx);
+    };
     return {
-      async index(tx, rows) {
-        for (const r of rows) await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(tx);
-      },
+      index: indexRows,
       async unindex(tx, seqs) {
         await vectors.remove(tx, seqs);
       },
+      // Updating the tsvector replaces it.
+      reindex: indexRows,
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];

@@ -49,6 +49,16 @@ export interface MemorySearch {
 
 export type ScoredMemory = Memory & { readonly score: number };
 
+export interface TurnRecord {
+  readonly userId: string;
+  readonly familiarId: string;
+  readonly conversationId: string;
+  /** Time-ordered message id: turns of a conversation sort by it. */
+  readonly messageId: string;
+  readonly role: 'user' | 'assistant';
+  readonly text: string;
+}
+
 /** Every method is scoped to its owner: a foreign id behaves exactly like a missing one (DATA-4). */
 export interface MemoryRepository {
   add(input: NewMemory): Promise<Memory>;
@@ -63,10 +73,12 @@ export interface MemoryRepository {
   search(query: MemorySearch): Promise<ScoredMemory[]>;
   /** Removes every memory, version, index row, vector and queue entry of a person (DATA-5). */
   eraseUser(userId: string): Promise<number>;
-  /** The newest stored turn of a conversation, for neighbour context. */
-  latestTurn(userId: string, familiarId: string, conversationId: string): Promise<Memory | undefined>;
-  /** Adds to the low-weight context of a memory and re-indexes it. */
-  appendContext(userId: string, id: string, extra: string): Promise<void>;
+  /**
+   * Stores and indexes one message of a conversation as a past turn, off the caller's path: it is
+   * written with the other turns of the same tick in one transaction, and every read of this
+   * repository waits for it first. The promise settles when it is written.
+   */
+  addTurn(turn: TurnRecord): Promise<void>;
   /** Removes stored turns older than `before` (retention); returns how many. */
   pruneTurns(before: number): Promise<number>;
 }

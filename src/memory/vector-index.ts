@@ -65,8 +65,12 @@ export function createVectorIndex(db: MemoryDb, options: { maxCachedPeople?: num
         .execute();
     },
     async remove(tx: MemoryDb, seqs: readonly number[]) {
-      if (seqs.length) await tx.deleteFrom('memory_vectors').where('seq', 'in', [...seqs]).execute();
-      cache.clear();
+      if (seqs.length === 0) return;
+      // Only the owners of the removed vectors lose their cached index; everyone else's stays warm.
+      const owners = await tx.selectFrom('memory_vectors').select('user_id').distinct().where('seq', 'in', [...seqs]).execute();
+      await tx.deleteFrom('memory_vectors').where('seq', 'in', [...seqs]).execute();
+      const gone = new Set(owners.map((o) => o.user_id));
+      for (const key of [...cache.keys()]) if (gone.has(key.slice(0, key.indexOf('\0')))) cache.delete(key);
     },
     /** The `limit` nearest of a person's vectors, best first (cosine similarity as score). */
     async nearest(userId: string, vector: Float32Array, limit: number): Promise<Array<{ seq: number; score: number }>> {

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import * as sqliteVec from 'sqlite-vec';
+import { cachedStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -72,7 +73,7 @@ function openSqlite(options: OpenOptions): Storage {
   sqlite.pragma('secure_delete = ON');
   sqliteVec.load(sqlite);
   for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
-  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',

@@ -61,6 +61,8 @@ export interface FakeOptions {
   readonly apiKey?: string;
   /** Do not record requests (benchmarks). */
   readonly record?: boolean;
+  /** Close each connection after its response, so every call opens its own (per-turn CPU accounting in bench/turn.ts). */
+  readonly closeConnections?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -134,6 +136,7 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
   }
 
   const server: Server = createServer((req, res) => {
+    if (options.closeConnections) res.shouldKeepAlive = false;
     void (async () => {
       const path = (req.url ?? '').split('?')[0] ?? '';
       if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {

@@ -80,4 +80,29 @@ describe.each(DATABASE_KINDS)('memory repository on %s (MEM-2, DATA-4)', (kind) 
     expect(await repo.searchIndex.nearest({ userId: 'w' }, (await fakeEmbedder.embed(['cat mat']))[0]!, 5)).toEqual([]);
     expect(await repo.search({ userId: 'w', q: 'cat' })).toEqual([]);
   });
+
+  it('indexes turns behind the caller: the next read sees them with neighbour context, and an erasure right after leaves nothing (MEM-2, DATA-5)', async () => {
+    const repo = createMemoryRepository({ storage: t.storage });
+    const turn = (conversationId: string, messageId: string, role: 'user' | 'assistant', text: string) => repo.addTurn({ userId: 'talker', familiarId: 'f1', conversationId, messageId, role, text });
+    // Not awaited, as the turn does it: the reads below must still see every one of them.
+    const written = [
+      turn('c1', '0001', 'user', 'Where did you grow up?'),
+      turn('c2', '0001', 'user', 'What is your favourite colour?'),
+      turn('c1', '0002', 'assistant', 'In a lighthouse near Brest.'),
+      turn('c2', '0002', 'assistant', 'Teal, like the sea.'),
+    ];
+    const turns = await repo.list({ userId: 'talker', kinds: ['turn'] });
+    expect(turns.map((m) => m.text).sort()).toEqual(['In a lighthouse near Brest.', 'Teal, like the sea.', 'What is your favourite colour?', 'Where did you grow up?']);
+    // The answer is found by the words of its question (neighbour context), within its own conversation only.
+    const hits = await repo.search({ userId: 'talker', q: 'grow up', kinds: ['turn'] });
+    expect(hits.map((m) => m.text)).toEqual(['Where did you grow up?', 'In a lighthouse near Brest.']);
+    await Promise.all(written);
+    const late = turn('c1', '0003', 'user', 'A secret word: zanzibarite');
+    expect(await repo.eraseUser('talker')).toBe(5);
+    await late;
+    expect(await repo.list({ userId: 'talker' })).toEqual([]);
+    expect(await repo.search({ userId: 'talker', q: 'zanzibarite lighthouse teal' })).toEqual([]);
+    const left = await t.storage.db.selectFrom('memory_items' as never).select((eb) => eb.fn.countAll().as('n')).where('user_id' as never, '=', 'talker' as never).executeTakeFirstOrThrow();
+    expect(Number((left as { n: number }).n)).toBe(0);
+  });
 });
