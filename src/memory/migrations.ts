@@ -70,7 +70,8 @@ export const memoryMigrations: Migration[] = [
     // Numbered after every earlier migration so databases that already ran them apply it in order.
     name: '0700_memory_source_index',
     async up(db) {
-      await db.schema.createIndex('memory_items_source').on('memory_items').columns(['user_id', 'source_ref']).execute();
+      // Partial: only rows with a source (turns, imports), so bulk-added memories pay nothing for it.
+      await db.schema.createIndex('memory_items_source').on('memory_items').columns(['user_id', 'source_ref']).where(sql.ref('source_ref'), 'is not', null).execute();
     },
     async down(db) {
       await db.schema.dropIndex('memory_items_source').ifExists().execute();

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/index.js';
+import { createTermPlanner, type TermPlan } from './common-terms.js';
 import { checkOnly } from './planner.js';
 import { createVectorIndex } from './vector-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
@@ -73,18 +74,22 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   function sqliteIndex(): SearchIndex {
     // The hot path (no metadata filter) runs as a cached prepared statement on the raw handle.
     const statements = new Map<string, BetterSqlite3.Statement>();
-    function fastLexical(scope: Scope, match: string, limit: number): Hit[] {
+    const planner = createTermPlanner(storage.sqlite!);
+    const ranked = (where: string, recentOnly: boolean) => {
+      const select = `select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ? and ${where}`;
+      // FTS5 walks its matches newest first (rowid desc), so the subquery stops after recentMatches rows.
+      return recentOnly ? `select seq, rank from (${select} order by f.rowid desc limit ${planner.recentMatches}) order by rank limit ?` : `${select} order by rank limit ?`;
+    };
+    function fastLexical(scope: Scope, plan: TermPlan, limit: number): Hit[] {
       const kinds = scope.kinds ?? [];
-      const key = `${scope.familiarId !== undefined}:${kinds.length}`;
+      const key = `${scope.familiarId !== undefined}:${kinds.length}:${plan.recentOnly}`;
       let st = statements.get(key);
       if (!st) {
         const where = ['m.user_id = ?', ...(scope.familiarId !== undefined ? ['m.familiar_id = ?'] : []), ...(kinds.length ? [`m.kind in (${kinds.map(() => '?').join(', ')})`] : [])];
-        st = storage.sqlite!.prepare(
-          `select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ? and ${where.join(' and ')} order by rank limit ?`,
-        );
+        st = storage.sqlite!.prepare(ranked(where.join(' and '), plan.recentOnly));
         statements.set(key, st);
       }
-      const params = [match, scope.userId, ...(scope.familiarId !== undefined ? [scope.familiarId] : []), ...kinds, limit];
+      const params = [plan.match, scope.userId, ...(scope.familiarId !== undefined ? [scope.familiarId] : []), ...kinds, limit];
       return (st.all(...params) as Array<{ seq: number; rank: number }>).map((r) => ({ seq: Number(r.seq), score: -r.rank }));
     }
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
@@ -105,11 +110,13 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
-        const match = terms.map((t) => `"${t}"`).join(' OR ');
-        if (!scope.metadata || Object.keys(scope.metadata).length === 0) return fastLexical(scope, match, limit);
-        const rows = await sql<{ seq: number; rank: number }>`
-          select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid
-          where memory_fts match ${match} and ${filterSql(scope, 'sqlite')} order by rank limit ${limit}`.execute(db);
+        const plan = planner.plan(terms);
+        if (!scope.metadata || Object.keys(scope.metadata).length === 0) return fastLexical(scope, plan, limit);
+        const select = sql`select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${plan.match} and ${filterSql(scope, 'sqlite')}`;
+        const query = plan.recentOnly
+          ? sql<{ seq: number; rank: number }>`select seq, rank from (${select} order by f.rowid desc limit ${planner.recentMatches}) order by rank limit ${limit}`
+          : sql<{ seq: number; rank: number }>`${select} order by rank limit ${limit}`;
+        const rows = await query.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),

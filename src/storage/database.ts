@@ -71,6 +71,8 @@ function openSqlite(options: OpenOptions): Storage {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('secure_delete = ON');
+  // 32 MiB of page cache (the default is 2 MiB): index inserts at a million rows stay in memory.
+  sqlite.pragma('cache_size = -32768');
   sqliteVec.load(sqlite);
   for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
   const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });

@@ -105,4 +105,16 @@ describe.each(DATABASE_KINDS)('memory repository on %s (MEM-2, DATA-4)', (kind) 
     const left = await t.storage.db.selectFrom('memory_items' as never).select((eb) => eb.fn.countAll().as('n')).where('user_id' as never, '=', 'talker' as never).executeTakeFirstOrThrow();
     expect(Number((left as { n: number }).n)).toBe(0);
   });
+
+  it('finds a rare word among thousands of common ones, and ranks the newest when every word is common', async () => {
+    const repo = createMemoryRepository({ storage: t.storage });
+    const entries = Array.from({ length: 4600 }, (_, i) => ({ userId: 'chatty', familiarId: 'f1', text: `weather chatter number ${i}${i % 1000 === 7 ? ' and my ferret' : ''}`, provenance: 'person' as const }));
+    await repo.addMany(entries);
+    // The ferret entries are old (numbers 7, 1007, 2007, ...): the rare word still finds every one.
+    const rare = await repo.search({ userId: 'chatty', q: 'weather ferret', limit: 5 });
+    expect(rare.map((m) => m.text).sort()).toEqual(['weather chatter number 1007 and my ferret', 'weather chatter number 2007 and my ferret', 'weather chatter number 3007 and my ferret', 'weather chatter number 4007 and my ferret', 'weather chatter number 7 and my ferret']);
+    const common = await repo.search({ userId: 'chatty', q: 'weather chatter', limit: 10 });
+    expect(common).toHaveLength(10);
+    if (kind === 'sqlite') for (const m of common) expect(Number(/number (\d+)/.exec(m.text)?.[1])).toBeGreaterThanOrEqual(600);
+  });
 });
