@@ -247,6 +247,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       });
     },
     addTurn: (turn) => turns.push(turn),
+    flush: () => turns.settle(),
     async pruneTurns(before) {
       await turns.settle();
       return db.transaction().execute(async (tx) => {

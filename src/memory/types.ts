@@ -79,6 +79,8 @@ export interface MemoryRepository {
    * repository waits for it first. The promise settles when it is written.
    */
   addTurn(turn: TurnRecord): Promise<void>;
+  /** Waits until every queued turn is written (shutdown). */
+  flush(): Promise<void>;
   /** Removes stored turns older than `before` (retention); returns how many. */
   pruneTurns(before: number): Promise<number>;
 }

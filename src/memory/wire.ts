@@ -61,6 +61,7 @@ export function wireMemory(o: WireMemoryOptions) {
     erasePerson: (userId: string) => privacy.erase(userId, { type: 'system' }),
     async close() {
       stopRetention();
+      await repo.flush();
       await worker?.stop();
     },
   };
