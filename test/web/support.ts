@@ -1,9 +1,8 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestHearth, type TestHearth, type TestHearthOptions } from '../support/hearth.js';
 
@@ -13,44 +12,7 @@ export const DIST = join(WEB, 'dist');
 export const DOCS = join(ROOT, 'docs');
 export const XSS_DIR = resolve(ROOT, '../shared/data/xss');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path);
-    newest = Math.max(newest, st.isDirectory() ? newestSource(path) : st.mtimeMs);
-  }
-  return newest;
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
-}
-
-/**
- * Builds web/dist when it is missing or older than web/src (`npm test` builds it first via
- * pretest; this covers running one file). A lock directory keeps parallel files from racing.
- */
-export async function ensureWebBuild(): Promise<void> {
-  const index = join(DIST, 'index.html');
-  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= Math.max(newestSource(join(WEB, 'src')), statSync(join(WEB, 'index.html')).mtimeMs);
-  if (fresh()) return;
-  const lock = join(WEB, '.build-lock');
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (i > 600) throw new Error('timed out waiting for another web build');
-      await sleep(100);
-    }
-  }
-  try {
-    if (!fresh()) await build({ configFile: join(WEB, 'vite.config.ts'), logLevel: 'error' });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
+export { ensureWebBuild } from '../../scripts/web-build.js';
 
 /** Debian's Chromium, headless, with nothing phoning home. */
 export async function launchBrowser(): Promise<Browser> {
