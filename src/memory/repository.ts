@@ -111,8 +111,14 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
   async function writeTurns(batch: readonly TurnRecord[]) {
     await db.transaction().execute(async (tx) => {
       for (const turn of batch) {
-        const text = turn.text.slice(0, MAX_TURN_CHARS);
-        if (text.trim().length === 0) continue;
+        // One bad turn must not cost the batch the others: make it valid or skip it.
+        const text = turn.text.replaceAll('\0', '').slice(0, MAX_TURN_CHARS);
+        const metadata = { role: turn.role, conversationId: turn.conversationId };
+        try {
+          checkMemory(text, metadata);
+        } catch {
+          continue;
+        }
         const previous = await newestTurn(tx, turn);
         if (previous) {
           const context = `${previous.context ?? ''} ${text}`.trim().slice(0, MAX_CONTEXT_CHARS);
@@ -127,7 +133,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
             text,
             context: previous?.text,
             provenance: turn.role === 'user' ? 'person' : 'familiar',
-            metadata: { role: turn.role, conversationId: turn.conversationId },
+            metadata,
             sourceRef: `${turn.conversationId}:${turn.messageId}`,
           },
         ]);

@@ -97,8 +97,11 @@ describe.each(DATABASE_KINDS)('memory repository on %s (MEM-2, DATA-4)', (kind) 
     const hits = await repo.search({ userId: 'talker', q: 'grow up', kinds: ['turn'] });
     expect(hits.map((m) => m.text)).toEqual(['Where did you grow up?', 'In a lighthouse near Brest.']);
     await Promise.all(written);
+    // A turn the store would refuse as it is (NUL, blank) never costs the batch its other turns.
+    await Promise.all([turn('c3', '0001', 'user', 'nul\0 inside'), turn('c3', '0002', 'assistant', '   '), turn('c3', '0003', 'user', 'still indexed')]);
+    expect((await repo.list({ userId: 'talker', kinds: ['turn'] })).map((m) => m.text)).toEqual(expect.arrayContaining(['nul inside', 'still indexed']));
     const late = turn('c1', '0003', 'user', 'A secret word: zanzibarite');
-    expect(await repo.eraseUser('talker')).toBe(5);
+    expect(await repo.eraseUser('talker')).toBe(7);
     await late;
     expect(await repo.list({ userId: 'talker' })).toEqual([]);
     expect(await repo.search({ userId: 'talker', q: 'zanzibarite lighthouse teal' })).toEqual([]);
