@@ -1,7 +1,6 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Storage } from '../storage/index.js';
-import { createTermPlanner, type TermPlan } from './common-terms.js';
+import { createTermPlanner } from './common-terms.js';
 import { checkOnly } from './planner.js';
 import { createVectorIndex } from './vector-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
@@ -72,26 +71,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   }
 
   function sqliteIndex(): SearchIndex {
-    // The hot path (no metadata filter) runs as a cached prepared statement on the raw handle.
-    const statements = new Map<string, BetterSqlite3.Statement>();
     const planner = createTermPlanner(storage.sqlite!);
-    const ranked = (where: string, recentOnly: boolean) => {
-      const select = `select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ? and ${where}`;
-      // FTS5 walks its matches newest first (rowid desc), so the subquery stops after recentMatches rows.
-      return recentOnly ? `select seq, rank from (${select} order by f.rowid desc limit ${planner.recentMatches}) order by rank limit ?` : `${select} order by rank limit ?`;
-    };
-    function fastLexical(scope: Scope, plan: TermPlan, limit: number): Hit[] {
-      const kinds = scope.kinds ?? [];
-      const key = `${scope.familiarId !== undefined}:${kinds.length}:${plan.recentOnly}`;
-      let st = statements.get(key);
-      if (!st) {
-        const where = ['m.user_id = ?', ...(scope.familiarId !== undefined ? ['m.familiar_id = ?'] : []), ...(kinds.length ? [`m.kind in (${kinds.map(() => '?').join(', ')})`] : [])];
-        st = storage.sqlite!.prepare(ranked(where.join(' and '), plan.recentOnly));
-        statements.set(key, st);
-      }
-      const params = [plan.match, scope.userId, ...(scope.familiarId !== undefined ? [scope.familiarId] : []), ...kinds, limit];
-      return (st.all(...params) as Array<{ seq: number; rank: number }>).map((r) => ({ seq: Number(r.seq), score: -r.rank }));
-    }
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
       if (rows.length === 0) return;
       const values = rows.map((r) => sql`(${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`);
@@ -111,10 +91,11 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
         const plan = planner.plan(terms);
-        if (!scope.metadata || Object.keys(scope.metadata).length === 0) return fastLexical(scope, plan, limit);
-        const select = sql`select m.seq as seq, bm25(memory_fts, 1.0, ${CONTEXT_WEIGHT}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${plan.match} and ${filterSql(scope, 'sqlite')}`;
+        // One query shape per scope shape: the storage's statement cache keeps it prepared.
+        const select = sql`select m.seq as seq, bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${plan.match} and ${filterSql(scope, 'sqlite')}`;
+        // FTS5 walks its matches newest first (rowid desc), so the subquery stops after recentMatches rows.
         const query = plan.recentOnly
-          ? sql<{ seq: number; rank: number }>`select seq, rank from (${select} order by f.rowid desc limit ${planner.recentMatches}) order by rank limit ${limit}`
+          ? sql<{ seq: number; rank: number }>`select seq, rank from (${select} order by f.rowid desc limit ${sql.lit(planner.recentMatches)}) order by rank limit ${limit}`
           : sql<{ seq: number; rank: number }>`${select} order by rank limit ${limit}`;
         const rows = await query.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
