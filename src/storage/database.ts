@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import * as sqliteVec from 'sqlite-vec';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { cachedStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,6 +24,8 @@ export interface Storage {
   readonly file: string | undefined;
   /** PostgreSQL schema holding Hearth's tables (`public` unless configured). */
   readonly pgSchema: string | undefined;
+  /** SQLite: the worker thread that checkpoints the WAL (see checkpointer.ts), when running. */
+  readonly checkpointer: Checkpointer | undefined;
   close(): Promise<void>;
 }
 
@@ -35,7 +38,16 @@ export interface OpenOptions {
   /** SQLite file name inside the data directory. */
   readonly sqliteFile?: string | undefined;
   readonly pgPoolSize?: number | undefined;
+  /** SQLite: checkpoint the WAL on a worker thread instead of inside commits (default true). */
+  readonly backgroundCheckpoints?: boolean | undefined;
+  /** How often the checkpoint worker looks for new commits (default 200 ms). */
+  readonly checkpointIntervalMs?: number | undefined;
 }
+
+/** WAL pages at which SQLite checkpoints inside a commit (its default). */
+const INLINE_CHECKPOINT_PAGES = 1000;
+/** With the worker: only a safety net, reached when the worker falls far behind. */
+const FALLBACK_CHECKPOINT_PAGES = 20_000;
 
 /** Creates the data directory 0700, tightening it when it is too open (DATA-3). Returns whether it was tightened. */
 export function ensureDataDir(dir: string): { tightened: boolean } {
@@ -73,8 +85,22 @@ function openSqlite(options: OpenOptions): Storage {
   sqlite.pragma('secure_delete = ON');
   // 32 MiB of page cache (the default is 2 MiB): index inserts at a million rows stay in memory.
   sqlite.pragma('cache_size = -32768');
+  // A WAL grown by a burst is cut back to this size once checkpointed.
+  sqlite.pragma('journal_size_limit = 67108864');
   sqliteVec.load(sqlite);
   for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+  let checkpointer: Checkpointer | undefined;
+  if (options.backgroundCheckpoints !== false) {
+    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer({
+      file,
+      ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
+      // Without the worker, commits checkpoint again as SQLite does by default.
+      onFailure: () => {
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+      },
+    });
+  }
   const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
   return {
     db,
@@ -83,7 +109,10 @@ function openSqlite(options: OpenOptions): Storage {
     pool: undefined,
     file,
     pgSchema: undefined,
+    checkpointer,
     async close() {
+      // The worker first: the last connection to close folds the WAL into the database.
+      await checkpointer?.close();
       await db.destroy();
     },
   };
@@ -129,6 +158,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Storage>
     pool,
     file: undefined,
     pgSchema: schema ?? 'public',
+    checkpointer: undefined,
     async close() {
       await db.destroy();
     },
