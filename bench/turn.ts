@@ -8,6 +8,10 @@
 // other 49 turns) is not. With an instant model and 50 turns in flight the process is saturated,
 // so a turn's wall time is mostly queueing behind the others: that latency is reported apart
 // (wallP50Ms, wallP99Ms) and follows from the throughput (turnsPerSec).
+//
+// Work that serves many turns at once (turn indexing written in batches, timers of the services)
+// runs in Hearth's own async context, built under a background task: its CPU is shared evenly by
+// the measured turns and added to each one's own time (backgroundMsPerTurn shows the share).
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createHearth } from '../src/app/index.js';
@@ -36,7 +40,11 @@ export async function main(argv: string[]): Promise<void> {
   const fake = await startFakeOpenAI({ record: false, closeConnections: true, fallback: { text: 'A short instant reply from the fake model.' } });
   const config = loadConfig({ HEARTH_DATA_DIR: dataDir, HEARTH_LOG_LEVEL: 'warn', HEARTH_RATE_CHAT_TURNS: String(total * 2) }, { dotenv: false, cwd: dataDir });
   const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-  const hearth = await createHearth({ config, logger });
+  const cpu = createCpuAttribution();
+  const BACKGROUND = Number.MIN_SAFE_INTEGER;
+  cpu.enable();
+  const hearth = await cpu.run(BACKGROUND, () => createHearth({ config, logger }));
+  cpu.disable();
   try {
     const users = await Promise.all(
       Array.from({ length: concurrency }, (_, i) => hearth.identity.createUser({ name: `bench${i}`, password: 'correct horse battery staple 42', role: 'member' })),
@@ -67,7 +75,6 @@ export async function main(argv: string[]): Promise<void> {
       memoryRetrievers: memoryCount > 0 ? [hearth.memory.retriever] : [],
       modelFor: modelResolver(hearth.providers),
     });
-    const cpu = createCpuAttribution();
     let failed = 0;
     const run = async (n: number) => {
       const user = users[Math.abs(n) % users.length]!;
@@ -84,6 +91,7 @@ export async function main(argv: string[]): Promise<void> {
     const own: number[] = [];
     const wall: number[] = [];
     let next = 0;
+    cpu.take(BACKGROUND); // start-up and memory loading are not turns
     cpu.enable();
     const started = performance.now();
     await Promise.all(
@@ -97,6 +105,8 @@ export async function main(argv: string[]): Promise<void> {
     );
     const seconds = (performance.now() - started) / 1000;
     cpu.disable();
+    const background = cpu.take(BACKGROUND) / total;
+    for (let i = 0; i < own.length; i++) own[i]! += background;
     own.sort((a, b) => a - b);
     wall.sort((a, b) => a - b);
     const result = {
@@ -105,6 +115,7 @@ export async function main(argv: string[]): Promise<void> {
       p99Ms: ms(pct(own, 99)),
       wallP50Ms: ms(pct(wall, 50)),
       wallP99Ms: ms(pct(wall, 99)),
+      backgroundMsPerTurn: ms(background),
       concurrency,
       memories: memoryCount,
       turns: total,
@@ -115,9 +126,9 @@ export async function main(argv: string[]): Promise<void> {
     else {
       console.log(`turn pipeline, ${total} turns, ${concurrency} concurrent, instant fake model, ${result.database}, memories ${result.memories}`);
       console.log('| figure | p50 | p99 |\n|---|---|---|');
-      console.log(`| Hearth's own time per turn (CPU charged to the turn) | ${result.p50Ms} ms | ${result.p99Ms} ms |`);
+      console.log(`| Hearth's own time per turn (CPU charged to the turn, background share included) | ${result.p50Ms} ms | ${result.p99Ms} ms |`);
       console.log(`| wall time per turn, queueing behind the other turns included | ${result.wallP50Ms} ms | ${result.wallP99Ms} ms |`);
-      console.log(`throughput: ${result.turnsPerSec} turns/s; failed turns: ${failed}; target: own p99 < 25 ms at 50 concurrent`);
+      console.log(`throughput: ${result.turnsPerSec} turns/s; background work shared per turn: ${result.backgroundMsPerTurn} ms; failed turns: ${failed}; target: own p99 < 25 ms at 50 concurrent`);
     }
   } finally {
     await hearth.close();

@@ -29,11 +29,16 @@ export function createTermPlanner(sqlite: BetterSqlite3.Database, options: TermP
   const common = options.common ?? 2000;
   const count = sqlite.prepare<[string, number], { n: number }>('select count(*) as n from (select rowid from memory_fts where memory_fts match ? limit ?)');
   const matches = (match: string, cap: number) => count.get(match, cap)!.n;
+  const matchAny = (terms: readonly string[]) => terms.map(quote).join(' OR ');
   return {
+    /** Matches a query may score as it is. */
+    budget,
     recentMatches: budget,
-    plan(terms: readonly string[]): TermPlan {
-      const all = terms.map(quote).join(' OR ');
-      if (terms.length === 1 || matches(all, budget + 1) <= budget) return { match: all, recentOnly: false };
+    matchAny,
+    /** `overBudget`: the caller already knows that the query as it is matches more than `budget`. */
+    plan(terms: readonly string[], options: { overBudget?: boolean } = {}): TermPlan {
+      const all = matchAny(terms);
+      if (terms.length === 1 || (!options.overBudget && matches(all, budget + 1) <= budget)) return { match: all, recentOnly: false };
       const counted = terms.map((term) => ({ term, n: matches(quote(term), common) })).filter((t) => t.n > 0);
       const rare = counted.filter((t) => t.n < common).sort((a, b) => a.n - b.n);
       const kept: string[] = [];

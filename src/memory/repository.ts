@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Storage } from '../storage/index.js';
 import type { Embedder } from './embeddings/types.js';
-import { createSearchIndex, type SearchIndex } from './search-index.js';
+import { createSearchIndex, type Hit, type HitLimit, type SearchIndex } from './search-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
 import type { Memory, MemoryRepository, Metadata, NewMemory, ScoredMemory, TurnRecord } from './types.js';
 import { checkMemory } from './validate.js';
@@ -37,6 +37,18 @@ function toMemory(r: Row): Memory {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
+}
+const totalOf = (limit: HitLimit) => (typeof limit === 'number' ? limit : Object.values(limit).reduce((a, b) => a + b, 0));
+
+/** The best hits in all, or the best of each kind (hits come best first). */
+function topHits(hits: readonly Hit[], limit: HitLimit): Hit[] {
+  if (typeof limit === 'number') return hits.slice(0, limit);
+  const taken = new Map<string, number>();
+  return hits.filter((h) => {
+    const n = taken.get(h.kind) ?? 0;
+    taken.set(h.kind, n + 1);
+    return n < (limit[h.kind] ?? 0);
+  });
 }
 const COLUMNS = ['seq', 'id', 'user_id', 'familiar_id', 'kind', 'text', 'metadata', 'provenance', 'source_ref', 'context', 'version', 'created_at', 'updated_at'] as const;
 
@@ -106,38 +118,53 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
   }
   /**
    * Neighbour context: a turn is indexed with the turns around it (lower weight), so an answer is
-   * found by the words of the question it answers. Measured by bench/recall.ts.
+   * found by the words of the question it answers. Measured by bench/recall.ts. A batch is written
+   * per conversation: one look-up of its newest stored turn, then every new turn in one insert.
    */
   async function writeTurns(batch: readonly TurnRecord[]) {
+    const conversations = new Map<string, Array<{ turn: TurnRecord; text: string }>>();
+    for (const turn of batch) {
+      // One bad turn must not cost the batch the others: make it valid or skip it.
+      const text = turn.text.replaceAll('\0', '').slice(0, MAX_TURN_CHARS);
+      try {
+        checkMemory(text, { role: turn.role, conversationId: turn.conversationId });
+      } catch {
+        continue;
+      }
+      const key = `${turn.userId}\0${turn.familiarId}\0${turn.conversationId}`;
+      const list = conversations.get(key) ?? [];
+      list.push({ turn, text });
+      conversations.set(key, list);
+    }
+    if (conversations.size === 0) return;
     await db.transaction().execute(async (tx) => {
-      for (const turn of batch) {
-        // One bad turn must not cost the batch the others: make it valid or skip it.
-        const text = turn.text.replaceAll('\0', '').slice(0, MAX_TURN_CHARS);
-        const metadata = { role: turn.role, conversationId: turn.conversationId };
-        try {
-          checkMemory(text, metadata);
-        } catch {
-          continue;
-        }
-        const previous = await newestTurn(tx, turn);
+      const rows: NewMemory[] = [];
+      for (const list of conversations.values()) {
+        const first = list[0]!;
+        const previous = await newestTurn(tx, first.turn);
         if (previous) {
-          const context = `${previous.context ?? ''} ${text}`.trim().slice(0, MAX_CONTEXT_CHARS);
+          const context = `${previous.context ?? ''} ${first.text}`.trim().slice(0, MAX_CONTEXT_CHARS);
           await tx.updateTable('memory_items').set({ context }).where('seq', '=', previous.seq).execute();
-          await searchIndex.reindex(tx, [{ seq: Number(previous.seq), userId: turn.userId, text: previous.text, context }]);
+          await searchIndex.reindex(tx, [{ seq: Number(previous.seq), userId: first.turn.userId, text: previous.text, context }]);
         }
-        await insert(tx, [
-          {
+        // Each turn's context: the turn before it and the turn after it, as if written one by one.
+        let before = previous?.text;
+        list.forEach(({ turn, text }, i) => {
+          const context = `${before ?? ''} ${list[i + 1]?.text ?? ''}`.trim().slice(0, MAX_CONTEXT_CHARS);
+          rows.push({
             userId: turn.userId,
             familiarId: turn.familiarId,
             kind: 'turn',
             text,
-            context: previous?.text,
+            context: context || undefined,
             provenance: turn.role === 'user' ? 'person' : 'familiar',
-            metadata,
+            metadata: { role: turn.role, conversationId: turn.conversationId },
             sourceRef: `${turn.conversationId}:${turn.messageId}`,
-          },
-        ]);
+          });
+          before = text;
+        });
       }
+      await insert(tx, rows);
     });
   }
   const turns = createWriteBehind(writeTurns);
@@ -218,18 +245,23 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
     },
     async search(query) {
       await turns.settle();
-      const limit = Math.min(Math.max(query.limit ?? 10, 1), 100);
-      const scope = { userId: query.userId, familiarId: query.familiarId, kinds: query.kinds, metadata: query.metadata };
-      const lexical = await searchIndex.lexical(scope, query.q, embedder ? limit * 3 : limit);
-      let ranked: Array<{ seq: number; score: number }> = lexical;
+      const clamp = (n: number | undefined) => Math.min(Math.max(n ?? 10, 1), 100);
+      const perKind = query.perKind && Object.keys(query.perKind).length > 0 ? Object.fromEntries(Object.entries(query.perKind).map(([k, n]) => [k, clamp(n)])) : undefined;
+      const limit: HitLimit = perKind ?? clamp(query.limit);
+      const scope = { userId: query.userId, familiarId: query.familiarId, kinds: perKind ? Object.keys(perKind) : query.kinds, metadata: query.metadata };
+      // Fusion needs more candidates from each list than it returns.
+      const widened: HitLimit = !embedder ? limit : typeof limit === 'number' ? limit * 3 : Object.fromEntries(Object.entries(limit).map(([k, n]) => [k, n * 3]));
+      const lexical = await searchIndex.lexical(scope, query.q, widened);
+      let ranked: Hit[] = lexical;
       if (embedder) {
         const vector = await embedder.embed([query.q]).then((v) => v[0], () => undefined);
         if (vector) {
-          const near = await searchIndex.nearest(scope, vector, limit * 3);
-          ranked = fuse([lexical.map((h) => h.seq), near.map((h) => h.seq)]);
+          const near = await searchIndex.nearest(scope, vector, totalOf(widened));
+          const kinds = new Map([...lexical, ...near].map((h) => [h.seq, h.kind]));
+          ranked = fuse([lexical.map((h) => h.seq), near.map((h) => h.seq)]).map((h) => ({ ...h, kind: kinds.get(h.seq)! }));
         }
       }
-      ranked = ranked.slice(0, limit);
+      ranked = topHits(ranked, limit);
       const rows = await rowsBySeq(query.userId, ranked.map((h) => h.seq));
       const out: ScoredMemory[] = [];
       for (const hit of ranked) {

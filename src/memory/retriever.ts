@@ -10,15 +10,11 @@ export function createMemoryRetriever(repo: MemoryRepository): MemoryRetriever {
   return {
     async retrieve({ userId, familiarId, text, limit }) {
       const n = Math.max(1, limit);
-      const [memories, turns] = await Promise.all([
-        repo.search({ userId, familiarId, q: text, kinds: ['memory'], limit: n }),
-        repo.search({ userId, familiarId, q: text, kinds: ['turn'], limit: Math.max(1, Math.ceil(n / 2)) }),
-      ]);
-      const out: RetrievedContext[] = [
-        ...memories.map((m) => ({ kind: 'memory' as const, id: m.id, text: m.text, provenance: m.provenance, score: m.score })),
-        ...turns.map((m) => ({ kind: 'past_turn' as const, id: m.id, text: m.text, provenance: m.provenance, score: m.score })),
-      ];
-      return out;
+      // Memories and past turns in one pass over the index, each kind with its own limit.
+      const found = await repo.search({ userId, familiarId, q: text, perKind: { memory: n, turn: Math.ceil(n / 2) } });
+      const as = (kind: 'memory' | 'turn', label: RetrievedContext['kind']): RetrievedContext[] =>
+        found.filter((m) => m.kind === kind).map((m) => ({ kind: label, id: m.id, text: m.text, provenance: m.provenance, score: m.score }));
+      return [...as('memory', 'memory'), ...as('turn', 'past_turn')];
     },
     // Queued and written in batches; the repository's reads wait for it, so the next retrieval sees it.
     indexTurn: (turn) => repo.addTurn(turn),

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Storage } from '../storage/index.js';
 import { createTermPlanner } from './common-terms.js';
 import { checkOnly } from './planner.js';
@@ -9,7 +9,11 @@ import { indexBody, queryTerms } from './tokens.js';
 export interface Hit {
   readonly seq: number;
   readonly score: number;
+  readonly kind: string;
 }
+
+/** How many hits to return: in all, or per kind (the kinds searched are then its keys). */
+export type HitLimit = number | Readonly<Record<string, number>>;
 
 /** What filters the candidate rows in SQL, next to the scoped index match. */
 export interface Scope {
@@ -27,7 +31,8 @@ export interface SearchIndex {
   unindex(db: MemoryDb, seqs: readonly number[]): Promise<void>;
   /** Replaces the lexical entries of rows whose context changed; their vectors stay. */
   reindex(db: MemoryDb, rows: ReadonlyArray<{ seq: number; userId: string; text: string; context?: string | null }>): Promise<void>;
-  lexical(scope: Scope, q: string, limit: number): Promise<Hit[]>;
+  /** BM25 over the person's scoped terms, best first within each kind when `limit` is per kind. */
+  lexical(scope: Scope, q: string, limit: HitLimit): Promise<Hit[]>;
   putVector(seq: number, userId: string, vector: Float32Array): Promise<void>;
   nearest(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]>;
   /** Rewrites the index so deleted entries leave no trace in it (after an erasure). */
@@ -55,6 +60,13 @@ function filterSql(scope: Scope, dialect: Storage['dialect'], options: { checkOn
   return sql.join(parts, sql` and `);
 }
 
+/** Numbers each scoped hit within its kind (per-kind limits) or overall, so `n <= cap` keeps the top ones. */
+function topOf(limit: HitLimit, order: RawBuilder<unknown>) {
+  if (typeof limit === 'number') return { number: sql`row_number() over (order by ${order})`, cap: sql`${limit}` };
+  const cases = Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`);
+  return { number: sql`row_number() over (partition by m.kind order by ${order})`, cap: sql`(case kind ${sql.join(cases, sql` `)} else 0 end)` };
+}
+
 /** The index for this database: FTS5 (SQLite) or tsvector (PostgreSQL), plus int8 vectors with a binary pre-filter. */
 export function createSearchIndex(storage: Storage): SearchIndex {
   const db = storage.db.withTables<MemoryTables>();
@@ -65,13 +77,30 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   async function nearestInScope(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]> {
     const near = await vectors.nearest(scope.userId, vector, limit * 4);
     if (near.length === 0) return [];
-    const allowed = await sql<{ seq: number }>`select m.seq as seq from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect, { checkOnly: true })}`.execute(db);
-    const ok = new Set(allowed.rows.map((r) => Number(r.seq)));
-    return near.filter((r) => ok.has(r.seq)).slice(0, limit);
+    const allowed = await sql<{ seq: number; kind: string }>`select m.seq as seq, m.kind as kind from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect, { checkOnly: true })}`.execute(db);
+    const kinds = new Map(allowed.rows.map((r) => [Number(r.seq), r.kind]));
+    return near.flatMap((r) => (kinds.has(r.seq) ? [{ ...r, kind: kinds.get(r.seq)! }] : [])).slice(0, limit);
   }
 
   function sqliteIndex(): SearchIndex {
     const planner = createTermPlanner(storage.sqlite!);
+    /**
+     * Scores the matches (all, or only the `newest`), keeps those in scope and returns the top
+     * ones with the number of matches scored. One query shape per scope shape: the storage's
+     * statement cache keeps it prepared.
+     */
+    async function ranked(scope: Scope, match: string, limit: HitLimit, newest?: number): Promise<{ hits: Hit[]; matches: number }> {
+      const scored = sql`select f.rowid as seq, bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as rank from memory_fts f where memory_fts match ${match}`;
+      // FTS5 walks its matches newest first (rowid desc), so the limit stops the walk.
+      const source = newest === undefined ? scored : sql`${scored} order by f.rowid desc limit ${sql.lit(newest)}`;
+      const top = topOf(limit, sql`h.rank, h.seq desc`);
+      const { rows } = await sql<{ matches: number; seq: number | null; rank: number | null; kind: string | null }>`
+        with h as materialized (${source}),
+        top as (select seq, rank, kind from (select h.seq as seq, h.rank as rank, m.kind as kind, ${top.number} as n from h cross join memory_items m on m.seq = h.seq where ${filterSql(scope, 'sqlite')}) where n <= ${top.cap})
+        select (select count(*) from h) as matches, top.seq as seq, top.rank as rank, top.kind as kind from (select 1) left join top on 1 order by top.rank`.execute(db);
+      const hits = rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: -Number(r.rank), kind: r.kind! }]));
+      return { hits, matches: Number(rows[0]?.matches ?? 0) };
+    }
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
       if (rows.length === 0) return;
       const values = rows.map((r) => sql`(${r.seq}, ${indexBody(r.userId, r.text)}, ${indexBody(r.userId, r.context ?? '')})`);
@@ -90,15 +119,12 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
-        const plan = planner.plan(terms);
-        // One query shape per scope shape: the storage's statement cache keeps it prepared.
-        const select = sql`select m.seq as seq, bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as rank from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${plan.match} and ${filterSql(scope, 'sqlite')}`;
-        // FTS5 walks its matches newest first (rowid desc), so the subquery stops after recentMatches rows.
-        const query = plan.recentOnly
-          ? sql<{ seq: number; rank: number }>`select seq, rank from (${select} order by f.rowid desc limit ${sql.lit(planner.recentMatches)}) order by rank limit ${limit}`
-          : sql<{ seq: number; rank: number }>`${select} order by rank limit ${limit}`;
-        const rows = await query.execute(db);
-        return rows.rows.map((r) => ({ seq: Number(r.seq), score: -r.rank }));
+        // One pass over the newest budget + 1 matches: whenever those are all of them (nearly
+        // always), this is the exact answer and no planning is needed.
+        const first = await ranked(scope, planner.matchAny(terms), limit, planner.budget + 1);
+        if (first.matches <= planner.budget) return first.hits;
+        const plan = planner.plan(terms, { overBudget: true });
+        return (await ranked(scope, plan.match, limit, plan.recentOnly ? planner.recentMatches : undefined)).hits;
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
       nearest: (scope, vector, limit) => nearestInScope(scope, vector, limit),
@@ -124,10 +150,13 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
         const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
-        const rows = await sql<{ seq: number; score: number }>`
-          select m.seq as seq, ts_rank(m.tsv, ${query}) as score from memory_items m
-          where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')} order by score desc limit ${limit}`.execute(db);
-        return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score) }));
+        const top = topOf(limit, sql`ts_rank(m.tsv, ${query}) desc, m.seq desc`);
+        const rows = await sql<{ seq: number; score: number; kind: string }>`
+          select seq, score, kind from (
+            select m.seq as seq, ts_rank(m.tsv, ${query}) as score, m.kind as kind, ${top.number} as n from memory_items m
+            where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')}) ranked
+          where n <= ${top.cap} order by score desc, seq desc`.execute(db);
+        return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score), kind: r.kind }));
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
       nearest: (scope, vector, limit) => nearestInScope(scope, vector, limit),

@@ -45,6 +45,11 @@ export interface MemorySearch {
   readonly kinds?: readonly MemoryKind[] | undefined;
   readonly metadata?: Metadata | undefined;
   readonly limit?: number | undefined;
+  /**
+   * A limit per kind instead of `limit` (the kinds searched are its keys): the best of each kind
+   * in one pass over the index, as the turn retrieves memories and past turns together.
+   */
+  readonly perKind?: Readonly<Partial<Record<MemoryKind, number>>> | undefined;
 }
 
 export type ScoredMemory = Memory & { readonly score: number };

@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /**
  * Writes queued items in batches, off the caller's path: `push` returns at once with a promise
  * of the batch's commit, and readers call `settle` first, so they always see every pushed item
@@ -11,6 +13,9 @@ export interface WriteBehind<T> {
 }
 
 export function createWriteBehind<T>(write: (items: readonly T[]) => Promise<void>): WriteBehind<T> {
+  // A batch serves many callers: it runs in the writer's own async context, not in that of
+  // whichever caller happened to push first (per-request async state and CPU accounting).
+  const scope = new AsyncResource('hearth.write-behind');
   let pending: Array<{ item: T; resolve: () => void; reject: (err: unknown) => void }> = [];
   let running: Promise<void> | undefined;
   let scheduled = false;
@@ -28,7 +33,7 @@ export function createWriteBehind<T>(write: (items: readonly T[]) => Promise<voi
     }
   }
   function start(): Promise<void> {
-    running ??= drain().finally(() => {
+    running ??= scope.runInAsyncScope(drain).finally(() => {
       running = undefined;
     });
     return running;
@@ -38,10 +43,12 @@ export function createWriteBehind<T>(write: (items: readonly T[]) => Promise<voi
       const done = new Promise<void>((resolve, reject) => pending.push({ item, resolve, reject }));
       if (!scheduled) {
         scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          void start();
-        });
+        scope.runInAsyncScope(() =>
+          setImmediate(() => {
+            scheduled = false;
+            void start();
+          }),
+        );
       }
       return done;
     },

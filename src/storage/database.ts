@@ -1,10 +1,11 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import * as sqliteVec from 'sqlite-vec';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { FifoSqliteDialect } from './sqlite-driver.js';
 import { cachedStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -101,7 +102,7 @@ function openSqlite(options: OpenOptions): Storage {
       },
     });
   }
-  const db = new Kysely<CoreTables>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
+  const db = new Kysely<CoreTables>({ dialect: new FifoSqliteDialect(cachedStatements(sqlite)) });
   return {
     db,
     dialect: 'sqlite',

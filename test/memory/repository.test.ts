@@ -109,6 +109,25 @@ describe.each(DATABASE_KINDS)('memory repository on %s (MEM-2, DATA-4)', (kind) 
     expect(Number((left as { n: number }).n)).toBe(0);
   });
 
+  it('searches memories and past turns in one pass with a limit per kind, even when one kind outranks the other', async () => {
+    for (const embedder of [undefined, fakeEmbedder]) {
+      const repo = createMemoryRepository({ storage: t.storage, embedder });
+      const userId = `kinds-${embedder ? 'hybrid' : 'lexical'}`;
+      // Five memories say "sailing" twice; the one past turn says it once, in a longer text.
+      await repo.addMany(Array.from({ length: 5 }, (_, i) => ({ userId, familiarId: 'f1', text: `sailing sailing trip ${i}`, provenance: 'person' as const })));
+      await repo.addTurn({ userId, familiarId: 'f1', conversationId: 'c1', messageId: '0001', role: 'user', text: 'We talked about sailing and many other things that day' });
+      await repo.add({ userId, familiarId: 'other-familiar', text: 'sailing sailing sailing elsewhere', provenance: 'person' });
+      await repo.add({ userId: `${userId}-someone-else`, familiarId: 'f1', text: 'sailing sailing sailing', provenance: 'person' });
+      const found = await repo.search({ userId, familiarId: 'f1', q: 'sailing', perKind: { memory: 2, turn: 1 } });
+      expect(found.filter((m) => m.kind === 'memory')).toHaveLength(2);
+      expect(found.filter((m) => m.kind === 'turn').map((m) => m.text)).toEqual(['We talked about sailing and many other things that day']);
+      expect(found.every((m) => m.userId === userId && m.familiarId === 'f1')).toBe(true);
+      // The same search with one limit in all is led by the memories alone.
+      const overall = await repo.search({ userId, familiarId: 'f1', q: 'sailing', limit: 3 });
+      expect(overall.map((m) => m.kind)).toEqual(['memory', 'memory', 'memory']);
+    }
+  });
+
   it('finds a rare word among thousands of common ones, and ranks the newest when every word is common', async () => {
     const repo = createMemoryRepository({ storage: t.storage });
     const entries = Array.from({ length: 4600 }, (_, i) => ({ userId: 'chatty', familiarId: 'f1', text: `weather chatter number ${i}${i % 1000 === 7 ? ' and my ferret' : ''}`, provenance: 'person' as const }));
