@@ -23,7 +23,7 @@ const MAX_TURN_CHARS = 10_000;
 const MAX_CONTEXT_CHARS = 20_000;
 const newId = () => `mem_${randomBytes(12).toString('base64url')}`;
 const parseMeta = (s: string): Metadata => JSON.parse(s) as Metadata;
-function toMemory(r: Row): Memory {
+function toMemory(r: Omit<Row, 'context'>): Memory {
   return {
     id: r.id,
     userId: r.user_id,
@@ -51,6 +51,8 @@ function topHits(hits: readonly Hit[], limit: HitLimit): Hit[] {
   });
 }
 const COLUMNS = ['seq', 'id', 'user_id', 'familiar_id', 'kind', 'text', 'metadata', 'provenance', 'source_ref', 'context', 'version', 'created_at', 'updated_at'] as const;
+/** What a search result needs: not the neighbour context, which can be long. */
+const RESULT_COLUMNS = COLUMNS.filter((c) => c !== 'context');
 
 /** The memory repository over SQLite or PostgreSQL; every query carries the owner's user id (DATA-4). */
 export function createMemoryRepository(options: MemoryRepositoryOptions): MemoryRepository & { readonly searchIndex: SearchIndex } {
@@ -80,7 +82,10 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
           updated_at: at,
         };
       });
-      const rows = await tx.insertInto('memory_items').values(values).returning(COLUMNS).execute();
+      // Only the assigned keys come back (RETURNING order is unspecified, so by id); the rest is known.
+      const keys = await tx.insertInto('memory_items').values(values).returning(['seq', 'id']).execute();
+      const seqOf = new Map(keys.map((k) => [k.id, k.seq]));
+      const rows: Row[] = values.map((v) => ({ ...v, seq: seqOf.get(v.id)! }));
       await searchIndex.index(tx, rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, text: r.text, context: r.context })));
       if (embedder) await tx.insertInto('memory_embed_queue').values(rows.map((r) => ({ seq: r.seq, user_id: r.user_id, enqueued_at: at, attempts: 0 }))).execute();
       out.push(...rows);
@@ -169,9 +174,9 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
   }
   const turns = createWriteBehind(writeTurns);
 
-  async function rowsBySeq(userId: string, seqs: readonly number[]): Promise<Map<number, Row>> {
+  async function rowsBySeq(userId: string, seqs: readonly number[]): Promise<Map<number, Omit<Row, 'context'>>> {
     if (seqs.length === 0) return new Map();
-    const rows = await db.selectFrom('memory_items').select(COLUMNS).where('seq', 'in', [...seqs]).where(checkOnly(storage.dialect, 'user_id'), '=', userId).execute();
+    const rows = await db.selectFrom('memory_items').select(RESULT_COLUMNS).where('seq', 'in', [...seqs]).where(checkOnly(storage.dialect, 'user_id'), '=', userId).execute();
     return new Map(rows.map((r) => [Number(r.seq), r]));
   }
 
