@@ -118,10 +118,8 @@ export function createConversationStore(options: { storage: Storage; now?: () =>
         screen_score: input.screenScore ?? null,
         created_at: t,
       };
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('messages').values(row).execute();
-        await trx.updateTable('conversations').set({ updated_at: t }).where('id', '=', input.conversationId).execute();
-      });
+      // The insert also sets the conversation's updated_at (trigger of migration 0800).
+      await db.insertInto('messages').values(row).execute();
       return toMessage(row);
     },
     async messages(userId, conversationId, opts = {}) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { columnTypes, type Migration } from '../storage/index.js';
 
 export type CompanionTables = {
@@ -106,6 +107,26 @@ export const companionMigrations: Migration[] = [
     async down(db) {
       await db.schema.dropTable('messages').execute();
       await db.schema.dropTable('conversations').execute();
+    },
+  },
+  {
+    // A new message moves its conversation up the list in the same statement, so storing a
+    // message is one insert, not a transaction of two statements (the turn stores two).
+    name: '0800_messages_touch_conversation',
+    async up(db, dialect) {
+      if (dialect === 'sqlite') {
+        await sql`CREATE TRIGGER messages_touch_conversation AFTER INSERT ON messages
+          BEGIN UPDATE conversations SET updated_at = NEW.created_at WHERE id = NEW.conversation_id; END`.execute(db);
+        return;
+      }
+      await sql`CREATE FUNCTION messages_touch_conversation() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN UPDATE conversations SET updated_at = NEW.created_at WHERE id = NEW.conversation_id; RETURN NEW; END $$`.execute(db);
+      await sql`CREATE TRIGGER messages_touch_conversation AFTER INSERT ON messages
+          FOR EACH ROW EXECUTE FUNCTION messages_touch_conversation()`.execute(db);
+    },
+    async down(db, dialect) {
+      await sql`DROP TRIGGER IF EXISTS messages_touch_conversation${dialect === 'postgres' ? sql` ON messages` : sql``}`.execute(db);
+      if (dialect === 'postgres') await sql`DROP FUNCTION IF EXISTS messages_touch_conversation()`.execute(db);
     },
   },
 ];

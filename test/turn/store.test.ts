@@ -27,6 +27,24 @@ for (const kind of DATABASE_KINDS) {
       expect(await store.messages('u1', c.id)).toEqual([]);
     });
 
+    it('a new message moves its conversation to the top of its owner\'s list, and only that one', async () => {
+      ts = await openTestStorage(kind);
+      let t = 1_000;
+      const store = createConversationStore({ storage: ts.storage, now: () => t });
+      const older = await store.create({ userId: 'u1', familiarId: 'f1', channel: 'web' });
+      t = 2_000;
+      const newer = await store.create({ userId: 'u1', familiarId: 'f1', channel: 'web' });
+      const someoneElses = await store.create({ userId: 'u2', familiarId: 'f1', channel: 'web' });
+      expect((await store.list('u1')).map((c) => c.id)).toEqual([newer.id, older.id]);
+      t = 3_000;
+      await store.addMessage({ conversationId: older.id, userId: 'u1', role: 'user', content: 'back again', status: 'complete' });
+      const listed = await store.list('u1');
+      expect(listed.map((c) => c.id)).toEqual([older.id, newer.id]);
+      expect(listed[0]!.updatedAt).toBe(3_000);
+      expect(listed[1]!.updatedAt).toBe(2_000);
+      expect((await store.get('u2', someoneElses.id))?.updatedAt).toBe(2_000);
+    });
+
     it('finds or creates one conversation per channel key, even when two turns race', async () => {
       ts = await openTestStorage(kind);
       const store = createConversationStore({ storage: ts.storage });
