@@ -85,19 +85,40 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   function sqliteIndex(): SearchIndex {
     const planner = createTermPlanner(storage.sqlite!);
     /**
-     * Scores the matches (all, or only the `newest`), keeps those in scope and returns the top
-     * ones with the number of matches scored. One query shape per scope shape: the storage's
+     * Which matches a query scores: every one; only the `newest` N; or every one only if there are
+     * at most `budget` of them (counted first, cheaply, in the same statement; past the budget
+     * nothing is scored, so a heavy person's common words never cost thousands of BM25 scores).
+     */
+    type Scoring = { all: true } | { newest: number } | { budget: number };
+    /**
+     * Scores the matches in scope and returns the top ones (overall, or per kind), with the number
+     * of matches when counted against a budget. One query shape per scope shape: the storage's
      * statement cache keeps it prepared.
      */
-    async function ranked(scope: Scope, match: string, limit: HitLimit, newest?: number): Promise<{ hits: Hit[]; matches: number }> {
-      const scored = sql`select f.rowid as seq, bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as rank from memory_fts f where memory_fts match ${match}`;
+    async function ranked(scope: Scope, match: string, limit: HitLimit, scoring: Scoring): Promise<{ hits: Hit[]; matches: number }> {
+      const budget = 'budget' in scoring ? scoring.budget : undefined;
+      // Past the budget the scan gets a query that matches nothing, so no match is even walked (a
+      // condition next to MATCH would be tested on every match). Every indexed token carries a
+      // 13-letter scope prefix (tokens.ts), so the bare word never matches.
+      const query = budget === undefined ? sql`${match}` : sql`(case when (select n from c) <= ${sql.lit(budget)} then ${match} else 'nomatch' end)`;
+      let scored = sql`select m.seq as seq, bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as rank, m.kind as kind from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${query} and ${filterSql(scope, 'sqlite')}`;
       // FTS5 walks its matches newest first (rowid desc), so the limit stops the walk.
-      const source = newest === undefined ? scored : sql`${scored} order by f.rowid desc limit ${sql.lit(newest)}`;
-      const top = topOf(limit, sql`h.rank, h.seq desc`);
+      if ('newest' in scoring) scored = sql`select * from (${scored} order by f.rowid desc limit ${sql.lit(scoring.newest)})`;
+      // Overall: a bounded sort. Per kind: numbered within each kind (sorts every scored match).
+      const top =
+        typeof limit === 'number'
+          ? sql`select * from (${scored} order by rank, seq desc limit ${limit})`
+          : sql`select seq, rank, kind from (select seq, rank, kind, row_number() over (partition by kind order by rank, seq desc) as n from (${scored})) where n <= (case kind ${sql.join(
+              Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`),
+              sql` `,
+            )} else 0 end)`;
+      if (budget === undefined) {
+        const { rows } = await sql<{ seq: number; rank: number; kind: string }>`${top} order by rank, seq desc`.execute(db);
+        return { hits: rows.map((r) => ({ seq: Number(r.seq), score: -Number(r.rank), kind: r.kind })), matches: rows.length };
+      }
       const { rows } = await sql<{ matches: number; seq: number | null; rank: number | null; kind: string | null }>`
-        with h as materialized (${source}),
-        top as (select seq, rank, kind from (select h.seq as seq, h.rank as rank, m.kind as kind, ${top.number} as n from h cross join memory_items m on m.seq = h.seq where ${filterSql(scope, 'sqlite')}) where n <= ${top.cap})
-        select (select count(*) from h) as matches, top.seq as seq, top.rank as rank, top.kind as kind from (select 1) left join top on 1 order by top.rank`.execute(db);
+        with c as materialized (select count(*) as n from (select rowid from memory_fts where memory_fts match ${match} limit ${sql.lit(budget + 1)}))
+        select c.n as matches, t.seq as seq, t.rank as rank, t.kind as kind from c left join (${top}) t on 1 order by t.rank, t.seq desc`.execute(db);
       const hits = rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: -Number(r.rank), kind: r.kind! }]));
       return { hits, matches: Number(rows[0]?.matches ?? 0) };
     }
@@ -119,12 +140,12 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
-        // One pass over the newest budget + 1 matches: whenever those are all of them (nearly
-        // always), this is the exact answer and no planning is needed.
-        const first = await ranked(scope, planner.matchAny(terms), limit, planner.budget + 1);
+        // One statement for nearly everyone: count the matches up to the budget and, within it,
+        // score them all. Past the budget the terms are planned (common-terms.ts) and run again.
+        const first = await ranked(scope, planner.matchAny(terms), limit, { budget: planner.budget });
         if (first.matches <= planner.budget) return first.hits;
         const plan = planner.plan(terms, { overBudget: true });
-        return (await ranked(scope, plan.match, limit, plan.recentOnly ? planner.recentMatches : undefined)).hits;
+        return (await ranked(scope, plan.match, limit, plan.recentOnly ? { newest: planner.recentMatches } : { all: true })).hits;
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
       nearest: (scope, vector, limit) => nearestInScope(scope, vector, limit),

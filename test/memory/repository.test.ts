@@ -135,6 +135,9 @@ describe.each(DATABASE_KINDS)('memory repository on %s (MEM-2, DATA-4)', (kind) 
     // The ferret entries are old (numbers 7, 1007, 2007, ...): the rare word still finds every one.
     const rare = await repo.search({ userId: 'chatty', q: 'weather ferret', limit: 5 });
     expect(rare.map((m) => m.text).sort()).toEqual(['weather chatter number 1007 and my ferret', 'weather chatter number 2007 and my ferret', 'weather chatter number 3007 and my ferret', 'weather chatter number 4007 and my ferret', 'weather chatter number 7 and my ferret']);
+    // The same with a limit per kind (as the turn searches): planned the same way, best of each kind.
+    const perKind = await repo.search({ userId: 'chatty', q: 'weather ferret', perKind: { memory: 5, turn: 2 } });
+    expect(perKind.map((m) => m.text).sort()).toEqual(rare.map((m) => m.text).sort());
     const common = await repo.search({ userId: 'chatty', q: 'weather chatter', limit: 10 });
     expect(common).toHaveLength(10);
     if (kind === 'sqlite') for (const m of common) expect(Number(/number (\d+)/.exec(m.text)?.[1])).toBeGreaterThanOrEqual(600);
