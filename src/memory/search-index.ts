@@ -60,11 +60,17 @@ function filterSql(scope: Scope, dialect: Storage['dialect'], options: { checkOn
   return sql.join(parts, sql` and `);
 }
 
-/** Numbers each scoped hit within its kind (per-kind limits) or overall, so `n <= cap` keeps the top ones. */
-function topOf(limit: HitLimit, order: RawBuilder<unknown>) {
-  if (typeof limit === 'number') return { number: sql`row_number() over (order by ${order})`, cap: sql`${limit}` };
-  const cases = Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`);
-  return { number: sql`row_number() over (partition by m.kind order by ${order})`, cap: sql`(case kind ${sql.join(cases, sql` `)} else 0 end)` };
+/**
+ * The best rows of `scored` (columns seq, score, kind; higher scores first): a bounded sort for a
+ * limit in all, or rows numbered within their kind for a limit per kind.
+ */
+function best(scored: RawBuilder<unknown>, limit: HitLimit): RawBuilder<unknown> {
+  if (typeof limit === 'number') return sql`select * from (${scored} order by score desc, seq desc limit ${limit}) b`;
+  const cap = sql.join(
+    Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`),
+    sql` `,
+  );
+  return sql`select seq, score, kind from (select seq, score, kind, row_number() over (partition by kind order by score desc, seq desc) as n from (${scored}) s) b where n <= (case kind ${cap} else 0 end)`;
 }
 
 /** The index for this database: FTS5 (SQLite) or tsvector (PostgreSQL), plus int8 vectors with a binary pre-filter. */
@@ -101,26 +107,20 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       // condition next to MATCH would be tested on every match). Every indexed token carries a
       // 13-letter scope prefix (tokens.ts), so the bare word never matches.
       const query = budget === undefined ? sql`${match}` : sql`(case when (select n from c) <= ${sql.lit(budget)} then ${match} else 'nomatch' end)`;
-      let scored = sql`select m.seq as seq, bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as rank, m.kind as kind from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${query} and ${filterSql(scope, 'sqlite')}`;
+      let scored = sql`select m.seq as seq, -bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as score, m.kind as kind from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${query} and ${filterSql(scope, 'sqlite')}`;
       // FTS5 walks its matches newest first (rowid desc), so the limit stops the walk.
       if ('newest' in scoring) scored = sql`select * from (${scored} order by f.rowid desc limit ${sql.lit(scoring.newest)})`;
-      // Overall: a bounded sort. Per kind: numbered within each kind (sorts every scored match).
-      const top =
-        typeof limit === 'number'
-          ? sql`select * from (${scored} order by rank, seq desc limit ${limit})`
-          : sql`select seq, rank, kind from (select seq, rank, kind, row_number() over (partition by kind order by rank, seq desc) as n from (${scored})) where n <= (case kind ${sql.join(
-              Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`),
-              sql` `,
-            )} else 0 end)`;
+      const top = best(scored, limit);
+      type Row = { seq: number | null; score: number | null; kind: string | null };
+      const toHits = (rows: Row[]) => rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: Number(r.score), kind: r.kind! }]));
       if (budget === undefined) {
-        const { rows } = await sql<{ seq: number; rank: number; kind: string }>`${top} order by rank, seq desc`.execute(db);
-        return { hits: rows.map((r) => ({ seq: Number(r.seq), score: -Number(r.rank), kind: r.kind })), matches: rows.length };
+        const { rows } = await sql<Row>`${top} order by score desc, seq desc`.execute(db);
+        return { hits: toHits(rows), matches: rows.length };
       }
-      const { rows } = await sql<{ matches: number; seq: number | null; rank: number | null; kind: string | null }>`
+      const { rows } = await sql<Row & { matches: number }>`
         with c as materialized (select count(*) as n from (select rowid from memory_fts where memory_fts match ${match} limit ${sql.lit(budget + 1)}))
-        select c.n as matches, t.seq as seq, t.rank as rank, t.kind as kind from c left join (${top}) t on 1 order by t.rank, t.seq desc`.execute(db);
-      const hits = rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: -Number(r.rank), kind: r.kind! }]));
-      return { hits, matches: Number(rows[0]?.matches ?? 0) };
+        select c.n as matches, t.seq as seq, t.score as score, t.kind as kind from c left join (${top}) t on 1 order by t.score desc, t.seq desc`.execute(db);
+      return { hits: toHits(rows), matches: Number(rows[0]?.matches ?? 0) };
     }
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
       if (rows.length === 0) return;
@@ -171,12 +171,8 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
         const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
-        const top = topOf(limit, sql`ts_rank(m.tsv, ${query}) desc, m.seq desc`);
-        const rows = await sql<{ seq: number; score: number; kind: string }>`
-          select seq, score, kind from (
-            select m.seq as seq, ts_rank(m.tsv, ${query}) as score, m.kind as kind, ${top.number} as n from memory_items m
-            where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')}) ranked
-          where n <= ${top.cap} order by score desc, seq desc`.execute(db);
+        const scored = sql`select m.seq as seq, ts_rank(m.tsv, ${query}) as score, m.kind as kind from memory_items m where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')}`;
+        const rows = await sql<{ seq: number; score: number; kind: string }>`${best(scored, limit)} order by score desc, seq desc`.execute(db);
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score), kind: r.kind }));
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
