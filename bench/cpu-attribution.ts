@@ -2,6 +2,8 @@ import { AsyncResource, createHook, executionAsyncResource } from 'node:async_ho
 import { performance } from 'node:perf_hooks';
 
 const TASK = Symbol('bench-task');
+/** Task ids of `chargeApart` phases: far below any turn or background id. */
+const PHASE_BASE = -4_000_000_000;
 type Tagged = { [TASK]?: number };
 
 /**
@@ -11,6 +13,7 @@ type Tagged = { [TASK]?: number };
  */
 export function createCpuAttribution() {
   const charged = new Map<number, number>();
+  const phaseIds = new Map<string, number>();
   // Callbacks can nest (a scope entered inside another callback): time goes to the innermost task.
   const stack: Array<number | undefined> = [];
   let since = 0;
@@ -42,6 +45,24 @@ export function createCpuAttribution() {
       const scope = new AsyncResource('bench-task') as AsyncResource & Tagged;
       scope[TASK] = id;
       return scope.runInAsyncScope(fn);
+    },
+    /**
+     * Charges every call of `methods` on `target` to a task of its own named `name.method` (for a
+     * breakdown of where a turn's time goes); `phases()` reports them. Those calls then no longer
+     * count in the calling task's own time.
+     */
+    chargeApart(target: object, name: string, methods: readonly string[]): void {
+      const o = target as Record<string, (...args: unknown[]) => unknown>;
+      for (const m of methods) {
+        const original = o[m]!.bind(target);
+        const id = PHASE_BASE - phaseIds.size;
+        phaseIds.set(`${name}.${m}`, id);
+        o[m] = (...args: unknown[]) => this.run(id, async () => original(...args));
+      }
+    },
+    /** Milliseconds charged to each `chargeApart` method so far; forgets them. */
+    phases(): Array<{ name: string; ms: number }> {
+      return [...phaseIds].map(([name, id]) => ({ name, ms: this.take(id) }));
     },
     /** Milliseconds charged to a task so far; forgets it. */
     take(id: number): number {

@@ -1,4 +1,4 @@
-// `npm run bench -- turn [--json] [--turns N] [--concurrency C] [--memories M]`: chat turns
+// `npm run bench -- turn [--json] [--turns N] [--concurrency C] [--memories M] [--phases]`: chat turns
 // through the real turn pipeline (validate, rate limit, screen, load, retrieve, assemble, model
 // stream, sanitize, persist, index, audit) against an instant fake model on loopback.
 //
@@ -12,6 +12,8 @@
 // Work that serves many turns at once (turn indexing written in batches, timers of the services)
 // runs in Hearth's own async context, built under a background task: its CPU is shared evenly by
 // the measured turns and added to each one's own time (backgroundMsPerTurn shows the share).
+// `--phases` also charges each service call apart and prints CPU per turn for each (the own
+// figures then leave those calls out).
 import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { createHearth } from '../src/app/index.js';
@@ -65,6 +67,14 @@ export async function main(argv: string[]): Promise<void> {
       });
       done += await hearth.memory.repo.addMany(batch);
     }
+    if (argv.includes('--phases')) {
+      cpu.chargeApart(hearth.rateLimiter, 'rateLimiter', ['consume']);
+      cpu.chargeApart(hearth.familiars, 'familiars', ['get']);
+      cpu.chargeApart(hearth.conversations, 'conversations', ['byKey', 'messages', 'addMessage']);
+      cpu.chargeApart(hearth.memory.retriever, 'memory', ['retrieve']);
+      cpu.chargeApart(hearth.providers, 'providers', ['model']);
+      cpu.chargeApart(hearth.audit, 'audit', ['record']);
+    }
     const turns = createTurnRunner({
       familiars: hearth.familiars,
       conversations: hearth.conversations,
@@ -106,6 +116,7 @@ export async function main(argv: string[]): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     cpu.disable();
     const background = cpu.take(BACKGROUND) / total;
+    const phases = cpu.phases().map((p) => ({ name: p.name, usPerTurn: Math.round((p.ms / total) * 1000) }));
     for (let i = 0; i < own.length; i++) own[i]! += background;
     own.sort((a, b) => a - b);
     wall.sort((a, b) => a - b);
@@ -116,6 +127,7 @@ export async function main(argv: string[]): Promise<void> {
       wallP50Ms: ms(pct(wall, 50)),
       wallP99Ms: ms(pct(wall, 99)),
       backgroundMsPerTurn: ms(background),
+      ...(phases.length ? { phases } : {}),
       concurrency,
       memories: memoryCount,
       turns: total,
@@ -128,6 +140,11 @@ export async function main(argv: string[]): Promise<void> {
       console.log('| figure | p50 | p99 |\n|---|---|---|');
       console.log(`| Hearth's own time per turn (CPU charged to the turn, background share included) | ${result.p50Ms} ms | ${result.p99Ms} ms |`);
       console.log(`| wall time per turn, queueing behind the other turns included | ${result.wallP50Ms} ms | ${result.wallP99Ms} ms |`);
+      if (phases.length) {
+        console.log('\n| service call, charged apart | µs per turn |\n|---|---|');
+        for (const p of phases) console.log(`| ${p.name} | ${p.usPerTurn} |`);
+        console.log(`| everything else of the turn (model call, screen, prompt, tool loop): the own time above, less the background share | |`);
+      }
       console.log(`throughput: ${result.turnsPerSec} turns/s; background work shared per turn: ${result.backgroundMsPerTurn} ms; failed turns: ${failed}; target: own p99 < 25 ms at 50 concurrent`);
     }
   } finally {
