@@ -69,8 +69,10 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   let nextId = 0;
   let closing = false;
   let failure: unknown;
+  // An error is followed by an exit: report the first only.
   const fail = (err: unknown) => {
-    failure ??= err;
+    if (failure !== undefined) return;
+    failure = err;
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
     if (!closing) options.onFailure?.(err);

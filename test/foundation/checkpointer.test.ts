@@ -74,7 +74,7 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
     const failures: unknown[] = [];
     const checkpointer = startCheckpointer({ file: join(tempDir(), 'missing.db'), onFailure: (err) => failures.push(err) });
     await expect(checkpointer.checkpoint()).rejects.toThrow();
-    expect(failures.length).toBeGreaterThan(0);
+    expect(failures).toHaveLength(1);
     await checkpointer.close();
   });
 });
