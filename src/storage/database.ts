@@ -102,7 +102,7 @@ function openSqlite(options: OpenOptions): Storage {
       },
     });
   }
-  const db = new Kysely<CoreTables>({ dialect: new FifoSqliteDialect(cachedStatements(sqlite)) });
+  const db = new Kysely<CoreTables>({ dialect: new FifoSqliteDialect({ database: cachedStatements(sqlite) }) });
   return {
     db,
     dialect: 'sqlite',

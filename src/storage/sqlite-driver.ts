@@ -1,4 +1,4 @@
-import { CompiledQuery, SqliteDialect, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase } from 'kysely';
+import { SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 
 /**
  * Hands the one connection to its waiters in arrival order. Kysely's own SQLite mutex wakes every
@@ -22,71 +22,36 @@ export function createFifoLock() {
       if (next) next();
       else held = false;
     },
-    get waiting(): number {
-      return waiters.length;
-    },
   };
 }
 
-function sqliteConnection(db: SqliteDatabase): DatabaseConnection {
-  return {
-    async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-      const statement = db.prepare(compiled.sql);
-      if (statement.reader) return { rows: statement.all(compiled.parameters) as R[] };
-      const { changes, lastInsertRowid } = statement.run(compiled.parameters);
-      return {
-        numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
-        insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
-        rows: [],
-      };
-    },
-    async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-      if (!SelectQueryNode.is(compiled.query)) throw new Error('SQLite streams only select queries');
-      for (const row of db.prepare(compiled.sql).iterate(compiled.parameters)) yield { rows: [row as R] };
-    },
-  };
-}
-
-/** Kysely's SQLite driver with a first-come, first-served lock around the one connection. */
-class FifoSqliteDriver implements Driver {
-  readonly #db: SqliteDatabase;
-  readonly #connection: DatabaseConnection;
+/**
+ * Kysely's SQLite driver (its connection, transactions, close) with a first-come, first-served
+ * lock around the one connection. The connection is taken from kysely once and never handed
+ * back to kysely's mutex: this lock alone decides who uses it.
+ */
+class FifoSqliteDriver extends SqliteDriver {
   readonly #lock = createFifoLock();
+  #connection: DatabaseConnection | undefined;
 
-  constructor(db: SqliteDatabase) {
-    this.#db = db;
-    this.#connection = sqliteConnection(db);
-  }
-  async init(): Promise<void> {}
-  async acquireConnection(): Promise<DatabaseConnection> {
+  override async acquireConnection(): Promise<DatabaseConnection> {
     await this.#lock.acquire();
+    this.#connection ??= await super.acquireConnection();
     return this.#connection;
   }
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
-  }
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
-  }
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
-  }
-  async releaseConnection(): Promise<void> {
+  override async releaseConnection(): Promise<void> {
     this.#lock.release();
-  }
-  async destroy(): Promise<void> {
-    this.#db.close();
   }
 }
 
 /** The SQLite dialect Hearth uses: kysely's, with the FIFO driver above. */
 export class FifoSqliteDialect extends SqliteDialect {
-  readonly #db: SqliteDatabase;
-  constructor(db: SqliteDatabase) {
-    super({ database: db });
-    this.#db = db;
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
   }
   override createDriver(): Driver {
-    return new FifoSqliteDriver(this.#db);
+    return new FifoSqliteDriver(this.#config);
   }
 }
