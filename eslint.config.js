@@ -15,4 +15,39 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  // Import boundary: src/server/ (Fastify, hooks, policy, SSE) is reachable only from route files,
+  // the composition root (src/app/) and the server itself. Everything else goes through src/core/.
+  // (Dynamic import() and folder-level cycles are checked by dependency-cruiser: .dependency-cruiser.cjs.)
+  {
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/server/**', 'src/app/**', 'src/**/routes.ts', 'src/**/routes/**', 'src/webapp/serve.ts', 'src/cli/commands/start.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+server(/|$)',
+              message: 'Only route files (routes.ts, routes/**, webapp/serve.ts) and src/app/ may import src/server/; use src/core/ instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // src/core/ is the kernel: it imports nothing from other folders of src/.
+  {
+    files: ['src/core/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./', message: 'src/core/ must not import from other folders of src/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -4,11 +4,11 @@
 import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import { createHearth } from '../src/app/index.js';
+import { createHearth, HEARTH_PLUGINS } from '../src/app/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { wireIdentity } from '../src/identity/index.js';
 import { createLogger } from '../src/logging/index.js';
-import { createServer, policy, requirePrincipal } from '../src/server/index.js';
+import { definePlugin } from '../src/core/index.js';
+import { policy, requirePrincipal } from '../src/server/index.js';
 import { tempDir } from '../test/support/databases.js';
 
 function flag(argv: string[], name: string, fallback: number): number {
@@ -32,26 +32,26 @@ export async function main(argv: string[]): Promise<void> {
     { dotenv: false, cwd: dataDir },
   );
   const logger = createLogger({ level: 'silent' });
-  const hearth = await createHearth({ config, logger });
-  const wired = wireIdentity({ config, storage: hearth.storage, audit: hearth.audit, logger, now: Date.now });
-  const app = await createServer({
-    config,
-    logger,
-    authenticate: wired.authenticate,
-    modules: [
-      ...wired.modules,
-      (a) => {
-        a.get('/bench/bare', { config: { policy: policy.public('benchmark') } }, async () => ({ ok: true }));
-        a.get('/api/bench/secured', { config: { policy: policy.member('read') } }, async (request) => ({ ok: true, user: requirePrincipal(request).userId }));
-      },
-    ],
+  // Hearth as it runs, plus one plugin with a bare and a secured route side by side.
+  const benchRoutes = definePlugin({
+    name: 'bench',
+    init: () => ({
+      routes: [
+        (a) => {
+          a.get('/bench/bare', { config: { policy: policy.public('benchmark') } }, async () => ({ ok: true }));
+          a.get('/api/bench/secured', { config: { policy: policy.member('read') } }, async (request) => ({ ok: true, user: requirePrincipal(request).userId }));
+        },
+      ],
+    }),
   });
+  const hearth = await createHearth({ config, logger, plugins: [...HEARTH_PLUGINS, benchRoutes] });
+  const app = await hearth.createServer();
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const password = 'quiet river lantern 2026';
-    const user = await wired.identity.createUser({ name: 'bench', password, role: 'member' });
-    const { key } = await wired.identity.createApiKey({ userId: user.id, scopes: ['read'] });
+    const user = await hearth.identity.createUser({ name: 'bench', password, role: 'member' });
+    const { key } = await hearth.identity.createApiKey({ userId: user.id, scopes: ['read'] });
     await load(`${base}/bench/bare`, 1, connections); // warm-up
     // Interleaved rounds, so that load from other processes affects both routes alike; medians reported.
     const rounds = flag(argv, '--rounds', 3);
@@ -87,7 +87,6 @@ export async function main(argv: string[]): Promise<void> {
     }
   } finally {
     await app.close();
-    await wired.close();
     await hearth.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { migrations } from '../src/app/migrations.js';
+import { migrationsOf } from '../src/app/index.js';
 import { createMemoryRepository, type Embedder, type NewMemory } from '../src/memory/index.js';
 import { migrateToLatest, openStorage } from '../src/storage/index.js';
+
+const migrations = migrationsOf();
 
 const num = (argv: string[], name: string, dflt: number) => {
   const i = argv.indexOf(name);

@@ -5,9 +5,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrations } from '../src/app/migrations.js';
+import { migrationsOf } from '../src/app/index.js';
 import { createMemoryRepository, createMemoryRetriever } from '../src/memory/index.js';
 import { migrateToLatest, openStorage } from '../src/storage/index.js';
+
+const migrations = migrationsOf();
 
 interface Turn {
   speaker: string;

@@ -80,7 +80,6 @@ export async function main(argv: string[]): Promise<void> {
       conversations: hearth.conversations,
       audit: hearth.audit,
       logger,
-      rateLimiter: hearth.rateLimiter,
       toolProviders: [],
       memoryRetrievers: memoryCount > 0 ? [hearth.memory.retriever] : [],
       modelFor: modelResolver(hearth.providers),

@@ -1,3 +1,3 @@
-export { createHearth } from './hearth.js';
+export { createHearth, migrationsOf } from './hearth.js';
 export type { Hearth, CreateHearthOptions } from './hearth.js';
-export { migrations } from './migrations.js';
+export { HEARTH_PLUGINS } from './plugins.js';

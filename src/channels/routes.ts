@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ChannelName } from '../companions/index.js';
 import { maskSecret } from '../security/vault/index.js';
-import { AppError, policy, requirePrincipal, type ServerModule } from '../server/index.js';
+import { AppError, type RouteModule } from '../core/index.js';
+import { policy, requirePrincipal } from '../server/index.js';
 import type { ChannelsService } from './service.js';
 
 const CHANNELS = ['telegram', 'discord', 'twitch'] as const;
@@ -21,7 +22,7 @@ const linkBody = z.strictObject({ channel: z.enum(CHANNELS), externalId: id, use
  * /api/channels (settings, masked tokens, allowlists, identity links) and /api/pairings
  * (pending codes; approve or deny). Admins read and decide; only the owner changes tokens.
  */
-export function channelRoutes(service: ChannelsService): ServerModule {
+export function channelRoutes(service: ChannelsService): RouteModule {
   return (app) => {
     app.get('/api/channels', { config: { policy: policy.admin() } }, async () => {
       const channels = await Promise.all(

@@ -6,15 +6,15 @@ import type { HearthRateLimiter } from '../security/ratelimit/index.js';
 import type { HearthVault } from '../security/vault/index.js';
 import type { Storage } from '../storage/index.js';
 import {
-  CHANNEL_BUDGET, createChannelHub, createChannelSettings, createIdentityLinks, createPairingStore, createScrubber, EMPTY_SETTINGS, PERSON_BUDGET, TOKEN_COLUMN,
+  CHANNEL_BUDGET, createChannelHub, createChannelSettings, createIdentityLinks, createPairingStore, createScrubber, EMPTY_SETTINGS, PERSON_BUDGET,
   type AccessRules, type ChannelAdapter, type PersonCommands, type ChannelHub, type ChannelSettingsStore, type ChannelTables, type IdentityLinks, type StoredChannelSettings,
 } from './core/index.js';
-import { createDiscordAdapter } from './discord/index.js';
-import { createTelegramAdapter } from './telegram/index.js';
-import { createTwitchAdapter } from './twitch/index.js';
+import { discordGuildIds } from './discord/entry.js';
+import type { ChannelEntry, ChatChannel, EnvAccess } from './entry.js';
+import { CHANNEL_ENTRIES } from './registry.js';
 
-type ChatChannel = 'telegram' | 'discord' | 'twitch';
-const CHAT_CHANNELS: readonly ChatChannel[] = ['telegram', 'discord', 'twitch'];
+/** Surfaces without an entry (web, api, openai) get no access from the environment. */
+const NO_ENV_ACCESS: EnvAccess = { allowedIds: [], ownerIds: [] };
 
 export interface ChannelsOptions {
   readonly config: Config;
@@ -50,7 +50,6 @@ export interface ChannelsService {
 export function createChannelsService(options: ChannelsOptions): ChannelsService {
   const { config, logger, audit, vault } = options;
   const db = options.storage.db.withTables<ChannelTables>();
-  vault.registerSealedColumn(TOKEN_COLUMN);
   options.limiter.define(PERSON_BUDGET, { points: config.HEARTH_RATE_CHANNEL_PERSON, durationSec: 60 });
   options.limiter.define(CHANNEL_BUDGET, { points: config.HEARTH_RATE_CHANNEL_TOTAL, durationSec: 60 });
   const identities = createIdentityLinks({ db, now: options.now });
@@ -59,34 +58,44 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
   const scrubber = createScrubber();
   const stored = new Map<ChannelName, StoredChannelSettings>();
   const adapters = new Map<ChannelName, ChannelAdapter>();
-  const env = {
-    telegram: { allowed: config.HEARTH_TELEGRAM_ALLOWED_USERS, owners: config.HEARTH_TELEGRAM_OWNER_IDS },
-    discord: { allowed: config.HEARTH_DISCORD_ALLOWED_USERS, owners: config.HEARTH_DISCORD_OWNER_IDS },
-    twitch: { allowed: [] as string[], owners: config.HEARTH_TWITCH_BROADCASTER_ID ? [config.HEARTH_TWITCH_BROADCASTER_ID] : [] },
-  } as const;
+  const envAccess = new Map<ChannelName, EnvAccess>(CHANNEL_ENTRIES.map((e) => [e.name, e.rules(config)]));
   const rules = (channel: ChannelName): AccessRules => {
-    const e = (env as Record<string, { allowed: readonly string[]; owners: readonly string[] } | undefined>)[channel];
+    const env = envAccess.get(channel) ?? NO_ENV_ACCESS;
     const s = stored.get(channel) ?? EMPTY_SETTINGS;
-    return { allowedIds: [...(e?.allowed ?? []), ...s.allowedIds], ownerIds: e?.owners ?? [], pairing: s.pairing ?? config.HEARTH_CHANNEL_PAIRING };
+    return { allowedIds: [...env.allowedIds, ...s.allowedIds], ownerIds: env.ownerIds, pairing: s.pairing ?? config.HEARTH_CHANNEL_PAIRING };
   };
-  const guilds = () => [...config.HEARTH_DISCORD_GUILD_IDS, ...(stored.get('discord')?.guildIds ?? [])];
+  const guilds = () => discordGuildIds(config, stored.get('discord') ?? EMPTY_SETTINGS);
   const hub = createChannelHub({
     identities, pairings, audit, limiter: options.limiter, logger, scrubber, turns: options.turns, rules,
     familiarId: () => options.familiarId(),
     notify: async (channel, externalId, text) => adapters.get(channel)?.deliver(externalId, text),
   });
 
-  const build = (channel: ChatChannel, token: string): ChannelAdapter | undefined => {
-    if (channel === 'telegram') return createTelegramAdapter({ token, hub, logger, scrubber, ...(config.HEARTH_TELEGRAM_API_ROOT ? { apiRoot: config.HEARTH_TELEGRAM_API_ROOT } : {}) });
-    if (channel === 'discord') {
-      if (!config.HEARTH_DISCORD_APPLICATION_ID) return undefined;
-      return createDiscordAdapter({
-        token, hub, logger, scrubber, applicationId: config.HEARTH_DISCORD_APPLICATION_ID, guildIds: guilds,
-        requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID, adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID, personCommands: options.personCommands,
-      });
+  /** Loads one channel's settings, seals its environment token, and starts it if it has what it needs. */
+  const startChannel = async (entry: ChannelEntry) => {
+    const channel = entry.name;
+    stored.set(channel, await settings.get(channel));
+    const fromEnv = entry.envToken(config);
+    if (fromEnv && (await settings.token(channel)) !== fromEnv) await settings.setToken(channel, fromEnv);
+    const token = await settings.token(channel);
+    if (!token) return;
+    scrubber.register(token);
+    const readiness = entry.ready(config);
+    if (!readiness.ok) {
+      logger.warn({ channel, reason: readiness.reason }, 'channel has a token but is missing its other settings; not started');
+      return;
     }
-    if (!config.HEARTH_TWITCH_CLIENT_ID || !config.HEARTH_TWITCH_BOT_USER_ID || !config.HEARTH_TWITCH_BROADCASTER_ID) return undefined;
-    return createTwitchAdapter({ token, hub, logger, scrubber, clientId: config.HEARTH_TWITCH_CLIENT_ID, botUserId: config.HEARTH_TWITCH_BOT_USER_ID, broadcasterId: config.HEARTH_TWITCH_BROADCASTER_ID });
+    try {
+      const adapter = await entry.create({
+        token, config, hub, logger, scrubber, personCommands: options.personCommands,
+        stored: () => stored.get(channel) ?? EMPTY_SETTINGS,
+      });
+      await adapter.start();
+      adapters.set(channel, adapter);
+      logger.info({ channel }, 'channel started');
+    } catch (err) {
+      logger.error({ channel, err: scrubber.error(err) }, 'channel failed to start');
+    }
   };
 
   return {
@@ -99,29 +108,7 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
       await audit.record({ actor, action: 'channel.settings.update', target: channel, outcome: 'success', details: { tokenChanged: token !== undefined, allowed: next.allowedIds.length, guilds: next.guildIds.length } });
     },
     async start() {
-      const envTokens: Record<ChatChannel, string | undefined> = {
-        telegram: config.HEARTH_TELEGRAM_BOT_TOKEN, discord: config.HEARTH_DISCORD_BOT_TOKEN, twitch: config.HEARTH_TWITCH_ACCESS_TOKEN,
-      };
-      for (const channel of CHAT_CHANNELS) {
-        stored.set(channel, await settings.get(channel));
-        const fromEnv = envTokens[channel];
-        if (fromEnv && (await settings.token(channel)) !== fromEnv) await settings.setToken(channel, fromEnv);
-        const token = await settings.token(channel);
-        if (!token) continue;
-        scrubber.register(token);
-        const adapter = build(channel, token);
-        if (!adapter) {
-          logger.warn({ channel }, 'channel has a token but is missing its other settings; not started');
-          continue;
-        }
-        try {
-          await adapter.start();
-          adapters.set(channel, adapter);
-          logger.info({ channel }, 'channel started');
-        } catch (err) {
-          logger.error({ channel, err: scrubber.error(err) }, 'channel failed to start');
-        }
-      }
+      for (const entry of CHANNEL_ENTRIES) await startChannel(entry);
     },
     async stop() {
       for (const [name, adapter] of adapters) {

@@ -4,6 +4,8 @@
  * of memory or models.
  */
 
+import type { Conversation } from './conversations.js';
+
 export type ChannelName = 'web' | 'api' | 'openai' | 'telegram' | 'discord' | 'twitch' | 'voice';
 
 export interface TurnRequest {
@@ -15,6 +17,8 @@ export interface TurnRequest {
   readonly conversationId?: string;
   /** Stable per-channel conversation key, e.g. `telegram:chat:123`; used when conversationId is absent. */
   readonly conversationKey?: string;
+  /** The conversation `conversationId` names, when the channel already loaded it; the turn then does not read it again. */
+  readonly conversation?: Conversation;
   readonly text: string;
   readonly requestId?: string;
   /** Cancels the model call (stop button, client disconnect). */

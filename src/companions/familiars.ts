@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/index.js';
 import type { AuditActor, AuditLog } from '../security/audit/index.js';
-import { AppError } from '../server/errors.js';
+import { AppError } from '../core/index.js';
 import type { CompanionTables } from './migrations.js';
 
 export type InjectionPolicy = 'log' | 'neutralize' | 'refuse';

@@ -8,6 +8,6 @@ export type { Conversation, ConversationStore, Message } from './conversations.j
 export { assemblePrompt } from './prompt.js';
 export { companionMigrations } from './migrations.js';
 export type { CompanionTables } from './migrations.js';
-export { createLocalTurnLimiter } from './local-limiter.js';
 export { familiarRoutes } from './routes/familiars.js';
 export { conversationRoutes } from './routes/conversations.js';
+export { familiarsPlugin, turnPlugin } from './plugin.js';

@@ -1,9 +1,8 @@
 import type { AuditLog } from '../security/audit/index.js';
-import type { RateLimiter } from '../security/ratelimit/index.js';
 import { createInjectionScreen, neutralizedNotice, type InjectionScreen } from '../security/screen/index.js';
 import { stripUnsafeLinks } from '../security/sanitize/index.js';
 import { ProviderError, type ChatModel } from '../providers/index.js';
-import { AppError } from '../server/errors.js';
+import { AppError } from '../core/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Tool, ToolProvider } from '../tools/index.js';
 import type { MemoryRetriever, RetrievedContext, TurnEvent, TurnReply, TurnRequest, TurnRunner } from './contracts.js';
@@ -19,7 +18,6 @@ export interface TurnOptions {
   readonly modelFor: (familiar: Familiar) => Promise<ChatModel>;
   readonly audit: AuditLog;
   readonly logger: Logger;
-  readonly rateLimiter: RateLimiter;
   /** Read at run time: later sections fill them after the runner is built. */
   readonly toolProviders: readonly ToolProvider[];
   readonly memoryRetrievers: readonly MemoryRetriever[];
@@ -59,8 +57,10 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
 
   async function conversationFor(request: TurnRequest, familiar: Familiar): Promise<Conversation> {
     if (request.conversationId) {
-      const c = await conversations.get(request.userId, request.conversationId);
-      if (!c || c.familiarId !== familiar.id) throw new AppError('NOT_FOUND', 'Conversation not found');
+      const loaded = request.conversation?.id === request.conversationId ? request.conversation : undefined;
+      const c = loaded ?? (await conversations.get(request.userId, request.conversationId));
+      // Checked here too, so a handed-in conversation is held to the same rule as a read one (DATA-4).
+      if (!c || c.userId !== request.userId || c.familiarId !== familiar.id) throw new AppError('NOT_FOUND', 'Conversation not found');
       return c;
     }
     if (request.conversationKey)
@@ -95,13 +95,7 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       const text = request.text.replace(CONTROL, '').trim();
       if (!text) throw new AppError('VALIDATION_FAILED', 'Message text is empty');
       if (text.length > limits.maxTextChars) throw new AppError('VALIDATION_FAILED', `Message text is longer than ${limits.maxTextChars} characters`);
-      // 2. rate limit per person
-      const decision = await options.rateLimiter.consume('chat.turn', request.userId);
-      if (!decision.allowed) {
-        throw new AppError('RATE_LIMITED', 'Rate limit exceeded', undefined, {
-          headers: { 'retry-after': String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) },
-        });
-      }
+      // 2. rate limits: each channel spends one budget per turn where the turn enters (HTTP user.chat, the channel hub).
       // 3. load familiar and conversation (404 for what the person may not reach)
       const familiar = await familiars.get(request.familiarId);
       if (!familiar || !familiars.canUse(familiar, { userId: request.userId, role: request.role })) throw new AppError('NOT_FOUND', 'Familiar not found');

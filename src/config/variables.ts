@@ -110,7 +110,7 @@ export const VARIABLES = {
     description: 'Serve the built web app from web/dist',
     defaultText: 'true',
   },
-  // ── identity, access, HTTP armour (issue 9) ──
+  // ── identity, access, HTTP armour ──
   HEARTH_SESSION_IDLE_MINUTES: {
     schema: positiveInt.max(1440).default(30),
     description: 'A session ends after this many minutes without a request (AUTH-2)',
@@ -149,7 +149,7 @@ export const VARIABLES = {
   HEARTH_SHELL_TIMEOUT_MS: { schema: positiveInt.max(600_000).default(20_000), description: 'Shell tool: wall-clock limit per command, then SIGKILL of the whole sandbox', defaultText: '20000' },
   HEARTH_SHELL_OUTPUT_LIMIT: { schema: positiveInt.max(10_000_000).default(65_536), description: 'Shell tool: bytes of output kept; the command is killed beyond it', defaultText: '65536' },
   HEARTH_MCP_TIMEOUT_MS: { schema: positiveInt.max(600_000).default(30_000), description: 'Default time limit for connecting to and calling an MCP server', defaultText: '30000' },
-  // ── channels (issue 6) ──
+  // ── channels ──
   HEARTH_CHANNEL_FAMILIAR: { schema: z.string().min(1).max(200).optional(), description: 'Familiar (slug or id) that answers in Telegram, Discord and Twitch; unset = the first familiar', defaultText: '(first familiar)' },
   HEARTH_CHANNEL_PAIRING: { schema: bool.default(true), description: 'Strangers on Telegram/Discord DMs get a pairing code the owner approves (false: a plain refusal)', defaultText: 'true' },
   HEARTH_RATE_CHANNEL_PERSON: { schema: positiveInt.default(20), description: 'Chat-channel turns per person (Telegram, Discord, Twitch viewer) per minute', defaultText: '20' },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, type Authenticator, type Principal } from '../server/index.js';
+import { AppError, type Authenticator, type Principal } from '../core/index.js';
 import { csrfTokenMatches, CSRF_HEADER, isSafeMethod, originAllowed } from '../security/csrf/index.js';
 import type { IdentityService } from './service.js';
 import { API_KEY_PREFIX } from './secrets.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging/index.js';
 import type { AuditEvent, AuditLog } from '../security/audit/index.js';
 import type { PasswordPolicy } from '../security/passwords/index.js';
-import type { Role, Scope } from '../server/index.js';
+import type { Role, Scope } from '../core/index.js';
 import type { CredentialLookup } from './lookup.js';
 import type { IdentityDb } from './tables.js';
 

@@ -8,4 +8,4 @@ export { identityMigrations } from './migrations.js';
 export { generateApiKey, isWellFormedApiKey } from './secrets.js';
 export { LOGIN_BUDGET, LOGIN_FAILURE_BUDGET, LOGIN_LOCK_SECONDS } from './login.js';
 export type { IdentityTables } from './tables.js';
-export { wireIdentity, httpBudgets } from './compose.js';
+export { identityPlugin, httpBudgets } from './plugin.js';

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { AppError } from '../server/index.js';
+import { AppError } from '../core/index.js';
 
 export interface JwtSettings {
   readonly issuer: string;

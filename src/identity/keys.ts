@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, SCOPES, type Principal, type Scope } from '../server/index.js';
+import { AppError, SCOPES, type Principal, type Scope } from '../core/index.js';
 import { record, type ApiKeyInfo, type IdentityContext } from './context.js';
 import { generateApiKey, hashSecret, isWellFormedApiKey } from './secrets.js';
 import type { IdentityTables } from './tables.js';

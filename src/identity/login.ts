@@ -1,4 +1,4 @@
-import { AppError } from '../server/index.js';
+import { AppError } from '../core/index.js';
 import type { HearthRateLimiter } from '../security/ratelimit/index.js';
 import { normalizeName, record, type IdentityContext, type SessionInfo, type User } from './context.js';
 import { createSession } from './sessions.js';

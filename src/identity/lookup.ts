@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Role } from '../server/index.js';
+import type { Role } from '../core/index.js';
 import type { IdentityDb } from './tables.js';
 
 export interface KeyLookupRow {

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import type { PasswordPolicy } from '../security/passwords/index.js';
 import type { HearthRateLimiter } from '../security/ratelimit/index.js';
-import { AppError, type Principal, type Role, type Scope } from '../server/index.js';
+import { AppError, type Principal, type Role, type Scope } from '../core/index.js';
 import { record, type ApiKeyInfo, type IdentityContext, type SessionInfo, type User } from './context.js';
 import type { JwtVerifier } from './jwt.js';
 import { createCredentialLookup } from './lookup.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type Principal } from '../server/index.js';
+import { AppError, type Principal } from '../core/index.js';
 import { record, type IdentityContext, type SessionInfo } from './context.js';
 import { hashSecret, randomToken } from './secrets.js';
 import type { IdentityTables } from './tables.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { CoreTables } from '../storage/database.js';
-import type { Role } from '../server/index.js';
+import type { Role } from '../core/index.js';
 
 /** Tables owned by identity (migration 0100_identity). Timestamps are integer milliseconds. */
 export type IdentityTables = {

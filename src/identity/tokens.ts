@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type Role } from '../server/index.js';
+import { AppError, type Role } from '../core/index.js';
 import type { IdentityContext } from './context.js';
 import { hashSecret, randomToken } from './secrets.js';
 

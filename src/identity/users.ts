@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ROLES, type Role } from '../server/index.js';
+import { AppError, ROLES, type Role } from '../core/index.js';
 import { PASSWORD_MESSAGES } from '../security/passwords/index.js';
 import { normalizeName, record, USER_NAME_PATTERN, type IdentityContext, type User } from './context.js';
 import type { IdentityTables } from './tables.js';

@@ -6,6 +6,7 @@ export type { MemoryTables, Provenance, MemoryKind } from './tables.js';
 export { PROVENANCES } from './tables.js';
 export * from './embeddings/index.js';
 export * from './notes/index.js';
-export { wireMemory, type MemoryService } from './wire.js';
+export { memoryPlugin, type MemoryService } from './plugin.js';
+export { memoryPersonData } from './person-data.js';
 export { createMemoryRetriever } from './retriever.js';
 export { memoryToolProvider } from './tools.js';

@@ -1,3 +1,3 @@
 export { createPrivacyService, startRetention, pseudonym, type PrivacyService, type ErasureReport } from './service.js';
 export { privacyRoutes } from './routes.js';
-export { PERSON_TABLES } from './tables.js';
+export { privacyPlugin } from './plugin.js';

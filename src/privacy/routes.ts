@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, policy, requirePrincipal, type Principal, type ServerModule } from '../server/index.js';
+import { AppError, type Principal, type RouteModule } from '../core/index.js';
+import { policy, requirePrincipal } from '../server/index.js';
 import type { AuditActor, AuditLog } from '../security/audit/types.js';
 import type { PrivacyService } from './service.js';
 
@@ -10,7 +11,7 @@ const actorOf = (p: Principal): AuditActor => (p.kind === 'api_key' ? { type: 'a
  * `GET /api/users/:id/export` and `DELETE /api/users/:id` (DATA-5). A person may export and erase
  * themselves; an owner may do it for anyone. Anyone else gets 404, as if the person did not exist.
  */
-export function privacyRoutes(options: { privacy: PrivacyService; audit: AuditLog; userExists: (id: string) => Promise<boolean> }): ServerModule {
+export function privacyRoutes(options: { privacy: PrivacyService; audit: AuditLog; userExists: (id: string) => Promise<boolean> }): RouteModule {
   const { privacy, audit } = options;
   async function allowed(p: Principal, id: string) {
     if (p.userId !== id && p.role !== 'owner') throw new AppError('NOT_FOUND', 'User not found');

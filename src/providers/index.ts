@@ -8,3 +8,4 @@ export { checkProviderUrl, isLoopbackHost } from './url-policy.js';
 export { ProviderError } from './types.js';
 export type { ChatModel, ChatMessage, ChatEvent, ChatRequest, ToolCall, ToolSpec, ProviderFailure } from './types.js';
 export { providerRoutes } from './routes.js';
+export { providersPlugin } from './plugin.js';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { ServerModule } from '../server/index.js';
+import type { RouteModule } from '../core/index.js';
 import { policy, requirePrincipal } from '../server/index.js';
 import type { AuditActor } from '../security/audit/index.js';
-import type { Principal } from '../server/index.js';
+import type { Principal } from '../core/index.js';
 import type { ProviderService } from './service.js';
 
 const name = z.string().trim().min(1).max(64);
@@ -22,7 +22,7 @@ export function actorOf(p: Principal): AuditActor {
 }
 
 /** `/api/providers`: admins manage model providers; keys go in, only masked keys come out. */
-export function providerRoutes(providers: ProviderService): ServerModule {
+export function providerRoutes(providers: ProviderService): RouteModule {
   return (app) => {
     const admin = { policy: policy.admin() };
     app.get('/api/providers', { config: admin }, async () => ({ providers: await providers.list() }));

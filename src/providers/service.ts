@@ -3,7 +3,7 @@ import type { Storage } from '../storage/index.js';
 import type { Vault } from '../security/vault/index.js';
 import { maskSecret } from '../security/vault/index.js';
 import type { AuditLog, AuditActor } from '../security/audit/index.js';
-import { AppError } from '../server/errors.js';
+import { AppError } from '../core/index.js';
 import { createOpenAIChat } from './openai-chat.js';
 import type { ProviderTables } from './migrations.js';
 import type { ChatModel } from './types.js';

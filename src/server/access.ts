@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError, forbidden, unauthenticated } from './errors.js';
-import { hasScope, roleAtLeast, type Authenticator, type RoutePolicy } from './policy.js';
+import { AppError, hasScope, roleAtLeast, type Authenticator } from '../core/index.js';
+import type { RoutePolicy } from './policy.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -43,12 +43,12 @@ export async function enforcePolicy(
   if (policy.access === 'service') {
     if (!serviceKey) throw new AppError('UNAVAILABLE', 'Not configured: set HEARTH_SERVICE_KEY');
     const header = request.headers['x-api-key'];
-    if (!serviceKeyMatches(Array.isArray(header) ? header[0] : header, serviceKey)) throw unauthenticated('Invalid service key');
+    if (!serviceKeyMatches(Array.isArray(header) ? header[0] : header, serviceKey)) throw new AppError('UNAUTHENTICATED', 'Invalid service key');
     return;
   }
   const principal = await authenticate(request);
-  if (!principal) throw unauthenticated();
-  if (!roleAtLeast(principal.role, policy.role)) throw forbidden('Insufficient role');
-  if (!hasScope(principal, policy.scope)) throw forbidden(`Credential lacks the ${policy.scope} scope`);
+  if (!principal) throw new AppError('UNAUTHENTICATED', 'Authentication required');
+  if (!roleAtLeast(principal.role, policy.role)) throw new AppError('FORBIDDEN', 'Insufficient role');
+  if (!hasScope(principal, policy.scope)) throw new AppError('FORBIDDEN', `Credential lacks the ${policy.scope} scope`);
   request.principal = principal;
 }

@@ -1,27 +1,27 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import Fastify, { LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { AppError, type Authenticator, type HearthApp, type RouteModule } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { checkRouteDeclaration, enforcePolicy } from './access.js';
 import { handleError } from './error-handler.js';
-import { AppError } from './errors.js';
-import type { Authenticator } from './policy.js';
+import { httpArmour, type ArmourLimiter } from './plugins/index.js';
 import { requestIdFrom } from './request-id.js';
 
-export type HearthApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
-
-/** A unit of routes and hooks; registered in order by the composition root. */
-export type ServerModule = (app: HearthApp) => Promise<void> | void;
-
 export interface ServerOptions {
-  readonly config: Pick<Config, 'HEARTH_BODY_LIMIT' | 'HEARTH_TRUSTED_PROXIES' | 'HEARTH_TLS_CERT_FILE' | 'HEARTH_TLS_KEY_FILE' | 'HEARTH_SERVICE_KEY'>;
+  readonly config: Pick<Config, 'HEARTH_BODY_LIMIT' | 'HEARTH_TRUSTED_PROXIES' | 'HEARTH_TLS_CERT_FILE' | 'HEARTH_TLS_KEY_FILE' | 'HEARTH_SERVICE_KEY'> &
+    Partial<Pick<Config, 'HEARTH_ALLOWED_ORIGINS'>>;
   readonly logger: Logger;
   /** Resolves the caller; without one, every signed route answers 401. */
   readonly authenticate?: Authenticator;
-  /** Registered in order, inside the policy and error handling. */
-  readonly modules?: readonly ServerModule[];
+  /**
+   * With a limiter, the armour (security headers, CORS, rate limits, metrics; HTTP-1/2/3/7) is
+   * registered on the root before any module, so it covers every route.
+   */
+  readonly limiter?: ArmourLimiter;
+  /** Registered in order, inside the policy and error handling, each encapsulated. */
+  readonly modules?: readonly RouteModule[];
 }
 
 const noCredentials: Authenticator = async () => null;
@@ -68,7 +68,8 @@ export async function createServer(options: ServerOptions): Promise<HearthApp> {
 
   app.get('/api/health', { config: { policy: { access: 'public', why: 'liveness probe' } } }, async () => ({ status: 'ok' }));
 
-  for (const register of options.modules ?? []) await register(app);
+  if (options.limiter) await httpArmour({ allowedOrigins: config.HEARTH_ALLOWED_ORIGINS ?? [], limiter: options.limiter })(app);
+  for (const register of options.modules ?? []) await app.register(async (scope) => register(scope as HearthApp));
   await app.ready();
   return app;
 }

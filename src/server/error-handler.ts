@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type ErrorCode } from './errors.js';
+import { AppError, type ErrorCode } from '../core/index.js';
 
 export interface ErrorBody {
   error: string;

@@ -1,14 +1,8 @@
 import { Migrator, type Kysely, type Migration as KyselyMigration, type MigrationResultSet } from 'kysely';
-import type { Dialect, Storage } from './database.js';
+import type { Dialect, Migration } from '../core/index.js';
+import type { Storage } from './database.js';
 
-/** One schema change. Names sort in application order (e.g. `0100_identity`). */
-export interface Migration {
-  readonly name: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run before typed tables exist
-  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  down?(db: Kysely<any>, dialect: Dialect): Promise<void>;
-}
+export type { Migration } from '../core/index.js';
 
 /** Column types that differ between SQLite and PostgreSQL. */
 export function columnTypes(dialect: Dialect) {

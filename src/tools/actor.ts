@@ -1,4 +1,4 @@
-import type { Principal } from '../server/index.js';
+import type { Principal } from '../core/index.js';
 import type { AuditActor } from '../security/audit/types.js';
 
 /** The audit actor for a signed-in caller. */

@@ -2,9 +2,9 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import type { AuditLog } from '../security/audit/types.js';
 import type { HearthVault } from '../security/vault/types.js';
-import type { ServerModule } from '../server/index.js';
+import type { RouteModule } from '../core/index.js';
 import type { Storage } from '../storage/index.js';
-import { createMcpConnections, createMcpServerStore, MCP_SECRETS_COLUMN, mcpRoutes, mcpToolProvider, type McpServerStore } from './mcp/index.js';
+import { createMcpConnections, createMcpServerStore, mcpRoutes, mcpToolProvider, type McpServerStore } from './mcp/index.js';
 import {
   createApprovals, createSandbox, createShellEnablement, createShellParser, createShellPolicy, createShellTool, parseAllowlist,
   shellRoutes, shellToolProvider, type Approvals, type ShellEnablement, type ShellPolicy,
@@ -30,12 +30,11 @@ export async function wireTools(options: { config: Config; storage: Storage; vau
   const shellEnablement = createShellEnablement(storage, now);
   const shellTool = createShellTool({ policy: shellPolicy, sandbox, approvals, audit, runTimeoutMs: config.HEARTH_SHELL_TIMEOUT_MS });
 
-  vault.registerSealedColumn(MCP_SECRETS_COLUMN);
   const mcpServers = createMcpServerStore({ storage, vault, defaultTimeoutMs: config.HEARTH_MCP_TIMEOUT_MS, now });
   const connections = createMcpConnections({ store: mcpServers, logger });
 
   const providers: ToolProvider[] = [shellToolProvider({ tool: shellTool, enablement: shellEnablement }), mcpToolProvider({ store: mcpServers, connections, audit, logger })];
-  const modules: ServerModule[] = [
+  const modules: RouteModule[] = [
     shellRoutes({ approvals, enablement: shellEnablement, policy: shellPolicy, sandbox, allowlist, audit }),
     mcpRoutes({ store: mcpServers, connections, audit }),
   ];

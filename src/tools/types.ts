@@ -45,3 +45,10 @@ export interface Tool {
 export interface ToolProvider {
   toolsFor(familiar: { id: string; allowedTools: readonly string[] }): Promise<Tool[]>;
 }
+
+declare module '../core/plugin.js' {
+  interface Contributions {
+    /** Tools the turn's tool loop may offer a familiar (memory, notes, shell, MCP). */
+    toolProviders: ToolProvider;
+  }
+}

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, policy, type HearthApp, type ServerModule } from '../server/index.js';
+import { AppError, type HearthApp, type RouteModule } from '../core/index.js';
+import { policy } from '../server/index.js';
 import { WEB_APP_CSP } from './csp.js';
 
 /** Where `vite build` writes the web app (web/dist at the project root). */
@@ -46,7 +47,7 @@ function securePage(reply: FastifyReply): FastifyReply {
  * Serves the built web app: hashed assets with a long cache, a few top-level files, and
  * index.html for every other GET outside /api and /v1 (the app routes in the browser).
  */
-export function webAppRoutes(options: WebAppOptions = {}): ServerModule {
+export function webAppRoutes(options: WebAppOptions = {}): RouteModule {
   const distDir = options.distDir ?? DEFAULT_WEB_DIST;
   return async (app: HearthApp) => {
     const indexHtml = readFileSync(join(distDir, 'index.html'));

@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrations } from '../../src/app/index.js';
+import { migrationsOf } from '../../src/app/index.js';
 import { createSettingsRepository, migrateToLatest, migrationStatus, openStorage } from '../../src/storage/index.js';
 import { DATABASE_KINDS, dropSchema, openTestStorage, PG_URL, tempDir, uniqueSchema, type TestStorage } from '../support/databases.js';
+
+const migrations = migrationsOf();
 
 for (const kind of DATABASE_KINDS) {
   describe(`settings repository on ${kind}`, () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCOPES, type Scope } from '../../src/server/index.js';
+import { SCOPES, type Scope } from '../../src/core/index.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { userWithKey } from './helpers.js';
 

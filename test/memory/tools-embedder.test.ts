@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryRepository, createNotesStore, createOpenAIEmbedder, memoryToolProvider } from '../../src/memory/index.js';
+import { createMemoryRepository, createNotesStore, createOpenAIEmbedder, memoryPersonData, memoryToolProvider } from '../../src/memory/index.js';
 import { createPrivacyService } from '../../src/privacy/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import type { AuditEvent, AuditService } from '../../src/security/audit/types.js';
@@ -79,7 +79,8 @@ describe('embedder, memory tools and retention (MEM-2, MEM-3, DATA-5)', () => {
     await repo.add({ userId: 'r', familiarId: 'f', kind: 'turn', text: 'old turn', provenance: 'person', sourceRef: 'c1:m1' });
     now += 40 * 86_400_000;
     await repo.add({ userId: 'r', familiarId: 'f', kind: 'turn', text: 'new turn', provenance: 'person', sourceRef: 'c2:m1' });
-    const privacy = createPrivacyService({ storage: t.storage, memories: repo, notes: createNotesStore({ root: join(t.dataDir, 'notes'), audit }), audit: fullAudit, logger: createLogger({ level: 'silent' }), now: () => now });
+    const notes = createNotesStore({ root: join(t.dataDir, 'notes'), audit });
+    const privacy = createPrivacyService({ storage: t.storage, personData: () => [memoryPersonData(repo, notes)], audit: fullAudit, logger: createLogger({ level: 'silent' }), now: () => now });
     await privacy.pruneConversations(30);
     expect((await repo.list({ userId: 'r', kinds: ['turn'] })).map((m) => m.text)).toEqual(['new turn']);
   });

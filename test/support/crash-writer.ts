@@ -1,7 +1,9 @@
 // Child process for the crash test: writes through the storage layer in a burst and prints
 // "ack N" once each write is acknowledged (committed), until it is killed.
-import { migrations } from '../../src/app/index.js';
+import { migrationsOf } from '../../src/app/index.js';
 import { createSettingsRepository, migrateToLatest, openStorage } from '../../src/storage/index.js';
+
+const migrations = migrationsOf();
 
 const [dataDir, databaseUrl, pgSchema] = process.argv.slice(2);
 const storage = await openStorage({

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { migrations } from '../../src/app/index.js';
+import { migrationsOf } from '../../src/app/index.js';
 import { migrateToLatest, openStorage, type Storage } from '../../src/storage/index.js';
+
+const migrations = migrationsOf();
 
 /** The real PostgreSQL on this machine (trust auth); override with HEARTH_TEST_DATABASE_URL. */
 export const PG_URL = process.env.HEARTH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

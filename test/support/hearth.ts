@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { createHearth, type Hearth } from '../../src/app/index.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/logging/index.js';
-import type { HearthApp } from '../../src/server/index.js';
+import type { HearthApp, HearthPlugin } from '../../src/core/index.js';
 import { LogCapture } from './log-capture.js';
 import { dropSchema, PG_URL, tempDir, uniqueSchema, type DatabaseKind } from './databases.js';
 
@@ -24,6 +24,8 @@ export interface TestHearthOptions {
   readonly dataDir?: string;
   readonly pgSchema?: string;
   readonly now?: () => number;
+  /** The plugin list (default: Hearth's own). */
+  readonly plugins?: readonly HearthPlugin[];
 }
 
 /** A complete Hearth over a fresh database, its HTTP app ready for `inject` or `listen`. */
@@ -41,7 +43,7 @@ export async function startTestHearth(options: TestHearthOptions = {}): Promise<
   const config = loadConfig(env, { dotenv: false, cwd: dataDir });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.HEARTH_LOG_LEVEL, destination: logs });
-  const hearth = await createHearth({ config, logger, pgSchema, ...(options.now ? { now: options.now } : {}) });
+  const hearth = await createHearth({ config, logger, pgSchema, ...(options.now ? { now: options.now } : {}), ...(options.plugins ? { plugins: options.plugins } : {}) });
   const app = await hearth.createServer();
   return {
     hearth,

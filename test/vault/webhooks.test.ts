@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisReplayCache, signatureHeader, signWebhook } from '../../src/security/webhooks/index.js';
+import { HEARTH_PLUGINS } from '../../src/app/index.js';
+import { definePlugin } from '../../src/core/index.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 
 describe('signed webhooks (HOOK-1)', () => {
@@ -10,13 +12,17 @@ describe('signed webhooks (HOOK-1)', () => {
   let invalidated = 0;
 
   beforeAll(async () => {
-    t = await startTestHearth({ env: { HEARTH_WEBHOOK_MAX_BYTES: '2048' } });
-    t.hearth.webhookCollaborators.erasePerson = async (id) => {
-      erased.push(id);
-    };
-    t.hearth.webhookCollaborators.invalidators.push(() => {
-      invalidated++;
+    // A plugin of the test's own: erasure reaches its personData hook, invalidation its invalidator.
+    const recorder = definePlugin({
+      name: 'recorder',
+      init: () => ({
+        contributes: {
+          personData: [{ part: 'recorder', erase: async (id) => (erased.push(id), {}) }],
+          invalidators: [() => void invalidated++],
+        },
+      }),
     });
+    t = await startTestHearth({ env: { HEARTH_WEBHOOK_MAX_BYTES: '2048' }, plugins: [...HEARTH_PLUGINS, recorder] });
     secret = await t.hearth.webhooks.createSecret('erasure');
   });
   afterAll(async () => t.close());

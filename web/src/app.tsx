@@ -15,7 +15,7 @@ import { MemoriesPage } from './pages/memories.js';
 import { NotesPage } from './pages/notes.js';
 import { AuditPage } from './pages/audit.js';
 import { ObservabilityPage } from './pages/observability.js';
-import { ApprovalsPage, PairingsPage } from './pages/later.js';
+import { ApprovalsPage, PairingsPage } from './pages/decisions.js';
 
 interface Route {
   path: string;

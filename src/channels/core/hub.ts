@@ -2,20 +2,16 @@ import type { ChannelName, TurnRunner } from '../../companions/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { AuditLog } from '../../security/audit/index.js';
 import type { RateLimiter } from '../../security/ratelimit/index.js';
+import { channelActor, createAdmission, type Admission } from './admission.js';
+import { whileTyping, type HandleOptions, type HandleResult } from './handle.js';
 import { newPersonId, type IdentityLinks } from './identities.js';
 import { MESSAGES } from './messages.js';
 import type { Pairing, PairingDecision, PairingStore } from './pairing.js';
+import { rendererFor } from './sanitize.js';
 import type { SecretScrubber } from './secrets.js';
 import type { AccessRules, ChannelSender } from './types.js';
 
-/** Budget names in the shared RateLimiter. */
-export const PERSON_BUDGET = 'channel.person';
-export const CHANNEL_BUDGET = 'channel.total';
-
-export type Admission =
-  | { readonly kind: 'allowed'; readonly userId: string; readonly owner: boolean }
-  | { readonly kind: 'pairing'; readonly code: string; readonly reply: string }
-  | { readonly kind: 'refused' | 'limited'; readonly reply: string };
+export { PERSON_BUDGET, CHANNEL_BUDGET, type Admission } from './admission.js';
 
 export interface ChannelHubOptions {
   readonly identities: IdentityLinks;
@@ -32,19 +28,16 @@ export interface ChannelHubOptions {
   readonly notify?: (channel: ChannelName, externalId: string, text: string) => Promise<void>;
 }
 
-/** The shared core every adapter calls: admission (allowlist, pairing, limits), approval, the turn. */
+/**
+ * The shared core every adapter calls. Adapters only translate platform events: one message in,
+ * `handle` (admission → rate limit → turn → render), the result out; plus owner/pairing commands.
+ */
 export interface ChannelHub {
+  /** Admits (or turns away) one incoming message and answers it; see HandleOptions for the variants. */
+  handle(sender: ChannelSender, text: string, conversationKey: string, options?: HandleOptions): Promise<HandleResult>;
+  /** The allowlist/pairing gate alone (dashboard and CLI tests open pairings with it). */
   admit(sender: ChannelSender): Promise<Admission>;
-  /**
-   * Admits someone already vouched for by the platform side (a member of an allowlisted Discord
-   * guild with the required role, a viewer in the Twitch channel): linked or given a channel person.
-   */
-  admitMember(sender: ChannelSender): Promise<Admission & { kind: 'allowed' }>;
-  /** Consumes the per-person and per-channel budgets; false when either is spent (audited). */
-  consume(sender: ChannelSender, userId: string): Promise<boolean>;
   decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: { type: 'user'; id: string } | { type: 'system' } | ChannelSender, userId?: string): Promise<PairingDecision>;
-  /** Runs the turn for an admitted person; returns the reply text or a safe failure message. */
-  ask(sender: ChannelSender, userId: string, conversationKey: string, text: string, onDelta?: (text: string) => void): Promise<string>;
   isOwner(sender: ChannelSender): boolean;
   /** Audits a refused privileged command (owner/admin/moderator only). */
   refuseCommand(sender: ChannelSender, command: string): Promise<void>;
@@ -53,52 +46,45 @@ export interface ChannelHub {
 
 /** Builds the hub; all channel adapters share one. */
 export function createChannelHub(options: ChannelHubOptions): ChannelHub {
-  const { identities, pairings, audit, limiter, logger } = options;
-  const actor = (s: ChannelSender, userId?: string) => ({ type: 'channel' as const, channel: s.channel, externalId: s.externalId, ...(userId ? { userId } : {}) });
-  const isOwner = (s: ChannelSender) => options.rules(s.channel).ownerIds.includes(s.externalId);
+  const { identities, pairings, audit, logger } = options;
+  const { isOwner, admit, admitVouched, consume } = createAdmission(options);
+
+  /** Runs the turn; a failure becomes the safe apology (the person never sees internals). */
+  const runTurn = async (sender: ChannelSender, userId: string, conversationKey: string, text: string, onDelta?: (text: string) => void): Promise<{ ok: boolean; text: string }> => {
+    if (!options.turns) return { ok: false, text: MESSAGES.failed };
+    try {
+      const reply = await options.turns.run(
+        { channel: sender.channel, userId, familiarId: await options.familiarId(sender.channel), conversationKey, text },
+        onDelta ? (e) => { if (e.type === 'delta') onDelta(e.text); } : undefined,
+      );
+      return { ok: true, text: reply.text };
+    } catch (err) {
+      logger.warn({ err: options.scrubber.error(err), channel: sender.channel }, 'channel turn failed');
+      return { ok: false, text: MESSAGES.failed };
+    }
+  };
 
   return {
     isOwner,
+    admit,
     async refuseCommand(sender, command) {
-      await audit.record({ actor: actor(sender), action: 'channel.command', target: command, outcome: 'denied', details: { reason: 'not_privileged' } });
+      await audit.record({ actor: channelActor(sender), action: 'channel.command', target: command, outcome: 'denied', details: { reason: 'not_privileged' } });
     },
     pending: (channel) => pairings.pending(channel),
-    async admit(sender) {
-      const rules = options.rules(sender.channel);
-      const linked = await identities.find(sender.channel, sender.externalId);
-      if (linked) return { kind: 'allowed', userId: linked.userId, owner: isOwner(sender) };
-      if (rules.allowedIds.includes(sender.externalId) || isOwner(sender)) {
-        const link = await identities.ensure({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null });
-        return { kind: 'allowed', userId: link.userId, owner: isOwner(sender) };
-      }
-      if (!rules.pairing) {
-        await audit.record({ actor: actor(sender), action: 'channel.unauthorized', outcome: 'denied', details: { reason: 'not_allowlisted' } });
-        return { kind: 'refused', reply: MESSAGES.refused };
-      }
-      const result = await pairings.request({ channel: sender.channel, externalId: sender.externalId, displayName: sender.displayName ?? null });
-      if (result.kind === 'full') {
-        await audit.record({ actor: actor(sender), action: 'channel.pairing.request', outcome: 'denied', details: { reason: 'too_many_pending' } });
-        return { kind: 'refused', reply: MESSAGES.pairingFull };
-      }
-      await audit.record({ actor: actor(sender), action: 'channel.pairing.request', target: result.pairing.id, outcome: 'pending', details: { existing: result.kind === 'existing' } });
-      return { kind: 'pairing', code: result.pairing.code, reply: MESSAGES.pairing(result.pairing.code) };
-    },
-    async admitMember(sender) {
-      const linked = await identities.find(sender.channel, sender.externalId);
-      const userId = linked?.userId ?? (await identities.ensure({ channel: sender.channel, externalId: sender.externalId, userId: newPersonId(), displayName: sender.displayName ?? null })).userId;
-      return { kind: 'allowed', userId, owner: isOwner(sender) };
-    },
-    async consume(sender, userId) {
-      const person = await limiter.consume(PERSON_BUDGET, `${sender.channel}:${userId}`);
-      const total = person.allowed ? await limiter.consume(CHANNEL_BUDGET, sender.channel) : person;
-      if (person.allowed && total.allowed) return true;
-      await audit.record({ actor: actor(sender, userId), action: 'channel.rate_limited', outcome: 'denied', details: { budget: person.allowed ? CHANNEL_BUDGET : PERSON_BUDGET } });
-      return false;
+    async handle(sender, text, conversationKey, handling = {}) {
+      const render = handling.render ?? rendererFor(sender.channel);
+      const admission = handling.vouched ? await admitVouched(sender) : await admit(sender);
+      if (admission.kind === 'pairing') return { kind: 'pairing', code: admission.code, parts: render(admission.reply) };
+      if (admission.kind !== 'allowed') return { kind: admission.kind, parts: render(admission.reply) };
+      if (!(await consume(sender, admission.userId))) return { kind: 'limited', parts: render(MESSAGES.limited) };
+      if (handling.answer) return { kind: 'reply', parts: render(await handling.answer({ userId: admission.userId, owner: admission.owner })) };
+      const reply = await whileTyping(handling.typing, () => runTurn(sender, admission.userId, conversationKey, text, handling.onDelta));
+      return { kind: reply.ok ? 'reply' : 'failed', parts: render(reply.text) };
     },
     async decide(ref, decision, by, userId) {
       const byId = 'type' in by ? (by.type === 'user' ? `user:${by.id}` : 'system') : `${by.channel}:${by.externalId}`;
       const result = await pairings.decide(ref, decision, byId, userId);
-      const auditActor = 'type' in by ? by : actor(by);
+      const auditActor = 'type' in by ? by : channelActor(by);
       if (result.kind !== 'ok') {
         await audit.record({ actor: auditActor, action: `channel.pairing.${decision === 'approved' ? 'approve' : 'deny'}`, outcome: 'failure', details: { reason: result.kind } });
         return result;
@@ -112,19 +98,6 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       }
       await audit.record({ actor: auditActor, action: 'channel.pairing.deny', target: p.id, outcome: 'success', details: { channel: p.channel } });
       return result;
-    },
-    async ask(sender, userId, conversationKey, text, onDelta) {
-      if (!options.turns) return MESSAGES.failed;
-      try {
-        const reply = await options.turns.run(
-          { channel: sender.channel, userId, familiarId: await options.familiarId(sender.channel), conversationKey, text },
-          onDelta ? (e) => { if (e.type === 'delta') onDelta(e.text); } : undefined,
-        );
-        return reply.text;
-      } catch (err) {
-        logger.warn({ err: options.scrubber.error(err), channel: sender.channel }, 'channel turn failed');
-        return MESSAGES.failed;
-      }
     },
   };
 }

@@ -7,6 +7,9 @@ export { createPairingStore, newPairingCode, normalizeCode, PAIRING_TTL_MS, MAX_
 export type { Pairing, PairingStore, PairingDecision, PairingRequestResult } from './pairing.js';
 export { createChannelHub, PERSON_BUDGET, CHANNEL_BUDGET } from './hub.js';
 export type { ChannelHub, ChannelHubOptions, Admission } from './hub.js';
+export type { HandleOptions, HandleResult, AdmittedPerson, TypingIndicator } from './handle.js';
+export { ChannelError } from './errors.js';
+export type { ChannelErrorCode } from './errors.js';
 export { createScrubber } from './secrets.js';
 export type { SecretScrubber } from './secrets.js';
 export { createChannelSettings, TOKEN_COLUMN, EMPTY_SETTINGS } from './settings.js';

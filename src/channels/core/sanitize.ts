@@ -1,4 +1,6 @@
+import type { ChannelName } from '../../companions/index.js';
 import { stripUnsafeLinks } from '../../security/sanitize/index.js';
+import { ChannelError } from './errors.js';
 
 /** Telegram's limit for one message's text (after entity parsing; we count the escaped HTML to be safe). */
 export const TELEGRAM_LIMIT = 4096;
@@ -65,4 +67,17 @@ export function escapeDiscordMarkdown(text: string): string {
 export function renderTwitch(text: string): string[] {
   const flat = stripUnsafeLinks(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
   return splitForLimit(flat, TWITCH_LIMIT).map((p) => p.replace(/^[/.\\]+\s*/, ''));
+}
+
+/** Turns reply text into the platform-safe messages to send, one string per message (LLM-3). */
+export type ChannelRenderer = (text: string) => string[];
+
+/** Each chat channel's renderer: the hub renders every reply with it unless the adapter brings its own. */
+export const CHAT_RENDERERS: Partial<Record<ChannelName, ChannelRenderer>> = { telegram: renderTelegram, discord: renderDiscord, twitch: renderTwitch };
+
+/** The renderer for a channel; throws rather than let raw model text out on a channel without one. */
+export function rendererFor(channel: ChannelName): ChannelRenderer {
+  const render = CHAT_RENDERERS[channel];
+  if (!render) throw new ChannelError('CHANNEL_NO_RENDERER', `no reply renderer for channel ${channel}`);
+  return render;
 }

@@ -1,6 +1,6 @@
 import { Client, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Message } from 'discord.js';
 import type { Logger } from '../../logging/index.js';
-import { escapeDiscordMarkdown, MESSAGES, renderDiscord, type ChannelAdapter, type ChannelHub, type ChannelSender, type PersonCommands, type SecretScrubber } from '../core/index.js';
+import { ChannelError, escapeDiscordMarkdown, MESSAGES, renderDiscord, type ChannelAdapter, type ChannelHub, type ChannelSender, type PersonCommands, type SecretScrubber } from '../core/index.js';
 import { ADMIN_COMMANDS, SLASH_COMMANDS } from './commands.js';
 
 export interface DiscordAdapterOptions {
@@ -40,8 +40,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   const guildAllowed = (guildId: string | null) => guildId === null || options.guildIds().includes(guildId);
   const roleOk = (roles: readonly string[] | undefined, guildId: string | null) => guildId === null || !options.requiredRoleId || (roles ?? []).includes(options.requiredRoleId);
 
-  const reply = async (send: (content: { content: string; allowedMentions: typeof NO_MENTIONS }) => Promise<unknown>, text: string) => {
-    for (const part of renderDiscord(text)) await send({ content: part, allowedMentions: NO_MENTIONS });
+  type Sendable = (content: { content: string; allowedMentions: typeof NO_MENTIONS }) => Promise<unknown>;
+  const sendParts = async (send: Sendable, parts: readonly string[]) => {
+    for (const part of parts) await send({ content: part, allowedMentions: NO_MENTIONS });
   };
 
   const onMessage = async (message: Message) => {
@@ -54,26 +55,43 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       await hub.refuseCommand(sender, 'message:missing_role');
       return;
     }
-    const send = (c: { content: string; allowedMentions: typeof NO_MENTIONS }) => (message.channel.isSendable() ? message.channel.send(c) : Promise.resolve());
+    const channel = message.channel;
     const text = message.content.replace(/<@!?\d+>/g, '').trim();
-    const admission = guildId === null ? await hub.admit(sender) : await hub.admitMember(sender);
-    if (admission.kind !== 'allowed') return reply(send, admission.reply);
-    if (!(await hub.consume(sender, admission.userId))) return reply(send, MESSAGES.limited);
-    if (message.channel.isSendable()) await message.channel.sendTyping().catch(() => undefined);
-    const answer = await hub.ask(sender, admission.userId, `discord:channel:${message.channelId}`, text);
-    await reply(send, answer);
+    const result = await hub.handle(sender, text, `discord:channel:${message.channelId}`, {
+      vouched: guildId !== null, // in a server the guild allowlist and role vouch; DMs pair like Telegram
+      render: renderDiscord,
+      typing: { send: () => (channel.isSendable() ? channel.sendTyping() : undefined) },
+    });
+    await sendParts((c) => (channel.isSendable() ? channel.send(c) : Promise.resolve()), result.parts);
   };
+
+  /** Role ids of the member behind an interaction (the raw API gives an array, the cache a collection). */
+  const memberRoles = (interaction: ChatInputCommandInteraction): readonly string[] =>
+    interaction.member && 'roles' in interaction.member ? (Array.isArray(interaction.member.roles) ? interaction.member.roles : interaction.member.roles.cache.map((r) => r.id)) : [];
 
   const isAdmin = (interaction: ChatInputCommandInteraction, sender: ChannelSender) => {
     if (hub.isOwner(sender)) return true;
-    const roles = interaction.member && 'roles' in interaction.member ? (Array.isArray(interaction.member.roles) ? interaction.member.roles : interaction.member.roles.cache.map((r) => r.id)) : [];
+    const roles = memberRoles(interaction);
     return Boolean(options.adminRoleId && interaction.guildId && roles.includes(options.adminRoleId));
+  };
+
+  /** /remember, /forget, /export: answered without a turn, always for the caller's own person. */
+  const personCommand = async (interaction: ChatInputCommandInteraction, userId: string): Promise<string> => {
+    const person = options.personCommands;
+    if (!person) return 'That command is not available on this Hearth.';
+    const name = interaction.commandName;
+    if (name === 'remember') return person.remember(userId, interaction.options.getString('text', true));
+    if (name === 'forget') return person.forget(userId);
+    if (name === 'export') return person.export(userId);
+    return 'Unknown command.';
   };
 
   const onCommand = async (interaction: ChatInputCommandInteraction) => {
     if (!guildAllowed(interaction.guildId)) return;
     const sender: ChannelSender = { channel: 'discord', externalId: interaction.user.id, displayName: interaction.user.username };
-    const respond = (text: string) => interaction.editReply({ content: renderDiscord(text)[0] ?? '…', allowedMentions: NO_MENTIONS });
+    // an interaction has one (ephemeral) reply: the first rendered part
+    const respondParts = (parts: readonly string[]) => interaction.editReply({ content: parts[0] ?? '…', allowedMentions: NO_MENTIONS });
+    const respond = (text: string) => respondParts(renderDiscord(text));
     await interaction.deferReply({ ephemeral: true });
     const name = interaction.commandName;
     if (ADMIN_COMMANDS.has(name)) {
@@ -91,21 +109,16 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       const result = await hub.decide({ code: interaction.options.getString('code', true) }, name === 'approve' ? 'approved' : 'denied', sender);
       return respond(result.kind === 'ok' ? `Pairing ${result.pairing.code} ${result.pairing.status}.` : `Could not ${name}: ${result.kind.replace('_', ' ')}.`);
     }
-    const roles = interaction.member && 'roles' in interaction.member ? (Array.isArray(interaction.member.roles) ? interaction.member.roles : interaction.member.roles.cache.map((r) => r.id)) : [];
-    if (!roleOk(roles, interaction.guildId)) {
+    if (!roleOk(memberRoles(interaction), interaction.guildId)) {
       await hub.refuseCommand(sender, `${name}:missing_role`);
       return respond(MESSAGES.refused);
     }
-    const admission = interaction.guildId === null ? await hub.admit(sender) : await hub.admitMember(sender);
-    if (admission.kind !== 'allowed') return respond(admission.reply);
-    if (!(await hub.consume(sender, admission.userId))) return respond(MESSAGES.limited);
-    if (name === 'ask') return respond(await hub.ask(sender, admission.userId, `discord:channel:${interaction.channelId}`, interaction.options.getString('text', true)));
-    const person = options.personCommands;
-    if (!person) return respond('That command is not available on this Hearth.');
-    if (name === 'remember') return respond(await person.remember(admission.userId, interaction.options.getString('text', true)));
-    if (name === 'forget') return respond(await person.forget(admission.userId));
-    if (name === 'export') return respond(await person.export(admission.userId));
-    return respond('Unknown command.');
+    const result = await hub.handle(sender, name === 'ask' ? interaction.options.getString('text', true) : '', `discord:channel:${interaction.channelId}`, {
+      vouched: interaction.guildId !== null,
+      render: renderDiscord,
+      answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId),
+    });
+    return respondParts(result.parts);
   };
 
   client.on('messageCreate', (m) => void onMessage(m).catch(logError('discord message failed')));
@@ -119,7 +132,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     async start() {
       const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
       await client.login(options.token).catch((err: unknown) => {
-        throw new Error(`discord: ${scrubber.error(err).message}`);
+        throw new ChannelError('CHANNEL_START_FAILED', `discord: ${scrubber.error(err).message}`);
       });
       await ready;
       await client.rest.put(Routes.applicationCommands(options.applicationId), { body: SLASH_COMMANDS }).catch(logError('discord command registration failed'));
@@ -130,7 +143,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     async deliver(target, text) {
       const user = await client.users.fetch(target);
       const dm = await user.createDM();
-      await reply((c) => dm.send(c), text);
+      await sendParts((c) => dm.send(c), renderDiscord(text));
     },
   };
 }

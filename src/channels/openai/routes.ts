@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ServerModule } from '../../server/index.js';
-import { AppError, policy, requirePrincipal } from '../../server/index.js';
-import type { FamiliarService, TurnEvent, TurnRunner } from '../../companions/index.js';
+import type { RouteModule } from '../../core/index.js';
+import { AppError } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
+import { streamSse } from '../../server/sse.js';
+import type { FamiliarService, TurnRunner } from '../../companions/index.js';
 
 const content = z.union([
   z.string().max(100_000),
@@ -39,7 +41,7 @@ function textOf(c: z.infer<typeof content> | null | undefined): string {
  * CH-1: an OpenAI-compatible endpoint. The model name picks the familiar (its slug); the last
  * user message is the turn; caller system messages become data blocks, never the persona.
  */
-export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarService }): ServerModule {
+export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarService }): RouteModule {
   const { turns, familiars } = deps;
   return (app) => {
     app.get('/v1/models', { config: { policy: policy.member('chat') } }, async (request) => {
@@ -78,39 +80,25 @@ export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarServi
           usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         };
       }
-      const controller = new AbortController();
-      request.raw.on('close', () => {
-        if (!reply.raw.writableEnded) controller.abort();
-      });
-      let started = false;
       const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`;
-      const begin = () => {
-        if (started) return;
-        started = true;
-        reply.hijack();
-        reply.raw.writeHead(200, {
-          ...(reply.getHeaders() as Record<string, string>), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-request-id': request.id });
-        reply.raw.write(chunk({ role: 'assistant', content: '' }, null));
-      };
-      const onEvent = (e: TurnEvent) => {
-        if (e.type === 'delta') {
-          begin();
-          reply.raw.write(chunk({ content: e.text }, null));
-        } else if (e.type === 'error' && started) {
-          reply.raw.write(`data: ${JSON.stringify({ error: { message: e.message, type: 'provider_error', code: e.code } })}\n\n`);
-        }
-      };
-      try {
-        await turns.run({ ...request0, signal: controller.signal }, onEvent);
-        begin();
-        reply.raw.write(chunk({}, 'stop'));
-        reply.raw.write('data: [DONE]\n\n');
-      } catch (err) {
-        if (!started) throw err;
-      }
-      reply.raw.end();
-      return reply;
+        ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+      return streamSse(request, reply, async (sse) => {
+        // OpenAI streams open with an empty assistant chunk before the first words.
+        const open = () => {
+          if (!sse.started) sse.send(chunk({ role: 'assistant', content: '' }, null));
+        };
+        await turns.run({ ...request0, signal: sse.signal }, (e) => {
+          if (e.type === 'delta') {
+            open();
+            sse.send(chunk({ content: e.text }, null));
+          } else if (e.type === 'error' && sse.started) {
+            sse.send({ error: { message: e.message, type: 'provider_error', code: e.code } });
+          }
+        });
+        open();
+        sse.send(chunk({}, 'stop'));
+        sse.send('[DONE]');
+      });
     });
   };
 }

@@ -1,6 +1,6 @@
 import { Bot, type Context } from 'grammy';
 import type { Logger } from '../../logging/index.js';
-import { MESSAGES, renderTelegram, type ChannelAdapter, type ChannelHub, type ChannelSender, type SecretScrubber } from '../core/index.js';
+import { ChannelError, MESSAGES, renderTelegram, type ChannelAdapter, type ChannelHub, type ChannelSender, type SecretScrubber } from '../core/index.js';
 
 export interface TelegramAdapterOptions {
   readonly token: string;
@@ -11,7 +11,9 @@ export interface TelegramAdapterOptions {
   readonly apiRoot?: string;
 }
 
+/** Telegram shows "typing…" for about 5 s, so it is renewed a little sooner while a turn runs. */
 const TYPING_EVERY_MS = 4000;
+const START = /^\/start(@\w+)?$/i;
 
 /**
  * Telegram over grammY long polling (CH-2): private chats only; allowlisted people chat, strangers
@@ -23,11 +25,10 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
   const bot = new Bot(options.token, { client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), timeoutSeconds: 60 } });
   let polling: Promise<void> | undefined;
 
-  const send = async (chatId: number | string, text: string) => {
-    for (const part of renderTelegram(text)) {
-      await bot.api.sendMessage(chatId, part, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
-    }
+  const sendParts = async (chatId: number | string, parts: readonly string[]) => {
+    for (const part of parts) await bot.api.sendMessage(chatId, part, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
   };
+  const send = (chatId: number | string, text: string) => sendParts(chatId, renderTelegram(text));
 
   const ownerCommand = async (ctx: Context, sender: ChannelSender, text: string): Promise<boolean> => {
     const match = /^\/(approve|deny|pairings)(?:@\w+)?(?:\s+(\S+))?/i.exec(text);
@@ -54,22 +55,18 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
 
   bot.on('message:text', async (ctx) => {
     if (ctx.chat.type !== 'private') return; // groups are out of scope: a pairing code must never be shown to a crowd
+    const chatId = ctx.chat.id;
     const sender: ChannelSender = { channel: 'telegram', externalId: String(ctx.from.id), displayName: ctx.from.username ?? ctx.from.first_name };
     const text = ctx.message.text;
     if (await ownerCommand(ctx, sender, text)) return;
-    const admission = await hub.admit(sender);
-    if (admission.kind !== 'allowed') return send(ctx.chat.id, admission.reply);
-    if (!(await hub.consume(sender, admission.userId))) return send(ctx.chat.id, MESSAGES.limited);
-    if (/^\/start(@\w+)?$/i.test(text.trim())) return send(ctx.chat.id, 'Hello! Write to me any time.');
-    const typing = () => void bot.api.sendChatAction(ctx.chat.id, 'typing').catch(() => undefined);
-    typing();
-    const timer = setInterval(typing, TYPING_EVERY_MS);
-    try {
-      const reply = await hub.ask(sender, admission.userId, `telegram:chat:${ctx.chat.id}`, text);
-      await send(ctx.chat.id, reply);
-    } finally {
-      clearInterval(timer);
-    }
+    const result = await hub.handle(sender, text, `telegram:chat:${chatId}`, {
+      render: renderTelegram,
+      // /start is answered here, but only behind the same gate as a turn
+      answer: START.test(text.trim()) ? async () => 'Hello! Write to me any time.' : undefined,
+      // not awaited: the indicator must not hold up the turn
+      typing: { send: () => void bot.api.sendChatAction(chatId, 'typing').catch(() => undefined), repeatMs: TYPING_EVERY_MS },
+    });
+    await sendParts(chatId, result.parts);
   });
 
   bot.catch((err) => logger.error({ err: scrubber.error(err.error), channel: 'telegram' }, 'telegram update failed'));
@@ -81,7 +78,7 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
       await new Promise<void>((resolve, reject) => {
         polling = bot.start({ drop_pending_updates: false, onStart: () => resolve() }).catch((err: unknown) => {
           logger.error({ err: scrubber.error(err), channel: 'telegram' }, 'telegram polling stopped');
-          reject(new Error(`telegram: ${scrubber.error(err).message}`));
+          reject(new ChannelError('CHANNEL_START_FAILED', `telegram: ${scrubber.error(err).message}`));
         });
       });
     },

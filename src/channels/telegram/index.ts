@@ -1,2 +1,3 @@
 export { createTelegramAdapter } from './adapter.js';
 export type { TelegramAdapterOptions } from './adapter.js';
+export { telegramEntry } from './entry.js';

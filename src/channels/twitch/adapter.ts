@@ -3,7 +3,7 @@ import { StaticAuthProvider } from '@twurple/auth';
 import type { EventSubChannelChatMessageEvent } from '@twurple/eventsub-base';
 import { EventSubWsListener } from '@twurple/eventsub-ws';
 import type { Logger } from '../../logging/index.js';
-import { renderTwitch, type ChannelAdapter, type ChannelHub, type ChannelSender, type SecretScrubber } from '../core/index.js';
+import { ChannelError, renderTwitch, type ChannelAdapter, type ChannelHub, type ChannelSender, type SecretScrubber } from '../core/index.js';
 
 /** Only reading and sending chat (CH-4): nothing that moderates, edits or reads private data. */
 export const TWITCH_SCOPES = ['user:read:chat', 'user:write:chat'] as const;
@@ -38,9 +38,10 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
   let paused = false;
   const logError = (what: string) => (err: unknown) => logger.error({ err: scrubber.error(err), channel: 'twitch' }, what);
 
-  const say = async (text: string) => {
-    for (const part of renderTwitch(text)) await api.asUser(botUserId, (ctx) => ctx.chat.sendChatMessage(broadcasterId, part));
+  const sayParts = async (parts: readonly string[]) => {
+    for (const part of parts) await api.asUser(botUserId, (ctx) => ctx.chat.sendChatMessage(broadcasterId, part));
   };
+  const say = (text: string) => sayParts(renderTwitch(text));
 
   const onMessage = async (event: EventSubChannelChatMessageEvent) => {
     if (event.chatterId === botUserId) return;
@@ -58,11 +59,13 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
       return;
     }
     if (paused || !text.toLowerCase().startsWith(`${ASK_PREFIX} `)) return;
-    const admission = await hub.admitMember(sender);
-    if (!(await hub.consume(sender, admission.userId))) return; // audited by the hub; silence keeps chat clean
-    const question = text.slice(ASK_PREFIX.length).trim();
-    const answer = await hub.ask(sender, admission.userId, `twitch:channel:${broadcasterId}`, question);
-    await say(`@${event.chatterName} ${answer}`);
+    const result = await hub.handle(sender, text.slice(ASK_PREFIX.length).trim(), `twitch:channel:${broadcasterId}`, {
+      vouched: true, // a viewer in the configured channel; there is no pairing in a public chat
+      // addressed to the viewer before rendering, so a reply can never start with a chat command
+      render: (answer) => renderTwitch(`@${event.chatterName} ${answer}`),
+    });
+    if (result.kind === 'limited') return; // audited by the hub; silence keeps chat clean
+    await sayParts(result.parts);
   };
 
   return {
@@ -70,7 +73,7 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
     async start() {
       const subscribed = new Promise<void>((resolve) => listener.onSubscriptionCreateSuccess(() => resolve()));
       const failed = new Promise<never>((_, reject) =>
-        listener.onSubscriptionCreateFailure((_sub, err) => reject(new Error(`twitch: ${scrubber.error(err).message}`))),
+        listener.onSubscriptionCreateFailure((_sub, err) => reject(new ChannelError('CHANNEL_START_FAILED', `twitch: ${scrubber.error(err).message}`))),
       );
       listener.onChannelChatMessage(broadcasterId, botUserId, (event) => void onMessage(event).catch(logError('twitch message failed')));
       listener.start();

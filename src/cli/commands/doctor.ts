@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, configWarnings, loadConfig } from '../../config/index.js';
-import { migrations } from '../../app/index.js';
+import { migrationsOf } from '../../app/index.js';
 import { migrationStatus, openStorage } from '../../storage/index.js';
 import { println, type Command } from '../io.js';
 
@@ -58,7 +58,7 @@ Exits 1 when anything fails.`,
         try {
           const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.HEARTH_DATABASE_URL });
           try {
-            const status = await migrationStatus(storage, migrations);
+            const status = await migrationStatus(storage, migrationsOf());
             const pending = status.filter((s) => !s.appliedAt).length;
             findings.push({ level: 'ok', what: `database reachable (${storage.dialect})` });
             findings.push(

@@ -1,4 +1,4 @@
-import { SCOPES, type Scope } from '../../server/index.js';
+import { SCOPES, type Scope } from '../../core/index.js';
 import { CliError, EXIT, println, withHearth, type CliIo, type Command } from '../io.js';
 import { cliFailure } from './users.js';
 

@@ -1,4 +1,4 @@
-import { migrations } from '../../app/index.js';
+import { migrationsOf } from '../../app/index.js';
 import { migrateDown, migrateToLatest, migrationStatus, openStorage, type Storage } from '../../storage/index.js';
 import { CliError, configFrom, EXIT, println, type CliIo, type Command } from '../io.js';
 
@@ -27,17 +27,17 @@ export const migrateCommand: Command = {
     if (sub === 'down' && !rest.includes('--yes')) throw new CliError('migrate down destroys data; add --yes to confirm', EXIT.usage);
     return withStorage(io, async (storage) => {
       if (sub === 'up') {
-        const res = await migrateToLatest(storage, migrations);
+        const res = await migrateToLatest(storage, migrationsOf());
         const applied = res.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
         println(io.stdout, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
         return EXIT.ok;
       }
       if (sub === 'down') {
-        const name = await migrateDown(storage, migrations);
+        const name = await migrateDown(storage, migrationsOf());
         println(io.stdout, name ? `rolled back: ${name}` : 'nothing to roll back');
         return EXIT.ok;
       }
-      for (const m of await migrationStatus(storage, migrations))
+      for (const m of await migrationStatus(storage, migrationsOf()))
         println(io.stdout, `${m.appliedAt ? 'applied' : 'pending'}\t${m.name}`);
       return EXIT.ok;
     });

@@ -1,6 +1,6 @@
-import { ROLES, type Role } from '../../server/index.js';
+import { ROLES, type Role } from '../../core/index.js';
 import { CliError, EXIT, println, readStdin, withHearth, type Command } from '../io.js';
-import { AppError } from '../../server/index.js';
+import { AppError } from '../../core/index.js';
 
 /** Turns an AppError into a one-line CLI error (its message is safe to show). */
 export function cliFailure(err: unknown): never {

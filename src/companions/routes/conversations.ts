@@ -1,21 +1,19 @@
 import { z } from 'zod';
-import type { ServerModule } from '../../server/index.js';
-import { AppError, policy, requirePrincipal } from '../../server/index.js';
-import type { TurnEvent, TurnRunner } from '../contracts.js';
+import type { RouteModule } from '../../core/index.js';
+import { AppError } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
+import { streamSse } from '../../server/sse.js';
 import type { ConversationStore } from '../conversations.js';
 import type { FamiliarService } from '../familiars.js';
+import type { TurnRunner } from '../contracts.js';
 
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 const createBody = z.strictObject({ familiarId: z.string().min(1).max(100), title: z.string().max(200).optional() });
 const messageBody = z.strictObject({ text: z.string().min(1).max(10_000) });
 const page = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).optional(), before: z.string().min(1).max(100).optional() });
 
-function sse(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
 /** Conversations over HTTP: create, list, history with paging, and a turn as JSON or SSE (CH-1). */
-export function conversationRoutes(deps: { turns: TurnRunner; conversations: ConversationStore; familiars: FamiliarService }): ServerModule {
+export function conversationRoutes(deps: { turns: TurnRunner; conversations: ConversationStore; familiars: FamiliarService }): RouteModule {
   const { turns, conversations, familiars } = deps;
   return (app) => {
     app.post('/api/conversations', { config: { policy: policy.member('write') }, schema: { body: createBody } }, async (request, reply) => {
@@ -49,39 +47,13 @@ export function conversationRoutes(deps: { turns: TurnRunner; conversations: Con
       const p = requirePrincipal(request);
       const c = await conversations.get(p.userId, request.params.id);
       if (!c) throw new AppError('NOT_FOUND', 'Conversation not found');
-      const base = { channel: 'web' as const, userId: p.userId, role: p.role, familiarId: c.familiarId, conversationId: c.id, text: request.body.text, requestId: request.id };
+      // The turn reuses `c` rather than reading it again (one load per turn).
+      const base = { channel: 'web' as const, userId: p.userId, role: p.role, familiarId: c.familiarId, conversationId: c.id, conversation: c, text: request.body.text, requestId: request.id };
       const wantsStream = /text\/event-stream/.test(request.headers.accept ?? '');
       if (!wantsStream) return turns.run(base);
-      const controller = new AbortController();
-      request.raw.on('close', () => {
-        if (!reply.raw.writableEnded) controller.abort();
+      return streamSse(request, reply, async (sse) => {
+        await turns.run({ ...base, signal: sse.signal }, (event) => sse.send(event, event.type));
       });
-      let started = false;
-      const begin = () => {
-        if (started) return;
-        started = true;
-        reply.hijack();
-        reply.raw.writeHead(200, {
-          ...(reply.getHeaders() as Record<string, string>),
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-          'x-request-id': request.id,
-        });
-      };
-      const onEvent = (event: TurnEvent) => {
-        begin();
-        reply.raw.write(sse(event.type, event));
-      };
-      try {
-        await turns.run({ ...base, signal: controller.signal }, onEvent);
-      } catch (err) {
-        // Before the stream began, the normal error handler answers (4xx with its code).
-        if (!started) throw err;
-        // After: the turn already emitted its error event.
-      }
-      reply.raw.end();
-      return reply;
     });
   };
 }

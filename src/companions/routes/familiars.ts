@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { ServerModule } from '../../server/index.js';
-import { AppError, policy, requirePrincipal } from '../../server/index.js';
-import type { Principal } from '../../server/index.js';
+import type { RouteModule } from '../../core/index.js';
+import { AppError } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
+import type { Principal } from '../../core/index.js';
 import type { AuditActor } from '../../security/audit/index.js';
 import type { Familiar, FamiliarService } from '../familiars.js';
 
@@ -30,7 +31,7 @@ function publicView(f: Familiar) {
 }
 
 /** `/api/familiars`: admins manage them; members list and read the ones they may chat with. */
-export function familiarRoutes(familiars: FamiliarService): ServerModule {
+export function familiarRoutes(familiars: FamiliarService): RouteModule {
   return (app) => {
     app.get('/api/familiars', { config: { policy: policy.member('read') } }, async (request) => {
       const p = requirePrincipal(request);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../../config/index.js';
 import { csrfTokenFor } from '../../security/csrf/index.js';
-import { AppError, policy, requirePrincipal, type HearthApp } from '../../server/index.js';
+import { AppError, type HearthApp } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import { sessionTokenOf } from '../authenticator.js';
 import type { IdentityService } from '../service.js';
 import { clearSessionCookie, setSessionCookie } from './cookies.js';

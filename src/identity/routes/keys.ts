@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, hasScope, policy, requirePrincipal, roleAtLeast, SCOPES, type HearthApp, type Scope } from '../../server/index.js';
+import { AppError, hasScope, roleAtLeast, SCOPES, type HearthApp, type Scope } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import type { IdentityService } from '../service.js';
 
 const scope = z.enum(SCOPES as [Scope, ...Scope[]]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, policy, requirePrincipal, ROLES, type HearthApp, type Role } from '../../server/index.js';
+import { AppError, ROLES, type HearthApp, type Role } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import type { IdentityService } from '../service.js';
 
 const role = z.enum(ROLES as [Role, ...Role[]]);

@@ -1,4 +1,4 @@
-import { AppError, type Principal } from '../../server/index.js';
+import { AppError, type Principal } from '../../core/index.js';
 import type { AuditActor } from '../../security/audit/types.js';
 import { MemoryError } from '../errors.js';
 import { isNoteError } from '../notes/index.js';

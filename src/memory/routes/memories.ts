@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, policy, requirePrincipal, type ServerModule } from '../../server/index.js';
+import { AppError, type RouteModule } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import type { AuditLog } from '../../security/audit/types.js';
 import type { MemoryRepository, Metadata } from '../types.js';
 import { actorOf, mapped } from './errors.js';
@@ -34,7 +35,7 @@ function parseFilter(raw: string | undefined): Metadata | undefined {
 }
 
 /** `/api/memories`: a person's own long-term memories; every call is scoped by the repository to the caller (DATA-4). */
-export function memoryRoutes(options: { repo: MemoryRepository; audit: AuditLog }): ServerModule {
+export function memoryRoutes(options: { repo: MemoryRepository; audit: AuditLog }): RouteModule {
   const { repo, audit } = options;
   return (app) => {
     app.post('/api/memories', { config: { policy: policy.member('write') }, schema: { body: addBody } }, async (request, reply) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, policy, requirePrincipal, type ServerModule } from '../../server/index.js';
+import { AppError, type RouteModule } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import type { NotesScope, NotesStore } from '../notes/index.js';
 import { actorOf, mapped } from './errors.js';
 
@@ -14,7 +15,7 @@ const writeBody = z.strictObject({ path: z.string().min(1).max(1024), content: z
  * `/api/familiars/:id/notes` (admins): the familiar's shared notes, or with `userId` the notes it
  * keeps about one person. Every path goes through the notes store (MEM-1).
  */
-export function notesRoutes(options: { notes: NotesStore; familiarExists: (id: string) => Promise<boolean> }): ServerModule {
+export function notesRoutes(options: { notes: NotesStore; familiarExists: (id: string) => Promise<boolean> }): RouteModule {
   const { notes } = options;
   async function scopeOf(familiarId: string, user: string | undefined): Promise<NotesScope> {
     if (!(await options.familiarExists(familiarId))) throw new AppError('NOT_FOUND', 'Familiar not found');

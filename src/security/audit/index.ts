@@ -5,3 +5,13 @@ export { auditMigrations } from './migrations.js';
 export { verifyChain } from './verify.js';
 export { startAuditRetention } from './retention.js';
 export { auditRoutes } from './routes.js';
+export { auditPlugin } from './plugin.js';
+
+import type { AuditService } from './types.js';
+
+declare module '../../core/plugin.js' {
+  interface KernelBase {
+    /** The chained audit log (LOG-3): record every security event here. */
+    readonly audit: AuditService;
+  }
+}

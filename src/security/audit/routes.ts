@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { policy, type ServerModule } from '../../server/index.js';
+import { type RouteModule } from '../../core/index.js';
+import { policy } from '../../server/index.js';
 import type { AuditService } from './types.js';
 
 const query = z.strictObject({
@@ -15,7 +16,7 @@ const query = z.strictObject({
 });
 
 /** GET /api/audit: admins list and filter the audit log, newest first, paged by `before` (LOG-3). */
-export function auditRoutes(options: { audit: AuditService }): ServerModule {
+export function auditRoutes(options: { audit: AuditService }): RouteModule {
   const { audit } = options;
   return (app) => {
     app.get('/api/audit', { config: { policy: policy.admin() }, schema: { querystring: query } }, async (request) => {

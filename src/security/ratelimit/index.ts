@@ -1,3 +1,13 @@
 export type { RateLimiter, RateDecision } from './types.js';
 export { createRateLimiter } from './limiter.js';
-export type { Budget, HearthRateLimiter, RateLimiterOptions } from './limiter.js';
+export type { HearthRateLimiter, RateLimiterOptions } from './limiter.js';
+export type { Budget } from '../../core/index.js';
+
+import type { HearthRateLimiter } from './limiter.js';
+
+declare module '../../core/plugin.js' {
+  interface KernelBase {
+    /** One limiter for HTTP and chat channels (HTTP-3); plugins declare their budgets. */
+    readonly limiter: HearthRateLimiter;
+  }
+}

@@ -1,13 +1,8 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../logging/index.js';
-import type { RateDecision, RateLimiter } from './types.js';
+import type { Budget, RateDecision, RateLimiter } from '../../core/index.js';
 
-/** A named budget: `points` per `durationSec` (HTTP-3). */
-export interface Budget {
-  readonly points: number;
-  readonly durationSec: number;
-}
 
 /** The limiter Hearth builds: the shared contract plus peeking and blocking (login lockout, AUTH-3). */
 export interface HearthRateLimiter extends RateLimiter {

@@ -9,3 +9,12 @@ export type { VaultDataKeyTables } from './data-keys.js';
 export { rotateKeys } from './rotate.js';
 export type { RotationReport } from './rotate.js';
 export { masterKeyId } from './crypto.js';
+
+import type { HearthVault } from './types.js';
+
+declare module '../../core/plugin.js' {
+  interface KernelBase {
+    /** Seals every stored credential (DATA-1). */
+    readonly vault: HearthVault;
+  }
+}

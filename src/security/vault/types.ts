@@ -21,11 +21,8 @@ export interface Vault {
  * `{ table, column, id: String(row[idColumn]) }`. Registered so `hearth keys rotate` can
  * re-encrypt every value in one transaction.
  */
-export interface SealedColumn {
-  readonly table: string;
-  readonly column: string;
-  readonly idColumn: string;
-}
+export type { SealedColumn } from '../../core/index.js';
+import type { SealedColumn } from '../../core/index.js';
 
 /** The vault as the composition root builds it: key ids, sub-keys and the sealed-column registry. */
 export interface HearthVault extends Vault {

@@ -6,5 +6,4 @@ export type { ReplayCache } from './replay.js';
 export { createWebhookService, replayId, WEBHOOK_SECRETS_COLUMN, WEBHOOK_NAME } from './service.js';
 export type { WebhookService, WebhookHandler } from './service.js';
 export { webhookRoutes } from './routes.js';
-export { registerBuiltinWebhooks } from './builtins.js';
-export type { BuiltinCollaborators, ErasePerson, ResolveExternalId } from './builtins.js';
+export { webhooksPlugin } from './plugin.js';

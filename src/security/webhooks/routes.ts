@@ -1,4 +1,5 @@
-import { AppError, policy, type ServerModule } from '../../server/index.js';
+import { AppError, type RouteModule } from '../../core/index.js';
+import { policy } from '../../server/index.js';
 import type { AuditLog } from '../audit/index.js';
 import { replayId, WEBHOOK_NAME, type WebhookService } from './service.js';
 import { checkSignature, WEBHOOK_WINDOW_SECONDS } from './signature.js';
@@ -10,7 +11,7 @@ const REPLAY_TTL_MS = 2 * WEBHOOK_WINDOW_SECONDS * 1000 + 60_000;
  * credential: no secret configured → 404 and nothing done; every request, loopback included,
  * must carry a valid, fresh, unseen `Hearth-Signature` over the raw body bytes.
  */
-export function webhookRoutes(options: { webhooks: WebhookService; audit: AuditLog; maxBytes: number; now?: () => number }): ServerModule {
+export function webhookRoutes(options: { webhooks: WebhookService; audit: AuditLog; maxBytes: number; now?: () => number }): RouteModule {
   const { webhooks, audit, maxBytes } = options;
   const now = options.now ?? Date.now;
   return async (app) => {

@@ -40,7 +40,6 @@ export function createWebhookService(options: {
   const db = storage.db.withTables<SecretTables>();
   const handlers = new Map<string, WebhookHandler>();
   const location = (name: string) => ({ table: WEBHOOK_SECRETS_COLUMN.table, column: WEBHOOK_SECRETS_COLUMN.column, id: name });
-  vault.registerSealedColumn(WEBHOOK_SECRETS_COLUMN);
 
   return {
     replay,

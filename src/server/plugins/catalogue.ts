@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HearthApp } from '../app.js';
+import type { HearthApp } from '../../core/index.js';
 import { policy, type RoutePolicy } from '../policy.js';
 
 /** One registered route as the access walk (AUTH-7) and the OpenAPI document see it. */

@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import type { HearthApp } from '../app.js';
+import type { HearthApp } from '../../core/index.js';
 import { policy } from '../policy.js';
 
 /** HTTP-1's Content-Security-Policy: no unsafe sources, no framing, nothing loaded from elsewhere. */

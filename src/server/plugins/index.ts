@@ -1,21 +1,19 @@
-import type { Config } from '../../config/index.js';
-import type { Logger } from '../../logging/index.js';
-import type { HearthRateLimiter } from '../../security/ratelimit/index.js';
-import type { ServerModule } from '../app.js';
+import type { RouteModule } from '../../core/index.js';
 import { registerCatalogue } from './catalogue.js';
 import { registerHeaders } from './headers.js';
 import { registerObservability } from './observability.js';
-import { registerRateLimits } from './ratelimit.js';
+import { registerRateLimits, type ArmourLimiter } from './ratelimit.js';
 
 export { CSP_DIRECTIVES, PERMISSIONS_POLICY, HSTS, CORS_METHODS, CORS_HEADERS } from './headers.js';
 export { isLimitedPath } from './ratelimit.js';
 export type { RouteEntry } from './catalogue.js';
+export type { ArmourLimiter } from './ratelimit.js';
 
 /** The armour around every request: headers, CORS, rate limits, observability (HTTP-1/2/3/7). */
-export function httpArmour(deps: { config: Pick<Config, 'HEARTH_ALLOWED_ORIGINS'>; limiter: HearthRateLimiter; logger: Logger }): ServerModule {
+export function httpArmour(deps: { allowedOrigins: readonly string[]; limiter: ArmourLimiter }): RouteModule {
   return async (app) => {
     registerCatalogue(app);
-    await registerHeaders(app, deps.config.HEARTH_ALLOWED_ORIGINS);
+    await registerHeaders(app, deps.allowedOrigins);
     registerRateLimits(app, deps.limiter);
     registerObservability(app);
   };

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { HearthApp } from '../app.js';
+import type { HearthApp } from '../../core/index.js';
 import { policy } from '../policy.js';
 
 const WINDOW_SIZE = 1000;

@@ -1,7 +1,10 @@
 import type { FastifyRequest, FastifyReply } from 'fastify';
-import type { HearthRateLimiter, RateDecision } from '../../security/ratelimit/index.js';
-import type { HearthApp } from '../app.js';
-import { AppError } from '../errors.js';
+import type { RateDecision, RateLimiter } from '../../core/index.js';
+
+/** What the armour needs of the limiter: consuming, and peeking at failed-credential counts. */
+export type ArmourLimiter = RateLimiter & { peek(budget: string, key: string): Promise<RateDecision> };
+import type { HearthApp } from '../../core/index.js';
+import { AppError } from '../../core/index.js';
 
 /** Paths under limits; everything else (the web app's static files) is never limited. */
 export function isLimitedPath(url: string): boolean {
@@ -39,7 +42,7 @@ function apply(reply: FastifyReply, d: RateDecision): void {
  * signed-in callers per person after their credential is verified (preHandler), with budgets
  * large enough never to hinder real use. request.ip honours only HEARTH_TRUSTED_PROXIES.
  */
-export function registerRateLimits(app: HearthApp, limiter: HearthRateLimiter): void {
+export function registerRateLimits(app: HearthApp, limiter: ArmourLimiter): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!isLimitedPath(request.url)) return;
     if (presentsCredential(request)) {

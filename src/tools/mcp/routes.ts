@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AppError, policy, requirePrincipal, type ServerModule } from '../../server/index.js';
+import { AppError, type RouteModule } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import type { AuditLog } from '../../security/audit/types.js';
 import { actorOf } from '../actor.js';
 import type { McpConnections } from './client.js';
@@ -27,7 +28,7 @@ const params = z.strictObject({ id: z.string().min(1).max(100) });
  * /api/mcp/servers: the owner (the operator) adds, changes and removes MCP servers; the model
  * can never reach these routes (EXEC-2). Stored credentials are shown masked, never returned.
  */
-export function mcpRoutes(options: { store: McpServerStore; connections: McpConnections; audit: AuditLog }): ServerModule {
+export function mcpRoutes(options: { store: McpServerStore; connections: McpConnections; audit: AuditLog }): RouteModule {
   const { store, connections, audit } = options;
   const view = async (id: string) => {
     const server = await store.get(id);

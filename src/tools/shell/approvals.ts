@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../../server/index.js';
+import { AppError } from '../../core/index.js';
 import type { AuditActor, AuditLog } from '../../security/audit/types.js';
 
 /** How long a request waits for the owner (EXEC-1). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { policy, requirePrincipal, type ServerModule } from '../../server/index.js';
+import { type RouteModule } from '../../core/index.js';
+import { policy, requirePrincipal } from '../../server/index.js';
 import type { AuditLog } from '../../security/audit/types.js';
 import { actorOf } from '../actor.js';
 import type { AllowRule } from './allowlist.js';
@@ -28,7 +29,7 @@ export function shellRoutes(options: {
   sandbox: Sandbox;
   allowlist: readonly AllowRule[];
   audit: AuditLog;
-}): ServerModule {
+}): RouteModule {
   const { approvals, enablement, audit } = options;
   return (app) => {
     app.get('/api/approvals', { config: { policy: policy.owner() } }, async () => ({ approvals: approvals.pending() }));

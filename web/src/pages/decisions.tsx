@@ -27,7 +27,7 @@ function useDecision(reload: () => void) {
 export function PairingsPage(): JSX.Element {
   const res = useResource<unknown>('/api/pairings');
   const { error, info, decide } = useDecision(res.reload);
-  if (res.missing) return <Page title="Pairings"><NotYet what="Pairings arrive with the channel work (issue 6); this server does not offer them yet." /></Page>;
+  if (res.missing) return <Page title="Pairings"><NotYet what="Pairings arrive with the channel work; this server does not offer them yet." /></Page>;
   const rows = listOf<Pairing>(res.data);
   return (
     <Page title="Pairings">
@@ -55,7 +55,7 @@ export function PairingsPage(): JSX.Element {
 export function ApprovalsPage(): JSX.Element {
   const res = useResource<unknown>('/api/approvals');
   const { error, info, decide } = useDecision(res.reload);
-  if (res.missing) return <Page title="Approvals"><NotYet what="Approvals arrive with the tool work (issue 8); this server does not offer them yet." /></Page>;
+  if (res.missing) return <Page title="Approvals"><NotYet what="Approvals arrive with the tool work; this server does not offer them yet." /></Page>;
   const rows = listOf<Approval>(res.data);
   const send = (a: Approval, decision: 'approve' | 'deny') =>
     decide(decision === 'approve' ? 'Approved.' : 'Denied.', () => api('POST', `/api/approvals/${encodeURIComponent(a.id)}`, { nonce: a.nonce, decision, commandHash: a.commandHash }));

@@ -1,0 +1,16 @@
+import { definePlugin } from '../../core/index.js';
+import { startAuditRetention } from './retention.js';
+import { auditRoutes } from './routes.js';
+
+/** The audit log's routes, its retention job, and each person's entries in their export (LOG-3). */
+export const auditPlugin = definePlugin({
+  name: 'audit',
+  init({ audit, config, logger, now }) {
+    const stopRetention = startAuditRetention({ audit, days: config.HEARTH_AUDIT_RETENTION_DAYS, logger, now });
+    return {
+      routes: [auditRoutes({ audit })],
+      contributes: { personData: [{ part: 'audit', export: async (userId) => ({ audit: await audit.list({ userId, limit: 10_000 }) }) }] },
+      close: stopRetention,
+    };
+  },
+});
