@@ -15,17 +15,10 @@ module.exports = {
       severity: 'error',
       comment:
         'src/server/ (Fastify, hooks, policy, SSE) is imported only by route files (routes.ts, routes/**, webapp/serve.ts), ' +
-        'the composition root src/app/ and src/cli/commands/start.ts; everything else depends on src/core/.',
+        'and the composition root src/app/; everything else depends on src/core/.',
       from: {
         path: '^src/',
-        pathNot: [
-          '^src/server/',
-          '^src/app/',
-          '(^|/)routes\\.ts$',
-          '(^|/)routes/',
-          '^src/webapp/serve\\.ts$',
-          '^src/cli/commands/start\\.ts$',
-        ],
+        pathNot: ['^src/server/', '^src/app/', '(^|/)routes\\.ts$', '(^|/)routes/', '^src/webapp/serve\\.ts$'],
       },
       to: { path: '^src/server/' },
     },

@@ -7,7 +7,25 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', fetch: 'readonly', window: 'readonly', document: 'readonly', navigator: 'readonly', AbortController: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        fetch: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        AbortController: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
@@ -20,7 +38,7 @@ export default tseslint.config(
   // (Dynamic import() and folder-level cycles are checked by dependency-cruiser: .dependency-cruiser.cjs.)
   {
     files: ['src/**/*.ts', 'src/**/*.tsx'],
-    ignores: ['src/server/**', 'src/app/**', 'src/**/routes.ts', 'src/**/routes/**', 'src/webapp/serve.ts', 'src/cli/commands/start.ts'],
+    ignores: ['src/server/**', 'src/app/**', 'src/**/routes.ts', 'src/**/routes/**', 'src/webapp/serve.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -28,7 +46,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(\\.\\./)+server(/|$)',
-              message: 'Only route files (routes.ts, routes/**, webapp/serve.ts) and src/app/ may import src/server/; use src/core/ instead.',
+              message:
+                'Only route files (routes.ts, routes/**, webapp/serve.ts) and src/app/ may import src/server/; use src/core/ instead.',
             },
           ],
         },

@@ -28,7 +28,14 @@ export async function main(argv: string[]): Promise<void> {
   const dataDir = tempDir('hearth-bench-http-');
   const big = '100000000';
   const config = loadConfig(
-    { HEARTH_DATA_DIR: dataDir, HEARTH_LOG_LEVEL: 'silent', HEARTH_SERVE_WEB: 'false', HEARTH_RATE_USER_READS: big, HEARTH_RATE_ANON_WRITES: big, HEARTH_RATE_ANON_PROBES: big },
+    {
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_LOG_LEVEL: 'silent',
+      HEARTH_SERVE_WEB: 'false',
+      HEARTH_RATE_USER_READS: big,
+      HEARTH_RATE_ANON_WRITES: big,
+      HEARTH_RATE_ANON_PROBES: big,
+    },
     { dotenv: false, cwd: dataDir },
   );
   const logger = createLogger({ level: 'silent' });
@@ -39,7 +46,10 @@ export async function main(argv: string[]): Promise<void> {
       routes: [
         (a) => {
           a.get('/bench/bare', { config: { policy: policy.public('benchmark') } }, async () => ({ ok: true }));
-          a.get('/api/bench/secured', { config: { policy: policy.member('read') } }, async (request) => ({ ok: true, user: requirePrincipal(request).userId }));
+          a.get('/api/bench/secured', { config: { policy: policy.member('read') } }, async (request) => ({
+            ok: true,
+            user: requirePrincipal(request).userId,
+          }));
         },
       ],
     }),
@@ -61,13 +71,17 @@ export async function main(argv: string[]): Promise<void> {
       bares.push(await load(`${base}/bench/bare`, seconds, connections));
       secureds.push(await load(`${base}/api/bench/secured`, seconds, connections, { 'x-api-key': key }));
     }
-    const mid = <T,>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
+    const mid = <T>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
     const bare = mid(bares, (x) => x.rps);
     const secured = mid(secureds, (x) => x.rps);
     const logins: number[] = [];
     for (let i = 0; i < 15; i++) {
       const started = performance.now();
-      const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', password }) });
+      const res = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench', password }),
+      });
       if (!res.ok) throw new Error(`login failed: ${res.status}`);
       logins.push(performance.now() - started);
     }

@@ -60,9 +60,10 @@ export async function main(argv: string[]): Promise<void> {
     const repo = createMemoryRepository({ storage });
     // 1. Bulk insert: `total` memories spread over `people`, in transactions of 1,000.
     const started = performance.now();
-    for (let done = 0; done < total; ) {
+    for (let done = 0; done < total;) {
       const batch: NewMemory[] = [];
-      for (let i = 0; i < 1000 && done < total; i++, done++) batch.push({ userId: `person-${done % people}`, familiarId: 'f', text: sentence(), provenance: 'person' });
+      for (let i = 0; i < 1000 && done < total; i++, done++)
+        batch.push({ userId: `person-${done % people}`, familiarId: 'f', text: sentence(), provenance: 'person' });
       await repo.addMany(batch);
     }
     const insertPerSec = total / ((performance.now() - started) / 1000);
@@ -77,9 +78,10 @@ export async function main(argv: string[]): Promise<void> {
     }
     // 3. Hybrid: one heavy person with `heavy` memories and vectors.
     const hybridRepo = createMemoryRepository({ storage, embedder });
-    for (let done = 0; done < heavy; ) {
+    for (let done = 0; done < heavy;) {
       const batch: NewMemory[] = [];
-      for (let i = 0; i < 1000 && done < heavy; i++, done++) batch.push({ userId: 'heavy', familiarId: 'f', text: sentence(), provenance: 'person' });
+      for (let i = 0; i < 1000 && done < heavy; i++, done++)
+        batch.push({ userId: 'heavy', familiarId: 'f', text: sentence(), provenance: 'person' });
       await repo.addMany(batch);
     }
     const seqs = storage.sqlite!.prepare(`select seq from memory_items where user_id = 'heavy'`).all() as Array<{ seq: number }>;
@@ -102,7 +104,17 @@ export async function main(argv: string[]): Promise<void> {
       await hybridRepo.searchIndex.nearest({ userId: 'heavy', familiarId: 'f' }, randomVector(), 30);
       heavyVector.push(performance.now() - t0);
     }
-    const result = { heavyLexicalP95Ms: round(p95(heavyLexical)), heavyVectorP95Ms: round(p95(heavyVector)), lexicalP95Ms: round(p95(lexical)), hybridP95Ms: round(p95(hybrid)), insertPerSec: Math.round(insertPerSec), memories: total, people, heavyMemories: heavy, dims };
+    const result = {
+      heavyLexicalP95Ms: round(p95(heavyLexical)),
+      heavyVectorP95Ms: round(p95(heavyVector)),
+      lexicalP95Ms: round(p95(lexical)),
+      hybridP95Ms: round(p95(hybrid)),
+      insertPerSec: Math.round(insertPerSec),
+      memories: total,
+      people,
+      heavyMemories: heavy,
+      dims,
+    };
     if (argv.includes('--json')) {
       console.log(JSON.stringify(result));
       return;

@@ -38,10 +38,14 @@ function turnsOf(s: Sample): Turn[] {
 
 /** LoCoMo's evidence ids; entries like `D8:6; D9:17` are split. */
 function evidenceOf(q: Sample['qa'][number]): string[] {
-  return (q.evidence ?? []).flatMap((e) => e.split(/[;,]/)).map((e) => e.trim()).filter(Boolean);
+  return (q.evidence ?? [])
+    .flatMap((e) => e.split(/[;,]/))
+    .map((e) => e.trim())
+    .filter(Boolean);
 }
 
-const recallAt = (ranked: string[], evidence: string[], k: number) => evidence.filter((e) => ranked.slice(0, k).includes(e)).length / evidence.length;
+const recallAt = (ranked: string[], evidence: string[], k: number) =>
+  evidence.filter((e) => ranked.slice(0, k).includes(e)).length / evidence.length;
 
 /** Plain BM25 (FTS5, unicode61) over the raw turn texts: the baseline. */
 function baseline(turns: Turn[]) {
@@ -51,7 +55,11 @@ function baseline(turns: Turn[]) {
   for (const t of turns) ins.run(t.dia_id, t.text);
   const q = db.prepare(`select dia from t where t match ? order by bm25(t, 0, 1) limit 10`);
   return (question: string) => {
-    const terms = question.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).map((w) => `body:"${w}"`);
+    const terms = question
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean)
+      .map((w) => `body:"${w}"`);
     return terms.length ? (q.all(terms.join(' OR ')) as Array<{ dia: string }>).map((r) => r.dia) : [];
   };
 }
@@ -73,8 +81,15 @@ export async function main(argv: string[]): Promise<void> {
       const byRef = new Map<string, string>();
       for (const [i, t] of turns.entries()) {
         const text = captions && t.blip_caption ? `${t.speaker}: ${t.text} [shares ${t.blip_caption}]` : `${t.speaker}: ${t.text}`;
-        await retriever.indexTurn!({ userId: s.sample_id, familiarId: 'f', conversationId: 'c', messageId: String(i).padStart(8, '0'), role: i % 2 ? 'assistant' : 'user', text });
-        byRef.set(`c:${String(i).padStart(8, "0")}`, t.dia_id);
+        await retriever.indexTurn!({
+          userId: s.sample_id,
+          familiarId: 'f',
+          conversationId: 'c',
+          messageId: String(i).padStart(8, '0'),
+          role: i % 2 ? 'assistant' : 'user',
+          text,
+        });
+        byRef.set(`c:${String(i).padStart(8, '0')}`, t.dia_id);
       }
       const base = baseline(turns);
       for (const q of s.qa) {
@@ -100,7 +115,14 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   const r = (x: number) => Math.round((x / sums.n) * 1000) / 1000;
-  const result = { recallAt5: r(sums.r5), recallAt10: r(sums.r10), baselineRecallAt5: r(sums.b5), baselineRecallAt10: r(sums.b10), questions: sums.n, captions };
+  const result = {
+    recallAt5: r(sums.r5),
+    recallAt10: r(sums.r10),
+    baselineRecallAt5: r(sums.b5),
+    baselineRecallAt10: r(sums.b10),
+    questions: sums.n,
+    captions,
+  };
   if (argv.includes('--json')) {
     console.log(JSON.stringify(result));
     return;
@@ -110,5 +132,6 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`| Hearth past turns (no embeddings) | ${result.recallAt5} | ${result.recallAt10} |`);
   console.log(`| baseline: plain BM25 (FTS5 unicode61) | ${result.baselineRecallAt5} | ${result.baselineRecallAt10} |`);
   console.log('\n| category | questions | Hearth @10 | baseline @10 |\n|---|---|---|---|');
-  for (const [cat, c] of [...perCategory].sort((a, b) => a[0] - b[0])) console.log(`| ${cat} | ${c.n} | ${(c.r10 / c.n).toFixed(3)} | ${(c.b10 / c.n).toFixed(3)} |`);
+  for (const [cat, c] of [...perCategory].sort((a, b) => a[0] - b[0]))
+    console.log(`| ${cat} | ${c.n} | ${(c.r10 / c.n).toFixed(3)} | ${(c.b10 / c.n).toFixed(3)} |`);
 }

@@ -5,7 +5,10 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSandbox, createShellParser, createShellPolicy, parseAllowlist } from '../src/tools/shell/index.js';
 
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
 
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
@@ -33,7 +36,12 @@ export async function main(argv: string[]): Promise<void> {
     for (let r = 0; r < 10; r++) await sandbox.run('true');
     msPerRun = Math.round(((performance.now() - s0) / 10) * 10) / 10;
   }
-  const result = { safe: count(safe), dangerous: count(dangerous), usPerCommand: Math.round(usPerCommand * 10) / 10, sandboxMsPerRun: msPerRun };
+  const result = {
+    safe: count(safe),
+    dangerous: count(dangerous),
+    usPerCommand: Math.round(usPerCommand * 10) / 10,
+    sandboxMsPerRun: msPerRun,
+  };
   if (json) return void console.log(JSON.stringify(result));
   console.log('| set | allow | ask | deny |\n|---|---|---|---|');
   console.log(`| safe.txt (${safe.length}) | ${result.safe.allow} | ${result.safe.ask} | ${result.safe.deny} |`);

@@ -16,7 +16,11 @@ function serverRssKiB(npmPid: number): number {
   const pids = [npmPid];
   for (let i = 0; i < pids.length; i++) {
     try {
-      const kids = execFileSync('pgrep', ['-P', String(pids[i])], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+      const kids = execFileSync('pgrep', ['-P', String(pids[i])], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
       pids.push(...kids);
     } catch {
       /* no children */

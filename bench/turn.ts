@@ -39,8 +39,15 @@ export async function main(argv: string[]): Promise<void> {
   const memoryCount = arg(argv, '--memories', 100_000);
   const dataDir = tempDir('hearth-bench-turn-');
   // One connection per model call: a kept-alive socket would charge its reads to the turn that opened it.
-  const fake = await startFakeOpenAI({ record: false, closeConnections: true, fallback: { text: 'A short instant reply from the fake model.' } });
-  const config = loadConfig({ HEARTH_DATA_DIR: dataDir, HEARTH_LOG_LEVEL: 'warn', HEARTH_RATE_CHAT_TURNS: String(total * 2) }, { dotenv: false, cwd: dataDir });
+  const fake = await startFakeOpenAI({
+    record: false,
+    closeConnections: true,
+    fallback: { text: 'A short instant reply from the fake model.' },
+  });
+  const config = loadConfig(
+    { HEARTH_DATA_DIR: dataDir, HEARTH_LOG_LEVEL: 'warn', HEARTH_RATE_CHAT_TURNS: String(total * 2) },
+    { dotenv: false, cwd: dataDir },
+  );
   const logger = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const cpu = createCpuAttribution();
   const BACKGROUND = Number.MIN_SAFE_INTEGER;
@@ -49,13 +56,42 @@ export async function main(argv: string[]): Promise<void> {
   cpu.disable();
   try {
     const users = await Promise.all(
-      Array.from({ length: concurrency }, (_, i) => hearth.identity.createUser({ name: `bench${i}`, password: 'correct horse battery staple 42', role: 'member' })),
+      Array.from({ length: concurrency }, (_, i) =>
+        hearth.identity.createUser({ name: `bench${i}`, password: 'correct horse battery staple 42', role: 'member' }),
+      ),
     );
-    const provider = await hearth.providers.create({ name: 'fake', baseUrl: fake.url, maxRetries: 2, timeoutMs: 300_000 }, { type: 'system' });
-    const familiar = await hearth.familiars.create({ slug: 'bench', name: 'Bench', persona: 'You are a benchmark familiar.', providerId: provider.id, model: 'fake' }, { type: 'system' });
+    const provider = await hearth.providers.create(
+      { name: 'fake', baseUrl: fake.url, maxRetries: 2, timeoutMs: 300_000 },
+      { type: 'system' },
+    );
+    const familiar = await hearth.familiars.create(
+      { slug: 'bench', name: 'Bench', persona: 'You are a benchmark familiar.', providerId: provider.id, model: 'fake' },
+      { type: 'system' },
+    );
     // Memories spread over the bench people, searched by the real retriever on every turn.
-    const words = ['tea', 'garden', 'sister', 'wedding', 'guitar', 'hiking', 'Paris', 'cat', 'novel', 'piano', 'coffee', 'birthday', 'work', 'project', 'rain', 'train', 'river', 'dog', 'pasta', 'movie'];
-    for (let done = 0; done < memoryCount; ) {
+    const words = [
+      'tea',
+      'garden',
+      'sister',
+      'wedding',
+      'guitar',
+      'hiking',
+      'Paris',
+      'cat',
+      'novel',
+      'piano',
+      'coffee',
+      'birthday',
+      'work',
+      'project',
+      'rain',
+      'train',
+      'river',
+      'dog',
+      'pasta',
+      'movie',
+    ];
+    for (let done = 0; done < memoryCount;) {
       const batch = Array.from({ length: Math.min(5000, memoryCount - done) }, (_, i) => {
         const n = done + i;
         return {
@@ -90,7 +126,9 @@ export async function main(argv: string[]): Promise<void> {
       const text = `Hello familiar, this is message ${n} about my day.`;
       const start = performance.now();
       try {
-        await cpu.run(n, () => turns.run({ channel: 'api', userId: user.id, familiarId: familiar.id, conversationKey: `bench:${user.id}`, text }));
+        await cpu.run(n, () =>
+          turns.run({ channel: 'api', userId: user.id, familiarId: familiar.id, conversationKey: `bench:${user.id}`, text }),
+        );
       } catch {
         failed++;
       }
@@ -135,16 +173,24 @@ export async function main(argv: string[]): Promise<void> {
     };
     if (json) console.log(JSON.stringify(result));
     else {
-      console.log(`turn pipeline, ${total} turns, ${concurrency} concurrent, instant fake model, ${result.database}, memories ${result.memories}`);
+      console.log(
+        `turn pipeline, ${total} turns, ${concurrency} concurrent, instant fake model, ${result.database}, memories ${result.memories}`,
+      );
       console.log('| figure | p50 | p99 |\n|---|---|---|');
-      console.log(`| Hearth's own time per turn (CPU charged to the turn, background share included) | ${result.p50Ms} ms | ${result.p99Ms} ms |`);
+      console.log(
+        `| Hearth's own time per turn (CPU charged to the turn, background share included) | ${result.p50Ms} ms | ${result.p99Ms} ms |`,
+      );
       console.log(`| wall time per turn, queueing behind the other turns included | ${result.wallP50Ms} ms | ${result.wallP99Ms} ms |`);
       if (phases.length) {
         console.log('\n| service call, charged apart | µs per turn |\n|---|---|');
         for (const p of phases) console.log(`| ${p.name} | ${p.usPerTurn} |`);
-        console.log(`| everything else of the turn (model call, screen, prompt, tool loop): the own time above, less the background share | |`);
+        console.log(
+          `| everything else of the turn (model call, screen, prompt, tool loop): the own time above, less the background share | |`,
+        );
       }
-      console.log(`throughput: ${result.turnsPerSec} turns/s; background work shared per turn: ${result.backgroundMsPerTurn} ms; failed turns: ${failed}; target: own p99 < 25 ms at 50 concurrent`);
+      console.log(
+        `throughput: ${result.turnsPerSec} turns/s; background work shared per turn: ${result.backgroundMsPerTurn} ms; failed turns: ${failed}; target: own p99 < 25 ms at 50 concurrent`,
+      );
     }
   } finally {
     await hearth.close();

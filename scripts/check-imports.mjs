@@ -90,5 +90,8 @@ if (components.length > 0) {
   }
 }
 
-if (!failed) console.log(`✔ import boundaries hold (${result.summary.totalCruised} modules, ${result.summary.totalDependenciesCruised} dependencies cruised)`);
+if (!failed)
+  console.log(
+    `✔ import boundaries hold (${result.summary.totalCruised} modules, ${result.summary.totalDependenciesCruised} dependencies cruised)`,
+  );
 process.exitCode = failed ? 1 : 0;

@@ -20,7 +20,9 @@ function newest(path: string): number {
 export function webBuildIsFresh(): boolean {
   const index = join(WEB, 'dist', 'index.html');
   if (!existsSync(index)) return false;
-  const inputs = [join(WEB, 'src'), join(WEB, 'index.html'), join(WEB, 'vite.config.ts'), join(ROOT, 'package-lock.json')].filter((p) => existsSync(p));
+  const inputs = [join(WEB, 'src'), join(WEB, 'index.html'), join(WEB, 'vite.config.ts'), join(ROOT, 'package-lock.json')].filter((p) =>
+    existsSync(p),
+  );
   return statSync(index).mtimeMs >= Math.max(...inputs.map(newest));
 }
 

@@ -32,7 +32,9 @@ export interface CreateHearthOptions {
 
 /** The kernel's own tables (core, vault data keys, audit) and every plugin's, in application order. */
 export function migrationsOf(plugins: readonly HearthPlugin[] = HEARTH_PLUGINS): readonly Migration[] {
-  return [...coreMigrations, ...vaultMigrations, ...auditMigrations, ...plugins.flatMap((p) => p.migrations ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  return [...coreMigrations, ...vaultMigrations, ...auditMigrations, ...plugins.flatMap((p) => p.migrations ?? [])].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
 }
 
 /** Composition root: opens storage, migrates, builds the kernel, runs the plugin loop. */
@@ -58,7 +60,13 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
       ...kernel,
       rateLimiter,
       async createServer() {
-        const app = await createServer({ config, logger, limiter: rateLimiter, modules: routes, ...(authenticator ? { authenticate: authenticator } : {}) });
+        const app = await createServer({
+          config,
+          logger,
+          limiter: rateLimiter,
+          modules: routes,
+          ...(authenticator ? { authenticate: authenticator } : {}),
+        });
         await loaded.start();
         return app;
       },
@@ -70,7 +78,8 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
     };
     // Each service by name (hearth.identity, hearth.memory, …) for the CLI and tests.
     return new Proxy(hearth, {
-      get: (target, name, receiver) => (typeof name === 'string' && !(name in target) ? kernel.optional(name as keyof Services) : Reflect.get(target, name, receiver)),
+      get: (target, name, receiver) =>
+        typeof name === 'string' && !(name in target) ? kernel.optional(name as keyof Services) : Reflect.get(target, name, receiver),
     }) as unknown as Hearth;
   } catch (err) {
     await limiter?.close().catch(() => undefined);

@@ -1,3 +1,3 @@
 export { createHearth, migrationsOf } from './hearth.js';
-export type { Hearth, CreateHearthOptions } from './hearth.js';
+export type { Hearth } from './hearth.js';
 export { HEARTH_PLUGINS } from './plugins.js';

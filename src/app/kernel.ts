@@ -1,4 +1,14 @@
-import type { Contributions, HearthPlugin, Kernel, KernelBase, PluginParts, RouteModule, Services, Authenticator, Budget } from '../core/index.js';
+import type {
+  Contributions,
+  HearthPlugin,
+  Kernel,
+  KernelBase,
+  PluginParts,
+  RouteModule,
+  Services,
+  Authenticator,
+  Budget,
+} from '../core/index.js';
 
 type ContributionStore = { [K in keyof Contributions]: Contributions[K][] };
 
@@ -46,7 +56,8 @@ export async function loadPlugins(plugins: readonly HearthPlugin[], base: Kernel
     contributions: (kind) => contributions[kind],
   };
   const close = async () => {
-    for (const closer of closers.reverse()) await Promise.resolve(closer()).catch((err: unknown) => base.logger.error({ err }, 'plugin failed to close'));
+    for (const closer of closers.reverse())
+      await Promise.resolve(closer()).catch((err: unknown) => base.logger.error({ err }, 'plugin failed to close'));
   };
   try {
     for (const plugin of plugins) {
@@ -57,7 +68,8 @@ export async function loadPlugins(plugins: readonly HearthPlugin[], base: Kernel
         if (services.has(name)) throw new Error(`plugin ${plugin.name} offers the ${String(name)} service a plugin before it offers`);
         services.set(name, service);
       }
-      for (const [kind, list] of Object.entries(parts.contributes ?? {}) as Array<[keyof Contributions, never[]]>) contributions[kind].push(...list);
+      for (const [kind, list] of Object.entries(parts.contributes ?? {}) as Array<[keyof Contributions, never[]]>)
+        contributions[kind].push(...list);
       if (parts.authenticator) {
         if (authenticator) throw new Error(`plugin ${plugin.name} offers a second authenticator`);
         authenticator = parts.authenticator;

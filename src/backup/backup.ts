@@ -18,7 +18,13 @@ export interface BackupResult {
  * serving (DATA-6): SQLite's online backup into a private 0600 temp file, AES-256-GCM under a
  * per-backup key derived from the master key, written atomically (temp, fsync, rename).
  */
-export async function createBackup(options: { storage: Storage; vault: HearthVault; dataDir: string; file: string; now?: () => number }): Promise<BackupResult> {
+export async function createBackup(options: {
+  storage: Storage;
+  vault: HearthVault;
+  dataDir: string;
+  file: string;
+  now?: () => number;
+}): Promise<BackupResult> {
   const { storage, vault } = options;
   if (storage.dialect !== 'sqlite' || !storage.sqlite)
     throw new BackupError('BACKUP_UNSUPPORTED', 'hearth backup covers SQLite; for PostgreSQL use pg_dump (see docs/backup.md)');

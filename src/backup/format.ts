@@ -1,3 +1,4 @@
+import { HearthError } from '../core/index.js';
 import type { HearthVault } from '../security/vault/index.js';
 
 export const MAGIC = Buffer.from('HEARTHBK', 'ascii');
@@ -16,17 +17,10 @@ export interface BackupHeader {
 }
 
 /** Code names the operator sees; messages never include key material. */
-export type BackupErrorCode = 'BACKUP_UNSUPPORTED' | 'BACKUP_MALFORMED' | 'BACKUP_WRONG_KEY' | 'BACKUP_TAMPERED' | 'BACKUP_CORRUPT' | 'BACKUP_TARGET_IN_USE';
+export type BackupErrorCode =
+  'BACKUP_UNSUPPORTED' | 'BACKUP_MALFORMED' | 'BACKUP_WRONG_KEY' | 'BACKUP_TAMPERED' | 'BACKUP_CORRUPT' | 'BACKUP_TARGET_IN_USE';
 
-export class BackupError extends Error {
-  constructor(
-    readonly code: BackupErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BackupError';
-  }
-}
+export class BackupError extends HearthError<BackupErrorCode> {}
 
 /** The per-backup AES-256-GCM key, derived from the master key named in the header. */
 export function backupKey(vault: HearthVault, header: BackupHeader): Buffer {

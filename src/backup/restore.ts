@@ -24,7 +24,13 @@ async function readHeader(file: string): Promise<{ header: BackupHeader; prefixB
     } catch {
       throw new BackupError('BACKUP_MALFORMED', 'backup header is damaged');
     }
-    if (header.v !== 1 || header.dialect !== 'sqlite' || !/^[0-9a-f]{8}$/.test(String(header.keyId)) || !/^[0-9a-f]{32}$/.test(String(header.salt)) || !/^[0-9a-f]{24}$/.test(String(header.nonce)))
+    if (
+      header.v !== 1 ||
+      header.dialect !== 'sqlite' ||
+      !/^[0-9a-f]{8}$/.test(String(header.keyId)) ||
+      !/^[0-9a-f]{32}$/.test(String(header.salt)) ||
+      !/^[0-9a-f]{24}$/.test(String(header.nonce))
+    )
       throw new BackupError('BACKUP_MALFORMED', 'backup header is damaged or from an unknown version');
     return { header, prefixBytes: head.subarray(0, end), size };
   } finally {
@@ -37,7 +43,12 @@ async function readHeader(file: string): Promise<{ header: BackupHeader; prefixB
  * is replaced: the key id against the configured keys, the GCM tag over header and data, then
  * SQLite's integrity check. Only then is the file renamed into place. Hearth must be stopped.
  */
-export async function restoreBackup(options: { vault: HearthVault; dataDir: string; file: string; sqliteFile?: string }): Promise<{ keyId: string; createdAt: number }> {
+export async function restoreBackup(options: {
+  vault: HearthVault;
+  dataDir: string;
+  file: string;
+  sqliteFile?: string;
+}): Promise<{ keyId: string; createdAt: number }> {
   const { vault } = options;
   const { header, prefixBytes, size } = await readHeader(options.file);
   if (header.keyId !== vault.keyId && header.keyId !== vault.previousKeyId)
@@ -85,8 +96,11 @@ function checkIntegrity(path: string): void {
   try {
     db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
     const result = db.pragma('integrity_check', { simple: true });
-    const migrated = db.prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'hearth_migrations'").get() as { n: number };
-    if (result !== 'ok' || migrated.n !== 1) throw new BackupError('BACKUP_CORRUPT', 'backup database failed its integrity check; nothing was changed');
+    const migrated = db.prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'hearth_migrations'").get() as {
+      n: number;
+    };
+    if (result !== 'ok' || migrated.n !== 1)
+      throw new BackupError('BACKUP_CORRUPT', 'backup database failed its integrity check; nothing was changed');
   } catch (err) {
     if (err instanceof BackupError) throw err;
     throw new BackupError('BACKUP_CORRUPT', 'backup database could not be opened; nothing was changed');

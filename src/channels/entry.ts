@@ -1,7 +1,14 @@
 import type { ChannelName } from '../companions/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
-import { ChannelError, type ChannelAdapter, type ChannelHub, type PersonCommands, type SecretScrubber, type StoredChannelSettings } from './core/index.js';
+import {
+  ChannelError,
+  type ChannelAdapter,
+  type ChannelHub,
+  type PersonCommands,
+  type SecretScrubber,
+  type StoredChannelSettings,
+} from './core/index.js';
 
 /** The chat platforms with an adapter (the web, API and OpenAI surfaces are not adapters). */
 export type ChatChannel = Extract<ChannelName, 'telegram' | 'discord' | 'twitch'>;
@@ -13,7 +20,7 @@ export interface EnvAccess {
 }
 
 /** Everything an adapter may need, handed over by the channels service when it starts one. */
-export interface ChannelDeps {
+interface ChannelDeps {
   readonly token: string;
   readonly config: Config;
   readonly hub: ChannelHub;
@@ -38,7 +45,8 @@ export interface ChannelEntry {
 }
 
 type Present<K extends keyof Config> = { readonly [P in K]: NonNullable<Config[P]> };
-export type Readiness<K extends keyof Config> = { readonly ok: true; readonly values: Present<K> } | { readonly ok: false; readonly reason: string };
+export type Readiness<K extends keyof Config> =
+  { readonly ok: true; readonly values: Present<K> } | { readonly ok: false; readonly reason: string };
 
 /** The named settings when all are set (an entry's `ready`), else which are missing. */
 export function requireSettings<K extends keyof Config>(config: Config, keys: readonly K[]): Readiness<K> {

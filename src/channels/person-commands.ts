@@ -28,7 +28,9 @@ export function personCommandsOver(memory: PersonMemoryPort, familiarId: () => P
     },
     async export(userId) {
       const items = await memory.list({ userId, familiarId: await familiarId(), limit: 50 });
-      return items.length ? `What I remember about you:\n${items.map((m, i) => `${i + 1}. ${m.text}`).join('\n')}` : 'I remember nothing about you yet.';
+      return items.length
+        ? `What I remember about you:\n${items.map((m, i) => `${i + 1}. ${m.text}`).join('\n')}`
+        : 'I remember nothing about you yet.';
     },
   };
 }

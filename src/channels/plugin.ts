@@ -34,7 +34,14 @@ export const channelsPlugin = definePlugin({
       return found.id;
     };
     const channels = createChannelsService({
-      config, storage, vault, audit, limiter, turns, logger, now,
+      config,
+      storage,
+      vault,
+      audit,
+      limiter,
+      turns,
+      logger,
+      now,
       familiarId: channelFamiliar,
       personCommands: memory ? personCommandsOver(memory.repo, channelFamiliar) : undefined,
     });
@@ -45,7 +52,9 @@ export const channelsPlugin = definePlugin({
       contributes: { personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables>())] },
       start() {
         // Not awaited: a slow platform must not hold up the server; failures are logged without tokens.
-        started ??= channels.start().catch((err: unknown) => logger.error({ err: { name: err instanceof Error ? err.name : 'Error' } }, 'channels failed to start'));
+        started ??= channels
+          .start()
+          .catch((err: unknown) => logger.error({ err: { name: err instanceof Error ? err.name : 'Error' } }, 'channels failed to start'));
       },
       async close() {
         await started;

@@ -1,5 +1,5 @@
 import { discordEntry } from './discord/entry.js';
-import type { ChannelEntry, ChatChannel } from './entry.js';
+import type { ChannelEntry } from './entry.js';
 import { telegramEntry } from './telegram/entry.js';
 import { twitchEntry } from './twitch/entry.js';
 
@@ -8,10 +8,3 @@ import { twitchEntry } from './twitch/entry.js';
  * an entry, plus a line here; entries import no platform library until `create`.
  */
 export const CHANNEL_ENTRIES: readonly ChannelEntry[] = [telegramEntry, discordEntry, twitchEntry];
-
-/** The entry for a channel name; undefined for surfaces that are not chat adapters (web, api, openai). */
-export function channelEntry(name: string): ChannelEntry | undefined {
-  return CHANNEL_ENTRIES.find((e) => e.name === name);
-}
-
-export type { ChatChannel };

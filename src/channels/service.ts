@@ -6,8 +6,22 @@ import type { HearthRateLimiter } from '../security/ratelimit/index.js';
 import type { HearthVault } from '../security/vault/index.js';
 import type { Storage } from '../storage/index.js';
 import {
-  CHANNEL_BUDGET, createChannelHub, createChannelSettings, createIdentityLinks, createPairingStore, createScrubber, EMPTY_SETTINGS, PERSON_BUDGET,
-  type AccessRules, type ChannelAdapter, type PersonCommands, type ChannelHub, type ChannelSettingsStore, type ChannelTables, type IdentityLinks, type StoredChannelSettings,
+  CHANNEL_BUDGET,
+  createChannelHub,
+  createChannelSettings,
+  createIdentityLinks,
+  createPairingStore,
+  createScrubber,
+  EMPTY_SETTINGS,
+  PERSON_BUDGET,
+  type AccessRules,
+  type ChannelAdapter,
+  type PersonCommands,
+  type ChannelHub,
+  type ChannelSettingsStore,
+  type ChannelTables,
+  type IdentityLinks,
+  type StoredChannelSettings,
 } from './core/index.js';
 import { discordGuildIds } from './discord/entry.js';
 import type { ChannelEntry, ChatChannel, EnvAccess } from './entry.js';
@@ -62,11 +76,22 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
   const rules = (channel: ChannelName): AccessRules => {
     const env = envAccess.get(channel) ?? NO_ENV_ACCESS;
     const s = stored.get(channel) ?? EMPTY_SETTINGS;
-    return { allowedIds: [...env.allowedIds, ...s.allowedIds], ownerIds: env.ownerIds, pairing: s.pairing ?? config.HEARTH_CHANNEL_PAIRING };
+    return {
+      allowedIds: [...env.allowedIds, ...s.allowedIds],
+      ownerIds: env.ownerIds,
+      pairing: s.pairing ?? config.HEARTH_CHANNEL_PAIRING,
+    };
   };
   const guilds = () => discordGuildIds(config, stored.get('discord') ?? EMPTY_SETTINGS);
   const hub = createChannelHub({
-    identities, pairings, audit, limiter: options.limiter, logger, scrubber, turns: options.turns, rules,
+    identities,
+    pairings,
+    audit,
+    limiter: options.limiter,
+    logger,
+    scrubber,
+    turns: options.turns,
+    rules,
     familiarId: () => options.familiarId(),
     notify: async (channel, externalId, text) => adapters.get(channel)?.deliver(externalId, text),
   });
@@ -87,7 +112,12 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     }
     try {
       const adapter = await entry.create({
-        token, config, hub, logger, scrubber, personCommands: options.personCommands,
+        token,
+        config,
+        hub,
+        logger,
+        scrubber,
+        personCommands: options.personCommands,
         stored: () => stored.get(channel) ?? EMPTY_SETTINGS,
       });
       await adapter.start();
@@ -99,13 +129,24 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
   };
 
   return {
-    hub, identities, settings, audit, rules, guilds,
+    hub,
+    identities,
+    settings,
+    audit,
+    rules,
+    guilds,
     running: (channel) => adapters.has(channel),
     async updateSettings(channel, next, token, actor) {
       await settings.put(channel, next);
       stored.set(channel, next);
       if (token !== undefined) await settings.setToken(channel, token);
-      await audit.record({ actor, action: 'channel.settings.update', target: channel, outcome: 'success', details: { tokenChanged: token !== undefined, allowed: next.allowedIds.length, guilds: next.guildIds.length } });
+      await audit.record({
+        actor,
+        action: 'channel.settings.update',
+        target: channel,
+        outcome: 'success',
+        details: { tokenChanged: token !== undefined, allowed: next.allowedIds.length, guilds: next.guildIds.length },
+      });
     },
     async start() {
       for (const entry of CHANNEL_ENTRIES) await startChannel(entry);

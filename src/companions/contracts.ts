@@ -63,5 +63,12 @@ export interface RetrievedContext {
 export interface MemoryRetriever {
   retrieve(query: { userId: string; familiarId: string; text: string; limit: number }): Promise<RetrievedContext[]>;
   /** Called after a turn is persisted, so past turns become searchable; the turn does not wait for it. */
-  indexTurn?(turn: { userId: string; familiarId: string; conversationId: string; messageId: string; role: 'user' | 'assistant'; text: string }): Promise<void>;
+  indexTurn?(turn: {
+    userId: string;
+    familiarId: string;
+    conversationId: string;
+    messageId: string;
+    role: 'user' | 'assistant';
+    text: string;
+  }): Promise<void>;
 }

@@ -28,20 +28,41 @@ export interface Message {
  * conversation simply does not exist for the caller.
  */
 export interface ConversationStore {
-  create(input: { userId: string; familiarId: string; channel: string; key?: string | undefined; title?: string | null }): Promise<Conversation>;
+  create(input: {
+    userId: string;
+    familiarId: string;
+    channel: string;
+    key?: string | undefined;
+    title?: string | null;
+  }): Promise<Conversation>;
   /** The caller's own conversation, or undefined. */
   get(userId: string, id: string): Promise<Conversation | undefined>;
   /** Find or create the conversation for a stable channel key (a Telegram chat). */
   byKey(input: { userId: string; familiarId: string; channel: string; key: string }): Promise<Conversation>;
   list(userId: string, options?: { limit?: number; before?: number | undefined }): Promise<Conversation[]>;
-  addMessage(input: { conversationId: string; userId: string; role: 'user' | 'assistant'; content: string; status: Message['status']; screenScore?: number | null }): Promise<Message>;
+  addMessage(input: {
+    conversationId: string;
+    userId: string;
+    role: 'user' | 'assistant';
+    content: string;
+    status: Message['status'];
+    screenScore?: number | null;
+  }): Promise<Message>;
   /** A page of messages, oldest first; `before` is a message id for paging backwards. */
   messages(userId: string, conversationId: string, options?: { limit?: number; before?: string | undefined }): Promise<Message[]>;
   remove(userId: string, id: string): Promise<boolean>;
 }
 
 function toConversation(r: CompanionTables['conversations']): Conversation {
-  return { id: r.id, userId: r.user_id, familiarId: r.familiar_id, channel: r.channel, title: r.title, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
+  return {
+    id: r.id,
+    userId: r.user_id,
+    familiarId: r.familiar_id,
+    channel: r.channel,
+    title: r.title,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
 }
 function toMessage(r: CompanionTables['messages']): Message {
   return {
@@ -103,7 +124,11 @@ export function createConversationStore(options: { storage: Storage; now?: () =>
     async list(userId, opts = {}) {
       let q = db.selectFrom('conversations').selectAll().where('user_id', '=', userId);
       if (opts.before !== undefined) q = q.where('updated_at', '<', opts.before);
-      const rows = await q.orderBy('updated_at', 'desc').orderBy('id').limit(Math.min(opts.limit ?? 50, 200)).execute();
+      const rows = await q
+        .orderBy('updated_at', 'desc')
+        .orderBy('id')
+        .limit(Math.min(opts.limit ?? 50, 200))
+        .execute();
       return rows.map(toConversation);
     },
     async addMessage(input) {
@@ -125,7 +150,10 @@ export function createConversationStore(options: { storage: Storage; now?: () =>
     async messages(userId, conversationId, opts = {}) {
       let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId);
       if (opts.before) q = q.where('id', '<', opts.before);
-      const rows = await q.orderBy('id', 'desc').limit(Math.min(Math.max(opts.limit ?? 50, 1), 200)).execute();
+      const rows = await q
+        .orderBy('id', 'desc')
+        .limit(Math.min(Math.max(opts.limit ?? 50, 1), 200))
+        .execute();
       return rows.reverse().map(toMessage);
     },
     async remove(userId, id) {

@@ -4,7 +4,7 @@ import type { AuditActor, AuditLog } from '../security/audit/index.js';
 import { AppError } from '../core/index.js';
 import type { CompanionTables } from './migrations.js';
 
-export type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
+type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
 
 export interface Familiar {
   readonly id: string;
@@ -23,7 +23,7 @@ export interface Familiar {
   readonly updatedAt: number;
 }
 
-export type FamiliarInput = {
+type FamiliarInput = {
   readonly slug: string;
   readonly name: string;
   readonly persona: string;

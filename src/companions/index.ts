@@ -1,13 +1,5 @@
-export type { ChannelName, TurnRequest, TurnEvent, TurnReply, TurnRunner, RetrievedContext, MemoryRetriever } from './contracts.js';
-export { createTurnRunner, DEFAULT_TURN_LIMITS } from './turn.js';
-export type { TurnOptions, TurnLimits } from './turn.js';
-export { createFamiliarService } from './familiars.js';
-export type { Familiar, FamiliarInput, FamiliarService, InjectionPolicy } from './familiars.js';
+export type { ChannelName, TurnRequest, TurnEvent, TurnReply, TurnRunner, MemoryRetriever } from './contracts.js';
+export { createTurnRunner } from './turn.js';
+export type { FamiliarService } from './familiars.js';
 export { createConversationStore } from './conversations.js';
-export type { Conversation, ConversationStore, Message } from './conversations.js';
-export { assemblePrompt } from './prompt.js';
-export { companionMigrations } from './migrations.js';
-export type { CompanionTables } from './migrations.js';
-export { familiarRoutes } from './routes/familiars.js';
-export { conversationRoutes } from './routes/conversations.js';
 export { familiarsPlugin, turnPlugin } from './plugin.js';

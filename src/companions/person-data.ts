@@ -21,7 +21,9 @@ export function companionPersonData(db: Kysely<CoreTables & CompanionTables>): P
       db.transaction().execute(async (tx) => {
         const old = tx.selectFrom('conversations').select('id').where('updated_at', '<', before);
         await tx.deleteFrom('messages').where('conversation_id', 'in', old).execute();
-        return { conversations: Number((await tx.deleteFrom('conversations').where('updated_at', '<', before).executeTakeFirst()).numDeletedRows) };
+        return {
+          conversations: Number((await tx.deleteFrom('conversations').where('updated_at', '<', before).executeTakeFirst()).numDeletedRows),
+        };
       }),
   };
 }

@@ -42,8 +42,7 @@ export function assemblePrompt(input: PromptInput): { messages: ChatMessage[]; t
   }
   const extra: string[] = [];
   for (const c of input.context) extra.push(dataBlock({ kind: 'context', source: 'channel', content: c }, tag));
-  for (const m of input.memories)
-    extra.push(dataBlock({ kind: m.kind, source: `${m.kind}:${m.provenance}`, content: m.text }, tag));
+  for (const m of input.memories) extra.push(dataBlock({ kind: m.kind, source: `${m.kind}:${m.provenance}`, content: m.text }, tag));
   const current = dataBlock({ kind: 'message', source: 'person', content: input.text }, tag);
   messages.push({ role: 'user', content: extra.length ? `${extra.join('\n')}\n${current}` : current });
   return { messages, tag };

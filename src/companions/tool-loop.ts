@@ -49,7 +49,9 @@ async function runTool(tool: Tool | undefined, call: ToolCall, input: ToolLoopIn
   });
   try {
     return await Promise.race([
-      tool.run(args, { ...input.context, signal: controller.signal }).catch((): ToolResult => ({ ok: false, code: 'TOOL_FAILED', message: 'The tool failed' })),
+      tool
+        .run(args, { ...input.context, signal: controller.signal })
+        .catch((): ToolResult => ({ ok: false, code: 'TOOL_FAILED', message: 'The tool failed' })),
       timeout,
     ]);
   } finally {
@@ -105,7 +107,11 @@ export async function runToolLoop(input: ToolLoopInput): Promise<{ text: string;
       let content = result.ok ? result.content : `error ${result.code}: ${result.message}`;
       if (content.length > limits.toolOutputMaxChars)
         content = `${content.slice(0, limits.toolOutputMaxChars)}\n[output truncated at ${limits.toolOutputMaxChars} characters]`;
-      input.messages.push({ role: 'tool', toolCallId: call.id, content: dataBlock({ kind: 'tool_result', source: `tool:${call.name}`, content }, input.tag) });
+      input.messages.push({
+        role: 'tool',
+        toolCallId: call.id,
+        content: dataBlock({ kind: 'tool_result', source: `tool:${call.name}`, content }, input.tag),
+      });
     }
   }
 }

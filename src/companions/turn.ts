@@ -25,14 +25,14 @@ export interface TurnOptions {
   readonly limits?: Partial<TurnLimits>;
 }
 
-export interface TurnLimits extends ToolLoopLimits {
+interface TurnLimits extends ToolLoopLimits {
   /** Characters of one inbound message (HTTP-6: 10,000). */
   readonly maxTextChars: number;
   readonly historyMessages: number;
   readonly memories: number;
 }
 
-export const DEFAULT_TURN_LIMITS: TurnLimits = {
+const DEFAULT_TURN_LIMITS: TurnLimits = {
   maxRounds: 5,
   toolTimeoutMs: 10_000,
   tokenBudget: 32_000,
@@ -64,7 +64,12 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       return c;
     }
     if (request.conversationKey)
-      return conversations.byKey({ userId: request.userId, familiarId: familiar.id, channel: request.channel, key: request.conversationKey });
+      return conversations.byKey({
+        userId: request.userId,
+        familiarId: familiar.id,
+        channel: request.channel,
+        key: request.conversationKey,
+      });
     return conversations.create({ userId: request.userId, familiarId: familiar.id, channel: request.channel });
   }
 
@@ -94,11 +99,13 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       // 1. validate
       const text = request.text.replace(CONTROL, '').trim();
       if (!text) throw new AppError('VALIDATION_FAILED', 'Message text is empty');
-      if (text.length > limits.maxTextChars) throw new AppError('VALIDATION_FAILED', `Message text is longer than ${limits.maxTextChars} characters`);
+      if (text.length > limits.maxTextChars)
+        throw new AppError('VALIDATION_FAILED', `Message text is longer than ${limits.maxTextChars} characters`);
       // 2. rate limits: each channel spends one budget per turn where the turn enters (HTTP user.chat, the channel hub).
       // 3. load familiar and conversation (404 for what the person may not reach)
       const familiar = await familiars.get(request.familiarId);
-      if (!familiar || !familiars.canUse(familiar, { userId: request.userId, role: request.role })) throw new AppError('NOT_FOUND', 'Familiar not found');
+      if (!familiar || !familiars.canUse(familiar, { userId: request.userId, role: request.role }))
+        throw new AppError('NOT_FOUND', 'Familiar not found');
       const conversation = await conversationFor(request, familiar);
       // 4. screen
       const verdict = screen.screen(text);
@@ -115,7 +122,10 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       onEvent({ type: 'start', conversationId: conversation.id, messageId: userMessage.id });
       const screened = action ? { score: verdict.score, action } : undefined;
       if (action) {
-        logger.warn({ familiarId: familiar.id, score: verdict.score, signals: verdict.signals, action }, 'prompt-injection screen flagged a message');
+        logger.warn(
+          { familiarId: familiar.id, score: verdict.score, signals: verdict.signals, action },
+          'prompt-injection screen flagged a message',
+        );
         await audit.record({
           actor,
           action: 'llm.injection_flagged',
@@ -126,7 +136,12 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
         });
       }
       if (action === 'refuse') {
-        const reply: TurnReply = { conversationId: conversation.id, messageId: userMessage.id, text: REFUSED, screened: { score: verdict.score, action } };
+        const reply: TurnReply = {
+          conversationId: conversation.id,
+          messageId: userMessage.id,
+          text: REFUSED,
+          screened: { score: verdict.score, action },
+        };
         onEvent({ type: 'delta', text: REFUSED });
         onEvent({ type: 'done', reply });
         return reply;
@@ -154,7 +169,13 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           tools: await toolsFor(familiar),
           tag,
           limits,
-          context: { userId: request.userId, familiarId: familiar.id, conversationId: conversation.id, audit, ...(requestId ? { requestId } : {}) },
+          context: {
+            userId: request.userId,
+            familiarId: familiar.id,
+            conversationId: conversation.id,
+            audit,
+            ...(requestId ? { requestId } : {}),
+          },
           signal: request.signal,
           audit,
           onEvent,
@@ -162,19 +183,33 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       } catch (err) {
         const kind = err instanceof ProviderError ? err.kind : 'unexpected';
         logger.error({ err, familiarId: familiar.id, kind }, 'model call failed');
-        const code = kind === 'timeout' ? 'GATEWAY_TIMEOUT' : kind === 'aborted' ? 'BAD_REQUEST' : err instanceof AppError ? err.code : 'BAD_GATEWAY';
+        const code =
+          kind === 'timeout' ? 'GATEWAY_TIMEOUT' : kind === 'aborted' ? 'BAD_REQUEST' : err instanceof AppError ? err.code : 'BAD_GATEWAY';
         const message = err instanceof AppError ? err.message : kind === 'aborted' ? 'The turn was cancelled' : PROVIDER_FAILED;
         onEvent({ type: 'error', code, message });
         throw new AppError(code, message, { conversationId: conversation.id, messageId: userMessage.id }, { cause: err });
       }
       // 7. sanitize, persist, index, audit
       const replyText = stripUnsafeLinks(result.text).trim() || '…';
-      const stored = await conversations.addMessage({ conversationId: conversation.id, userId: request.userId, role: 'assistant', content: replyText, status: 'complete' });
+      const stored = await conversations.addMessage({
+        conversationId: conversation.id,
+        userId: request.userId,
+        role: 'assistant',
+        content: replyText,
+        status: 'complete',
+      });
       // Indexing is written behind (batched with other turns), not waited on: the reply is already stored.
       for (const r of options.memoryRetrievers) {
         if (!r.indexTurn) continue;
         for (const m of [userMessage, stored])
-          r.indexTurn({ userId: request.userId, familiarId: familiar.id, conversationId: conversation.id, messageId: m.id, role: m.role, text: m.content }).catch((err: unknown) => {
+          r.indexTurn({
+            userId: request.userId,
+            familiarId: familiar.id,
+            conversationId: conversation.id,
+            messageId: m.id,
+            role: m.role,
+            text: m.content,
+          }).catch((err: unknown) => {
             logger.warn({ err }, 'indexing the turn failed');
           });
       }
@@ -184,9 +219,20 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
         target: conversation.id,
         outcome: 'success',
         ...(requestId ? { requestId } : {}),
-        details: { familiarId: familiar.id, channel: request.channel, rounds: result.rounds, tokens: result.tokens, ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}) },
+        details: {
+          familiarId: familiar.id,
+          channel: request.channel,
+          rounds: result.rounds,
+          tokens: result.tokens,
+          ...(result.stoppedBy ? { stoppedBy: result.stoppedBy } : {}),
+        },
       });
-      const reply: TurnReply = { conversationId: conversation.id, messageId: stored.id, text: replyText, ...(screened ? { screened } : {}) };
+      const reply: TurnReply = {
+        conversationId: conversation.id,
+        messageId: stored.id,
+        text: replyText,
+        ...(screened ? { screened } : {}),
+      };
       onEvent({ type: 'done', reply });
       return reply;
     },

@@ -10,7 +10,8 @@ function entries(): Array<[string, VariableSpec]> {
 /** The README's configuration table, generated from the schema so it cannot drift. */
 export function configTable(): string {
   const rows = entries().map(
-    ([name, spec]) => `| \`${name}\` | ${spec.defaultText ?? ''} | ${spec.secret ? 'yes' : ''} | ${spec.description.replace(/\|/g, '\\|')} |`,
+    ([name, spec]) =>
+      `| \`${name}\` | ${spec.defaultText ?? ''} | ${spec.secret ? 'yes' : ''} | ${spec.description.replace(/\|/g, '\\|')} |`,
   );
   return ['| Variable | Default | Secret | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

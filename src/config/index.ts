@@ -1,8 +1,7 @@
 export { loadConfig, configWarnings, decodeKey, isLoopbackHost, ConfigError } from './load.js';
-export type { Config, ConfigIssue, LoadOptions } from './load.js';
-export { VARIABLES, VARIABLE_NAMES } from './variables.js';
-export type { VariableName, VariableSpec } from './variables.js';
-export { configTable, envExample, withConfigTable, readmeConfigBlock } from './docs.js';
+export type { Config, ConfigIssue } from './load.js';
+export { VARIABLE_NAMES } from './variables.js';
+export { configTable, envExample, readmeConfigBlock } from './docs.js';
 
 import type { Config } from './load.js';
 

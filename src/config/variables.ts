@@ -13,13 +13,14 @@ export interface VariableSpec {
   readonly defaultText?: string;
 }
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 const positiveInt = z.coerce.number().int().positive();
 
 export const VARIABLES = {
@@ -40,12 +41,18 @@ export const VARIABLES = {
     defaultText: './data',
   },
   HEARTH_DATABASE_URL: {
-    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
     description: 'PostgreSQL URL; unset means SQLite in the data directory',
     secret: true,
   },
   HEARTH_REDIS_URL: {
-    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
     description: 'Redis URL; shares rate limits and caches between replicas',
     secret: true,
   },
@@ -121,59 +128,221 @@ export const VARIABLES = {
     description: 'A session ends this many hours after login, whatever its use (AUTH-2)',
     defaultText: '12',
   },
-  HEARTH_JWT_ISSUER: { schema: z.string().url().optional(), description: 'Issuer of accepted bearer JWTs (e.g. https://PROJECT.supabase.co/auth/v1); unset disables JWTs' },
-  HEARTH_JWT_AUDIENCE: { schema: z.string().min(1).max(256).optional(), description: 'Required audience of bearer JWTs (e.g. authenticated)' },
-  HEARTH_JWT_JWKS_URL: { schema: z.string().url().optional(), description: 'JWKS URL with the issuer\'s public keys' },
+  HEARTH_JWT_ISSUER: {
+    schema: z.string().url().optional(),
+    description: 'Issuer of accepted bearer JWTs (e.g. https://PROJECT.supabase.co/auth/v1); unset disables JWTs',
+  },
+  HEARTH_JWT_AUDIENCE: {
+    schema: z.string().min(1).max(256).optional(),
+    description: 'Required audience of bearer JWTs (e.g. authenticated)',
+  },
+  HEARTH_JWT_JWKS_URL: { schema: z.string().url().optional(), description: "JWKS URL with the issuer's public keys" },
   HEARTH_JWT_ALGORITHMS: {
     schema: list.default(['RS256', 'ES256']),
     description: 'Allowed JWT signature algorithms (asymmetric only; none and HS* are refused)',
     defaultText: 'RS256,ES256',
   },
-  HEARTH_RATE_ANON_PROBES: { schema: positiveInt.default(60), description: 'Anonymous probes (health, session check, unknown API paths) per IP per minute', defaultText: '60' },
+  HEARTH_RATE_ANON_PROBES: {
+    schema: positiveInt.default(60),
+    description: 'Anonymous probes (health, session check, unknown API paths) per IP per minute',
+    defaultText: '60',
+  },
   HEARTH_RATE_ANON_READS: { schema: positiveInt.default(30), description: 'Anonymous reads per IP per minute', defaultText: '30' },
-  HEARTH_RATE_ANON_WRITES: { schema: positiveInt.default(10), description: 'Anonymous writes (login, setup) per IP per minute', defaultText: '10' },
-  HEARTH_RATE_USER_READS: { schema: positiveInt.default(600), description: 'Reads per signed-in person or key per minute', defaultText: '600' },
-  HEARTH_RATE_USER_WRITES: { schema: positiveInt.default(120), description: 'Writes per signed-in person or key per minute', defaultText: '120' },
-  HEARTH_RATE_CHAT_TURNS: { schema: positiveInt.default(30), description: 'Chat turns over HTTP per signed-in person per minute', defaultText: '30' },
-  HEARTH_TURN_MAX_TOOL_ROUNDS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Model rounds per turn that may call tools (LLM-4)', defaultText: '5' },
-  HEARTH_TOOL_TIMEOUT_MS: { schema: z.coerce.number().int().min(100).max(600_000).default(10_000), description: 'Time limit of one tool call in milliseconds (LLM-4)', defaultText: '10000' },
-  HEARTH_TURN_TOKEN_BUDGET: { schema: z.coerce.number().int().min(256).max(10_000_000).default(32_000), description: 'Prompt + completion tokens one turn may spend across its model rounds (LLM-4)', defaultText: '32000' },
-  HEARTH_TOOL_OUTPUT_MAX_CHARS: { schema: z.coerce.number().int().min(100).max(1_000_000).default(16_000), description: 'Characters of one tool result the model sees; the rest is cut (LLM-4)', defaultText: '16000' },
-  HEARTH_SCREEN_THRESHOLD: { schema: z.coerce.number().min(0.05).max(1).default(0.5), description: 'Prompt-injection screen score at which a message is flagged (LLM-2)', defaultText: '0.5' },
+  HEARTH_RATE_ANON_WRITES: {
+    schema: positiveInt.default(10),
+    description: 'Anonymous writes (login, setup) per IP per minute',
+    defaultText: '10',
+  },
+  HEARTH_RATE_USER_READS: {
+    schema: positiveInt.default(600),
+    description: 'Reads per signed-in person or key per minute',
+    defaultText: '600',
+  },
+  HEARTH_RATE_USER_WRITES: {
+    schema: positiveInt.default(120),
+    description: 'Writes per signed-in person or key per minute',
+    defaultText: '120',
+  },
+  HEARTH_RATE_CHAT_TURNS: {
+    schema: positiveInt.default(30),
+    description: 'Chat turns over HTTP per signed-in person per minute',
+    defaultText: '30',
+  },
+  HEARTH_TURN_MAX_TOOL_ROUNDS: {
+    schema: z.coerce.number().int().min(0).max(20).default(5),
+    description: 'Model rounds per turn that may call tools (LLM-4)',
+    defaultText: '5',
+  },
+  HEARTH_TOOL_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    description: 'Time limit of one tool call in milliseconds (LLM-4)',
+    defaultText: '10000',
+  },
+  HEARTH_TURN_TOKEN_BUDGET: {
+    schema: z.coerce.number().int().min(256).max(10_000_000).default(32_000),
+    description: 'Prompt + completion tokens one turn may spend across its model rounds (LLM-4)',
+    defaultText: '32000',
+  },
+  HEARTH_TOOL_OUTPUT_MAX_CHARS: {
+    schema: z.coerce.number().int().min(100).max(1_000_000).default(16_000),
+    description: 'Characters of one tool result the model sees; the rest is cut (LLM-4)',
+    defaultText: '16000',
+  },
+  HEARTH_SCREEN_THRESHOLD: {
+    schema: z.coerce.number().min(0.05).max(1).default(0.5),
+    description: 'Prompt-injection screen score at which a message is flagged (LLM-2)',
+    defaultText: '0.5',
+  },
   HEARTH_SHELL_ALLOWLIST: {
     schema: z.string().max(20000).default(''),
-    description: 'Shell tool: programs (optionally with an argument glob, e.g. `git status*`) that run without approval, comma-separated; everything else waits for the owner',
+    description:
+      'Shell tool: programs (optionally with an argument glob, e.g. `git status*`) that run without approval, comma-separated; everything else waits for the owner',
     defaultText: '(empty: every command asks)',
   },
-  HEARTH_SHELL_BWRAP: { schema: z.string().min(1).default('/usr/bin/bwrap'), description: 'Path of bubblewrap; the shell tool refuses to run without it', defaultText: '/usr/bin/bwrap' },
-  HEARTH_SHELL_TIMEOUT_MS: { schema: positiveInt.max(600_000).default(20_000), description: 'Shell tool: wall-clock limit per command, then SIGKILL of the whole sandbox', defaultText: '20000' },
-  HEARTH_SHELL_OUTPUT_LIMIT: { schema: positiveInt.max(10_000_000).default(65_536), description: 'Shell tool: bytes of output kept; the command is killed beyond it', defaultText: '65536' },
-  HEARTH_MCP_TIMEOUT_MS: { schema: positiveInt.max(600_000).default(30_000), description: 'Default time limit for connecting to and calling an MCP server', defaultText: '30000' },
+  HEARTH_SHELL_BWRAP: {
+    schema: z.string().min(1).default('/usr/bin/bwrap'),
+    description: 'Path of bubblewrap; the shell tool refuses to run without it',
+    defaultText: '/usr/bin/bwrap',
+  },
+  HEARTH_SHELL_TIMEOUT_MS: {
+    schema: positiveInt.max(600_000).default(20_000),
+    description: 'Shell tool: wall-clock limit per command, then SIGKILL of the whole sandbox',
+    defaultText: '20000',
+  },
+  HEARTH_SHELL_OUTPUT_LIMIT: {
+    schema: positiveInt.max(10_000_000).default(65_536),
+    description: 'Shell tool: bytes of output kept; the command is killed beyond it',
+    defaultText: '65536',
+  },
+  HEARTH_MCP_TIMEOUT_MS: {
+    schema: positiveInt.max(600_000).default(30_000),
+    description: 'Default time limit for connecting to and calling an MCP server',
+    defaultText: '30000',
+  },
   // ── channels ──
-  HEARTH_CHANNEL_FAMILIAR: { schema: z.string().min(1).max(200).optional(), description: 'Familiar (slug or id) that answers in Telegram, Discord and Twitch; unset = the first familiar', defaultText: '(first familiar)' },
-  HEARTH_CHANNEL_PAIRING: { schema: bool.default(true), description: 'Strangers on Telegram/Discord DMs get a pairing code the owner approves (false: a plain refusal)', defaultText: 'true' },
-  HEARTH_RATE_CHANNEL_PERSON: { schema: positiveInt.default(20), description: 'Chat-channel turns per person (Telegram, Discord, Twitch viewer) per minute', defaultText: '20' },
-  HEARTH_EMBEDDINGS_URL: { schema: z.string().url().optional(), description: 'OpenAI-compatible base URL for embeddings (https, or http on loopback); unset = lexical memory search only' },
-  HEARTH_EMBEDDINGS_MODEL: { schema: z.string().min(1).max(200).default('text-embedding-3-small'), description: 'Embedding model name', defaultText: 'text-embedding-3-small' },
-  HEARTH_EMBEDDINGS_API_KEY: { schema: z.string().min(1).max(500).optional(), description: 'API key of the embeddings provider', secret: true },
-  HEARTH_EMBEDDINGS_DIMENSIONS: { schema: z.coerce.number().int().min(1).max(4096).optional(), description: 'Requested embedding dimensions (models that support it)' },
-  HEARTH_RETENTION_DAYS: { schema: z.coerce.number().int().min(0).max(36_500).default(0), description: 'Conversations older than this many days are removed by a daily job; 0 = keep forever', defaultText: '0 (off)' },
-  HEARTH_RATE_CHANNEL_TOTAL: { schema: positiveInt.default(120), description: 'Chat-channel turns per channel per minute (the channel budget)', defaultText: '120' },
-  HEARTH_TELEGRAM_BOT_TOKEN: { schema: z.string().min(10).max(200).optional(), description: 'Telegram bot token from @BotFather; sealed into the vault at start; unset = Telegram off', secret: true },
-  HEARTH_TELEGRAM_ALLOWED_USERS: { schema: list.default([]), description: 'Telegram user ids allowed to chat, comma-separated', defaultText: '(none)' },
-  HEARTH_TELEGRAM_OWNER_IDS: { schema: list.default([]), description: 'Telegram user ids of owners: allowed, and may /approve pairing codes in their own chat', defaultText: '(none)' },
-  HEARTH_TELEGRAM_API_ROOT: { schema: z.string().url().optional(), description: 'Bot API root (a local Bot API server); unset = https://api.telegram.org' },
-  HEARTH_DISCORD_BOT_TOKEN: { schema: z.string().min(10).max(200).optional(), description: 'Discord bot token; sealed into the vault at start; unset = Discord off', secret: true },
-  HEARTH_DISCORD_APPLICATION_ID: { schema: z.string().regex(/^\d{5,25}$/).optional(), description: 'Discord application id (registers slash commands, builds the invite URL)' },
-  HEARTH_DISCORD_GUILD_IDS: { schema: list.default([]), description: 'Discord servers (guild ids) the bot answers in; others are ignored', defaultText: '(none: DMs only)' },
-  HEARTH_DISCORD_REQUIRED_ROLE_ID: { schema: z.string().regex(/^\d{5,25}$/).optional(), description: 'When set, only members with this role may talk to the familiar in a server' },
-  HEARTH_DISCORD_ADMIN_ROLE_ID: { schema: z.string().regex(/^\d{5,25}$/).optional(), description: 'Members with this role may use admin slash commands (besides the owner ids)' },
-  HEARTH_DISCORD_OWNER_IDS: { schema: list.default([]), description: 'Discord user ids of owners: admin commands and pairing approval', defaultText: '(none)' },
-  HEARTH_DISCORD_ALLOWED_USERS: { schema: list.default([]), description: 'Discord user ids allowed to DM the familiar', defaultText: '(none)' },
+  HEARTH_CHANNEL_FAMILIAR: {
+    schema: z.string().min(1).max(200).optional(),
+    description: 'Familiar (slug or id) that answers in Telegram, Discord and Twitch; unset = the first familiar',
+    defaultText: '(first familiar)',
+  },
+  HEARTH_CHANNEL_PAIRING: {
+    schema: bool.default(true),
+    description: 'Strangers on Telegram/Discord DMs get a pairing code the owner approves (false: a plain refusal)',
+    defaultText: 'true',
+  },
+  HEARTH_RATE_CHANNEL_PERSON: {
+    schema: positiveInt.default(20),
+    description: 'Chat-channel turns per person (Telegram, Discord, Twitch viewer) per minute',
+    defaultText: '20',
+  },
+  HEARTH_EMBEDDINGS_URL: {
+    schema: z.string().url().optional(),
+    description: 'OpenAI-compatible base URL for embeddings (https, or http on loopback); unset = lexical memory search only',
+  },
+  HEARTH_EMBEDDINGS_MODEL: {
+    schema: z.string().min(1).max(200).default('text-embedding-3-small'),
+    description: 'Embedding model name',
+    defaultText: 'text-embedding-3-small',
+  },
+  HEARTH_EMBEDDINGS_API_KEY: {
+    schema: z.string().min(1).max(500).optional(),
+    description: 'API key of the embeddings provider',
+    secret: true,
+  },
+  HEARTH_EMBEDDINGS_DIMENSIONS: {
+    schema: z.coerce.number().int().min(1).max(4096).optional(),
+    description: 'Requested embedding dimensions (models that support it)',
+  },
+  HEARTH_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(0).max(36_500).default(0),
+    description: 'Conversations older than this many days are removed by a daily job; 0 = keep forever',
+    defaultText: '0 (off)',
+  },
+  HEARTH_RATE_CHANNEL_TOTAL: {
+    schema: positiveInt.default(120),
+    description: 'Chat-channel turns per channel per minute (the channel budget)',
+    defaultText: '120',
+  },
+  HEARTH_TELEGRAM_BOT_TOKEN: {
+    schema: z.string().min(10).max(200).optional(),
+    description: 'Telegram bot token from @BotFather; sealed into the vault at start; unset = Telegram off',
+    secret: true,
+  },
+  HEARTH_TELEGRAM_ALLOWED_USERS: {
+    schema: list.default([]),
+    description: 'Telegram user ids allowed to chat, comma-separated',
+    defaultText: '(none)',
+  },
+  HEARTH_TELEGRAM_OWNER_IDS: {
+    schema: list.default([]),
+    description: 'Telegram user ids of owners: allowed, and may /approve pairing codes in their own chat',
+    defaultText: '(none)',
+  },
+  HEARTH_TELEGRAM_API_ROOT: {
+    schema: z.string().url().optional(),
+    description: 'Bot API root (a local Bot API server); unset = https://api.telegram.org',
+  },
+  HEARTH_DISCORD_BOT_TOKEN: {
+    schema: z.string().min(10).max(200).optional(),
+    description: 'Discord bot token; sealed into the vault at start; unset = Discord off',
+    secret: true,
+  },
+  HEARTH_DISCORD_APPLICATION_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{5,25}$/)
+      .optional(),
+    description: 'Discord application id (registers slash commands, builds the invite URL)',
+  },
+  HEARTH_DISCORD_GUILD_IDS: {
+    schema: list.default([]),
+    description: 'Discord servers (guild ids) the bot answers in; others are ignored',
+    defaultText: '(none: DMs only)',
+  },
+  HEARTH_DISCORD_REQUIRED_ROLE_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{5,25}$/)
+      .optional(),
+    description: 'When set, only members with this role may talk to the familiar in a server',
+  },
+  HEARTH_DISCORD_ADMIN_ROLE_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{5,25}$/)
+      .optional(),
+    description: 'Members with this role may use admin slash commands (besides the owner ids)',
+  },
+  HEARTH_DISCORD_OWNER_IDS: {
+    schema: list.default([]),
+    description: 'Discord user ids of owners: admin commands and pairing approval',
+    defaultText: '(none)',
+  },
+  HEARTH_DISCORD_ALLOWED_USERS: {
+    schema: list.default([]),
+    description: 'Discord user ids allowed to DM the familiar',
+    defaultText: '(none)',
+  },
   HEARTH_TWITCH_CLIENT_ID: { schema: z.string().min(1).max(100).optional(), description: 'Twitch application client id' },
-  HEARTH_TWITCH_ACCESS_TOKEN: { schema: z.string().min(10).max(200).optional(), description: 'Twitch user access token of the bot (scopes user:read:chat user:write:chat only); sealed into the vault at start', secret: true },
-  HEARTH_TWITCH_BOT_USER_ID: { schema: z.string().regex(/^\d{1,20}$/).optional(), description: 'Twitch user id of the bot account' },
-  HEARTH_TWITCH_BROADCASTER_ID: { schema: z.string().regex(/^\d{1,20}$/).optional(), description: 'Twitch user id of the channel whose chat the familiar joins' },
+  HEARTH_TWITCH_ACCESS_TOKEN: {
+    schema: z.string().min(10).max(200).optional(),
+    description: 'Twitch user access token of the bot (scopes user:read:chat user:write:chat only); sealed into the vault at start',
+    secret: true,
+  },
+  HEARTH_TWITCH_BOT_USER_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{1,20}$/)
+      .optional(),
+    description: 'Twitch user id of the bot account',
+  },
+  HEARTH_TWITCH_BROADCASTER_ID: {
+    schema: z
+      .string()
+      .regex(/^\d{1,20}$/)
+      .optional(),
+    description: 'Twitch user id of the channel whose chat the familiar joins',
+  },
 } satisfies Record<string, VariableSpec>;
 
 export type VariableName = keyof typeof VARIABLES;

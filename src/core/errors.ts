@@ -2,7 +2,7 @@
  * The typed catalogue of errors a client may see. Tests check `.code`, never message text.
  * Anything thrown that is not an AppError becomes a 500 with a generic message (HTTP-5).
  */
-export const ERROR_STATUS = {
+const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,

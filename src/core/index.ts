@@ -2,7 +2,7 @@
  * The kernel's public face: error codes, principals, the rate-limiter contract and the plugin
  * shape every concern exports. Imports nothing from other folders of src/.
  */
-export { AppError, ERROR_STATUS, defineErrorCodes, HearthError } from './errors.js';
+export { AppError, HearthError, defineErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { ROLES, SCOPES, roleAtLeast, hasScope } from './principal.js';
 export type { Role, Scope, Principal, Authenticator } from './principal.js';
@@ -10,4 +10,14 @@ export type { RateLimiter, RateDecision, Budget } from './limiter.js';
 export type { HearthApp, RouteModule } from './http.js';
 export type { Migration, Dialect, SealedColumn } from './storage.js';
 export { definePlugin } from './plugin.js';
-export type { HearthPlugin, PluginParts, Kernel, KernelBase, KernelConfig, Services, Contributions, ContributionLists, PersonData, Invalidator } from './plugin.js';
+export type {
+  HearthPlugin,
+  PluginParts,
+  Kernel,
+  KernelBase,
+  KernelConfig,
+  Services,
+  Contributions,
+  PersonData,
+  Invalidator,
+} from './plugin.js';

@@ -42,7 +42,7 @@ export interface Contributions {
   invalidators: Invalidator;
 }
 
-export type ContributionLists = { readonly [K in keyof Contributions]?: readonly Contributions[K][] };
+type ContributionLists = { readonly [K in keyof Contributions]?: readonly Contributions[K][] };
 
 /** The configuration type, as the config folder declares it on the kernel. */
 export type KernelConfig = KernelBase extends { readonly config: infer C } ? C : never;

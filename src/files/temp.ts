@@ -3,12 +3,12 @@ import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdi
 import { join } from 'node:path';
 
 /** The private directory for temporary files under the data directory (DATA-3). */
-export const TEMP_DIR_NAME = 'tmp';
+const TEMP_DIR_NAME = 'tmp';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SAFE_SUFFIX = /^[a-z0-9.]{0,16}$/;
 
 /** Creates `<dataDir>/tmp` 0700 (tightening it if too open) and returns its path. */
-export function ensureTempDir(dataDir: string): string {
+function ensureTempDir(dataDir: string): string {
   const dir = join(dataDir, TEMP_DIR_NAME);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);

@@ -29,7 +29,7 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
 }
 
 /** This server's own origin as the browser sees it. */
-export function selfOrigin(request: FastifyRequest): string {
+function selfOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
 

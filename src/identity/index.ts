@@ -1,11 +1,1 @@
-export { createIdentityService } from './service.js';
-export type { IdentityService, IdentityOptions } from './service.js';
-export type { User, ApiKeyInfo, SessionInfo } from './context.js';
-export { createAuthenticator, SESSION_COOKIE, sessionTokenOf } from './authenticator.js';
-export { createJwtVerifier } from './jwt.js';
-export type { JwtSettings, JwtVerifier } from './jwt.js';
-export { identityMigrations } from './migrations.js';
-export { generateApiKey, isWellFormedApiKey } from './secrets.js';
-export { LOGIN_BUDGET, LOGIN_FAILURE_BUDGET, LOGIN_LOCK_SECONDS } from './login.js';
-export type { IdentityTables } from './tables.js';
-export { identityPlugin, httpBudgets } from './plugin.js';
+export { identityPlugin } from './plugin.js';

@@ -40,7 +40,8 @@ export async function createApiKey(ctx: IdentityContext, input: CreateApiKeyInpu
     throw new AppError('VALIDATION_FAILED', `Scopes must be some of: ${SCOPES.join(', ')}`, { field: 'scopes' });
   if (scopes.includes('admin') && user.role === 'member')
     throw new AppError('FORBIDDEN', 'A member cannot hold a key with the admin scope');
-  if (input.expiresAt != null && input.expiresAt <= ctx.now()) throw new AppError('VALIDATION_FAILED', 'Expiry must be in the future', { field: 'expiresAt' });
+  if (input.expiresAt != null && input.expiresAt <= ctx.now())
+    throw new AppError('VALIDATION_FAILED', 'Expiry must be in the future', { field: 'expiresAt' });
   const key = generateApiKey();
   const row: KeyRow = {
     id: randomUUID(),
@@ -86,7 +87,12 @@ export async function revokeApiKey(ctx: IdentityContext, id: string, actorId?: s
     .executeTakeFirst();
   const changed = Number(result.numUpdatedRows) > 0;
   if (changed)
-    await record(ctx, { actor: actorId ? { type: 'user', id: actorId } : { type: 'system' }, action: 'apikey.revoke', target: id, outcome: 'success' });
+    await record(ctx, {
+      actor: actorId ? { type: 'user', id: actorId } : { type: 'system' },
+      action: 'apikey.revoke',
+      target: id,
+      outcome: 'success',
+    });
   return changed;
 }
 

@@ -6,7 +6,7 @@ import { findUserByName, passwordHashOf } from './users.js';
 
 /** AUTH-3: 10 failures in 60 s per account or per IP lock logins for 5 minutes. */
 export const LOGIN_FAILURE_BUDGET = { points: 10, durationSec: 60 } as const;
-export const LOGIN_LOCK_SECONDS = 300;
+const LOGIN_LOCK_SECONDS = 300;
 export const LOGIN_BUDGET = 'login.fail';
 
 export interface LoginInput {
@@ -21,14 +21,23 @@ const INVALID = 'Invalid name or password';
 
 function locked(retryAfterMs: number): AppError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new AppError('LOCKED', 'Too many failed logins; try again later', { retryAfterSeconds: seconds }, { headers: { 'retry-after': String(seconds) } });
+  return new AppError(
+    'LOCKED',
+    'Too many failed logins; try again later',
+    { retryAfterSeconds: seconds },
+    { headers: { 'retry-after': String(seconds) } },
+  );
 }
 
 /**
  * Verifies a password and starts a session. Unknown names spend the same argon2 effort and get
  * the same answer as wrong passwords; failures count per account and per IP.
  */
-export async function login(ctx: IdentityContext, limiter: HearthRateLimiter, input: LoginInput): Promise<{ user: User; token: string; session: SessionInfo }> {
+export async function login(
+  ctx: IdentityContext,
+  limiter: HearthRateLimiter,
+  input: LoginInput,
+): Promise<{ user: User; token: string; session: SessionInfo }> {
   const name = normalizeName(input.name).slice(0, 64);
   const accountKey = `account:${name}`;
   const ipKey = `ip:${input.ip}`;
@@ -52,7 +61,9 @@ export async function login(ctx: IdentityContext, limiter: HearthRateLimiter, in
     const lockNow = results.some((r) => r.remaining === 0);
     if (lockNow) {
       await Promise.all(
-        results.map((r, i) => (r.remaining === 0 ? limiter.block(LOGIN_BUDGET, i === 0 ? accountKey : ipKey, LOGIN_LOCK_SECONDS) : undefined)),
+        results.map((r, i) =>
+          r.remaining === 0 ? limiter.block(LOGIN_BUDGET, i === 0 ? accountKey : ipKey, LOGIN_LOCK_SECONDS) : undefined,
+        ),
       );
     }
     await record(ctx, {
@@ -74,7 +85,10 @@ export async function login(ctx: IdentityContext, limiter: HearthRateLimiter, in
     throw new AppError('UNAUTHENTICATED', INVALID);
   }
   await limiter.reset(LOGIN_BUDGET, accountKey);
-  const { token, session } = await createSession(ctx, user.id, { ip: input.ip, ...(input.userAgent ? { userAgent: input.userAgent } : {}) });
+  const { token, session } = await createSession(ctx, user.id, {
+    ip: input.ip,
+    ...(input.userAgent ? { userAgent: input.userAgent } : {}),
+  });
   await record(ctx, {
     actor: { type: 'user', id: user.id },
     action: 'auth.login',

@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Role } from '../core/index.js';
 import type { IdentityDb } from './tables.js';
 
-export interface KeyLookupRow {
+interface KeyLookupRow {
   id: string;
   userId: string;
   scopes: string;
@@ -12,7 +12,7 @@ export interface KeyLookupRow {
   role: Role;
 }
 
-export interface SessionLookupRow {
+interface SessionLookupRow {
   id: string;
   userId: string;
   lastSeenAt: number;

@@ -8,7 +8,11 @@ export function identityPersonData(db: Kysely<CoreTables & IdentityTables>): Per
   return {
     part: 'identity',
     async export(userId) {
-      const user = await db.selectFrom('identity_users').select(['id', 'name', 'role', 'created_at']).where('id', '=', userId).executeTakeFirst();
+      const user = await db
+        .selectFrom('identity_users')
+        .select(['id', 'name', 'role', 'created_at'])
+        .where('id', '=', userId)
+        .executeTakeFirst();
       return { profile: user ? { id: user.id, name: user.name, role: user.role, createdAt: Number(user.created_at) } : { id: userId } };
     },
     erase: (userId) =>

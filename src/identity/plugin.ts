@@ -17,7 +17,7 @@ declare module '../core/plugin.js' {
 }
 
 /** The per-minute budgets of HTTP-3, from configuration. */
-export function httpBudgets(config: KernelConfig) {
+function httpBudgets(config: KernelConfig) {
   const perMinute = (points: number) => ({ points, durationSec: 60 });
   return {
     'anon.probe': perMinute(config.HEARTH_RATE_ANON_PROBES),
@@ -56,7 +56,10 @@ export const identityPlugin = definePlugin({
       sessionAbsoluteMs: config.HEARTH_SESSION_ABSOLUTE_HOURS * 3_600_000,
       jwt: jwtSettings(config),
     });
-    const allowedOrigins = [...config.HEARTH_ALLOWED_ORIGINS.filter((o) => o !== '*'), ...(config.HEARTH_PUBLIC_URL ? [new URL(config.HEARTH_PUBLIC_URL).origin] : [])];
+    const allowedOrigins = [
+      ...config.HEARTH_ALLOWED_ORIGINS.filter((o) => o !== '*'),
+      ...(config.HEARTH_PUBLIC_URL ? [new URL(config.HEARTH_PUBLIC_URL).origin] : []),
+    ];
     return {
       services: { identity },
       authenticator: createAuthenticator({ identity, allowedOrigins }),

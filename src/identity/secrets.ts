@@ -4,7 +4,7 @@ import { crc32 } from 'node:zlib';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Base62 of a byte string, fixed width for a given length. */
-export function base62(bytes: Buffer, width: number): string {
+function base62(bytes: Buffer, width: number): string {
   let n = BigInt(`0x${bytes.toString('hex') || '0'}`);
   let out = '';
   while (n > 0n) {
@@ -24,7 +24,7 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function constantTimeEqual(a: string, b: string): boolean {
+function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8');
   const y = Buffer.from(b, 'utf8');
   return x.length === y.length && timingSafeEqual(x, y);

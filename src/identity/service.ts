@@ -23,7 +23,13 @@ export interface IdentityService {
   setRole(userId: string, role: Role, actorId: string): Promise<User>;
   changePassword(userId: string, current: string, next: string, keepSessionId?: string): Promise<void>;
   hasOwner(): Promise<boolean>;
-  createApiKey(input: { userId: string; scopes: readonly Scope[]; expiresAt?: number | null; name?: string; actorId?: string }): Promise<{ key: string; id: string; info: ApiKeyInfo }>;
+  createApiKey(input: {
+    userId: string;
+    scopes: readonly Scope[];
+    expiresAt?: number | null;
+    name?: string;
+    actorId?: string;
+  }): Promise<{ key: string; id: string; info: ApiKeyInfo }>;
   listApiKeys(userId?: string): Promise<ApiKeyInfo[]>;
   findApiKey(id: string): Promise<ApiKeyInfo | undefined>;
   revokeApiKey(id: string, actorId?: string): Promise<boolean>;
@@ -77,7 +83,11 @@ export function createIdentityService(options: IdentityOptions): IdentityService
         throw new AppError('FORBIDDEN', 'Current password is wrong');
       }
       users.assertPasswordAcceptable(ctx, next, user.name);
-      await ctx.db.updateTable('identity_users').set({ password_hash: await ctx.passwords.hash(next), updated_at: ctx.now() }).where('id', '=', userId).execute();
+      await ctx.db
+        .updateTable('identity_users')
+        .set({ password_hash: await ctx.passwords.hash(next), updated_at: ctx.now() })
+        .where('id', '=', userId)
+        .execute();
       await record(ctx, { actor: { type: 'user', id: userId }, action: 'user.password', target: userId, outcome: 'success' });
       await sessions.revokeAllSessions(ctx, userId, 'password_changed', keepSessionId);
     },
@@ -111,7 +121,13 @@ export function createIdentityService(options: IdentityOptions): IdentityService
       if (!actor) throw new AppError('NOT_FOUND', 'User not found');
       if (role === 'owner' && actor.role !== 'owner') throw new AppError('FORBIDDEN', 'Only an owner may invite an owner');
       const issued = await tokens.issueToken(ctx, 'invite', role, ttlMs, actorId);
-      await record(ctx, { actor: { type: 'user', id: actorId }, action: 'user.invite', target: issued.id, outcome: 'success', details: { role } });
+      await record(ctx, {
+        actor: { type: 'user', id: actorId },
+        action: 'user.invite',
+        target: issued.id,
+        outcome: 'success',
+        details: { role },
+      });
       return issued;
     },
     async acceptInvite(token, name, password) {
@@ -122,7 +138,10 @@ export function createIdentityService(options: IdentityOptions): IdentityService
     },
     async linkJwtSubject(userId, subject) {
       if (!jwt) throw new AppError('UNAVAILABLE', 'Bearer tokens are not configured');
-      await ctx.db.insertInto('identity_jwt_subjects').values({ issuer: jwt.issuer, subject, user_id: userId, created_at: ctx.now() }).execute();
+      await ctx.db
+        .insertInto('identity_jwt_subjects')
+        .values({ issuer: jwt.issuer, subject, user_id: userId, created_at: ctx.now() })
+        .execute();
       await record(ctx, { actor: { type: 'system' }, action: 'user.jwt_link', target: userId, outcome: 'success' });
     },
     authenticateApiKey: (key) => keys.authenticateApiKey(ctx, key),

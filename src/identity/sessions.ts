@@ -86,15 +86,20 @@ export async function revokeSession(ctx: IdentityContext, userId: string, sessio
 
 /** Ends every session of a person (password change, revoke-all); `except` keeps the caller's own. */
 export async function revokeAllSessions(ctx: IdentityContext, userId: string, reason: string, except?: string): Promise<number> {
-  let query = ctx.db.updateTable('identity_sessions').set({ revoked_at: ctx.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  let query = ctx.db
+    .updateTable('identity_sessions')
+    .set({ revoked_at: ctx.now() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null);
   if (except) query = query.where('id', '!=', except);
   const result = await query.executeTakeFirst();
   const n = Number(result.numUpdatedRows);
-  await record(ctx, { actor: { type: 'user', id: userId }, action: 'session.revoke_all', target: userId, outcome: 'success', details: { reason, count: n } });
+  await record(ctx, {
+    actor: { type: 'user', id: userId },
+    action: 'session.revoke_all',
+    target: userId,
+    outcome: 'success',
+    details: { reason, count: n },
+  });
   return n;
-}
-
-export function assertSessionOwner(session: SessionInfo | undefined, userId: string): SessionInfo {
-  if (!session || session.userId !== userId) throw new AppError('NOT_FOUND', 'Session not found');
-  return session;
 }

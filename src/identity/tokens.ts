@@ -19,7 +19,16 @@ export async function issueToken(
   const id = randomUUID();
   await ctx.db
     .insertInto('identity_tokens')
-    .values({ id, kind, token_hash: hashSecret(token), role, created_by: createdBy, created_at: now, expires_at: now + ttlMs, used_at: null })
+    .values({
+      id,
+      kind,
+      token_hash: hashSecret(token),
+      role,
+      created_by: createdBy,
+      created_at: now,
+      expires_at: now + ttlMs,
+      used_at: null,
+    })
     .execute();
   return { token, id, expiresAt: now + ttlMs };
 }
@@ -28,10 +37,19 @@ export async function issueToken(
  * Marks a token used, atomically: of two concurrent uses exactly one wins. Unknown, used and
  * expired tokens all give the same 401.
  */
-export async function consumeToken(ctx: IdentityContext, kind: 'setup' | 'invite', token: string): Promise<{ id: string; role: Role; createdBy: string | null }> {
+export async function consumeToken(
+  ctx: IdentityContext,
+  kind: 'setup' | 'invite',
+  token: string,
+): Promise<{ id: string; role: Role; createdBy: string | null }> {
   const hash = hashSecret(token);
   const now = ctx.now();
-  const row = await ctx.db.selectFrom('identity_tokens').selectAll().where('token_hash', '=', hash).where('kind', '=', kind).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('identity_tokens')
+    .selectAll()
+    .where('token_hash', '=', hash)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
   if (!row || row.used_at !== null || Number(row.expires_at) <= now) throw new AppError('UNAUTHENTICATED', 'Invalid or expired link');
   const result = await ctx.db
     .updateTable('identity_tokens')
@@ -45,5 +63,10 @@ export async function consumeToken(ctx: IdentityContext, kind: 'setup' | 'invite
 
 /** Withdraws unused setup tokens once an owner exists. */
 export async function expireSetupTokens(ctx: IdentityContext): Promise<void> {
-  await ctx.db.updateTable('identity_tokens').set({ used_at: ctx.now() }).where('kind', '=', 'setup').where('used_at', 'is', null).execute();
+  await ctx.db
+    .updateTable('identity_tokens')
+    .set({ used_at: ctx.now() })
+    .where('kind', '=', 'setup')
+    .where('used_at', 'is', null)
+    .execute();
 }

@@ -6,7 +6,7 @@ import type { IdentityTables } from './tables.js';
 
 type UserRow = IdentityTables['identity_users'];
 
-export function toUser(row: UserRow): User {
+function toUser(row: UserRow): User {
   return { id: row.id, name: row.name, role: row.role, createdAt: Number(row.created_at) };
 }
 

@@ -1,6 +1,6 @@
 export { createLogger } from './logger.js';
-export type { Logger, LoggerOptions } from './logger.js';
-export { redactString, sanitizeForLog, sanitizeLogString, serializeError, isSecretFieldName, REDACTED } from './redact.js';
+export type { Logger } from './logger.js';
+export { sanitizeForLog, sanitizeLogString } from './redact.js';
 
 import type { Logger } from './logger.js';
 

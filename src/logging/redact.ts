@@ -5,17 +5,49 @@
  * positive costs a less readable log line, a false negative leaks a credential.
  */
 
-export const REDACTED = '[REDACTED]';
+const REDACTED = '[REDACTED]';
 
 const SECRET_FIELD_NAMES = new Set([
-  'authorization', 'proxyauthorization', 'cookie', 'setcookie', 'password', 'passwd', 'pwd', 'passphrase',
-  'token', 'secret', 'apikey', 'xapikey', 'key', 'privatekey', 'masterkey', 'clientsecret', 'sessionid',
-  'credentials', 'credential', 'otp', 'csrftoken', 'xcsrftoken', 'signature', 'hearthsignature',
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'token',
+  'secret',
+  'apikey',
+  'xapikey',
+  'key',
+  'privatekey',
+  'masterkey',
+  'clientsecret',
+  'sessionid',
+  'credentials',
+  'credential',
+  'otp',
+  'csrftoken',
+  'xcsrftoken',
+  'signature',
+  'hearthsignature',
 ]);
-const SECRET_FIELD_SUFFIXES = ['token', 'secret', 'password', 'passwd', 'apikey', 'privatekey', 'masterkey', 'cookie', 'authorization', 'credentials'];
+const SECRET_FIELD_SUFFIXES = [
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'apikey',
+  'privatekey',
+  'masterkey',
+  'cookie',
+  'authorization',
+  'credentials',
+];
 
 /** True when a field of this name holds a secret, whatever its value looks like. */
-export function isSecretFieldName(name: string): boolean {
+function isSecretFieldName(name: string): boolean {
   const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
   if (SECRET_FIELD_NAMES.has(n)) return true;
   return SECRET_FIELD_SUFFIXES.some((s) => n.endsWith(s));
@@ -53,7 +85,7 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /** Removes every secret-looking substring. */
-export function redactString(input: string): string {
+function redactString(input: string): string {
   let out = input;
   for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
   return out;
@@ -90,7 +122,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Turns an error into a plain, redacted object (message, stack, code, cause). */
-export function serializeError(err: Error, options: SanitizeOptions = {}, depth = 0): Record<string, unknown> {
+function serializeError(err: Error, options: SanitizeOptions = {}, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {
     type: err.name,
     message: sanitizeLogString(String(err.message ?? ''), options),

@@ -27,7 +27,9 @@ const quote = (term: string) => `"${term}"`;
 export function createTermPlanner(sqlite: BetterSqlite3.Database, options: TermPlannerOptions = {}) {
   const budget = options.budget ?? 4000;
   const common = options.common ?? 2000;
-  const count = sqlite.prepare<[string, number], { n: number }>('select count(*) as n from (select rowid from memory_fts where memory_fts match ? limit ?)');
+  const count = sqlite.prepare<[string, number], { n: number }>(
+    'select count(*) as n from (select rowid from memory_fts where memory_fts match ? limit ?)',
+  );
   const matches = (match: string, cap: number) => count.get(match, cap)!.n;
   const matchAny = (terms: readonly string[]) => terms.map(quote).join(' OR ');
   return {

@@ -1,12 +1,8 @@
-export { memoryMigrations } from './migrations.js';
-export { createMemoryRepository, type MemoryRepositoryOptions } from './repository.js';
-export { MemoryError } from './errors.js';
-export type { Memory, MemoryVersion, MemoryRepository, MemorySearch, NewMemory, ScoredMemory, Metadata } from './types.js';
-export type { MemoryTables, Provenance, MemoryKind } from './tables.js';
-export { PROVENANCES } from './tables.js';
+export { createMemoryRepository } from './repository.js';
+export type { NewMemory } from './types.js';
 export * from './embeddings/index.js';
 export * from './notes/index.js';
-export { memoryPlugin, type MemoryService } from './plugin.js';
+export { memoryPlugin } from './plugin.js';
 export { memoryPersonData } from './person-data.js';
 export { createMemoryRetriever } from './retriever.js';
 export { memoryToolProvider } from './tools.js';

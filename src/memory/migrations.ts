@@ -23,7 +23,11 @@ export const memoryMigrations: Migration[] = [
         .addColumn('created_at', t.bigint, (c) => c.notNull())
         .addColumn('updated_at', t.bigint, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('memory_items_owner').on('memory_items').columns(['user_id', 'familiar_id', 'kind', 'created_at']).execute();
+      await db.schema
+        .createIndex('memory_items_owner')
+        .on('memory_items')
+        .columns(['user_id', 'familiar_id', 'kind', 'created_at'])
+        .execute();
       await db.schema
         .createTable('memory_versions')
         .addColumn('memory_id', 'text', (c) => c.notNull())
@@ -54,7 +58,9 @@ export const memoryMigrations: Migration[] = [
       await db.schema.createIndex('memory_vectors_user').on('memory_vectors').columns(['user_id', 'dims', 'seq']).execute();
       if (dialect === 'sqlite') {
         // Contentless: the index holds only scoped tokens (see tokens.ts), never a second copy of the text.
-        await sql`CREATE VIRTUAL TABLE memory_fts USING fts5(body, context, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`.execute(db);
+        await sql`CREATE VIRTUAL TABLE memory_fts USING fts5(body, context, tokenize = 'porter unicode61 remove_diacritics 2', content = '', contentless_delete = 1)`.execute(
+          db,
+        );
       } else {
         await sql`ALTER TABLE memory_items ADD COLUMN tsv tsvector`.execute(db);
         await sql`CREATE INDEX memory_items_tsv ON memory_items USING gin (tsv)`.execute(db);
@@ -62,7 +68,8 @@ export const memoryMigrations: Migration[] = [
     },
     async down(db, dialect) {
       if (dialect === 'sqlite') await sql`DROP TABLE IF EXISTS memory_fts`.execute(db);
-      for (const table of ['memory_vectors', 'memory_embed_queue', 'memory_versions', 'memory_items']) await db.schema.dropTable(table).ifExists().execute();
+      for (const table of ['memory_vectors', 'memory_embed_queue', 'memory_versions', 'memory_items'])
+        await db.schema.dropTable(table).ifExists().execute();
     },
   },
   {
@@ -71,7 +78,12 @@ export const memoryMigrations: Migration[] = [
     name: '0700_memory_source_index',
     async up(db) {
       // Partial: only rows with a source (turns, imports), so bulk-added memories pay nothing for it.
-      await db.schema.createIndex('memory_items_source').on('memory_items').columns(['user_id', 'source_ref']).where(sql.ref('source_ref'), 'is not', null).execute();
+      await db.schema
+        .createIndex('memory_items_source')
+        .on('memory_items')
+        .columns(['user_id', 'source_ref'])
+        .where(sql.ref('source_ref'), 'is not', null)
+        .execute();
     },
     async down(db) {
       await db.schema.dropIndex('memory_items_source').ifExists().execute();

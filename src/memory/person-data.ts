@@ -10,7 +10,7 @@ export function memoryPersonData(repo: MemoryRepository, notes: NotesStore): Per
     part: 'memories',
     async export(userId) {
       const all: Memory[] = [];
-      for (let before: number | undefined; ; ) {
+      for (let before: number | undefined; ;) {
         const page = await repo.list({ userId, kinds: ['memory', 'turn'], limit: PAGE, ...(before !== undefined ? { before } : {}) });
         all.push(...page);
         if (page.length < PAGE) break;

@@ -12,7 +12,7 @@ import { notesRoutes } from './routes/notes.js';
 import { memoryToolProvider } from './tools.js';
 import type { MemoryRepository } from './types.js';
 
-export interface MemoryService {
+interface MemoryService {
   readonly repo: MemoryRepository;
   readonly notes: NotesStore;
   readonly retriever: MemoryRetriever;
@@ -49,8 +49,15 @@ export const memoryPlugin = definePlugin({
     const memory: MemoryService = { repo, notes, retriever, drainEmbeddings: async () => (worker ? worker.drain() : 0) };
     return {
       services: { memory },
-      routes: [memoryRoutes({ repo, audit }), notesRoutes({ notes, familiarExists: async (id) => (await familiars.get(id)) !== undefined })],
-      contributes: { toolProviders: [memoryToolProvider({ repo, notes })], retrievers: [retriever], personData: [memoryPersonData(repo, notes)] },
+      routes: [
+        memoryRoutes({ repo, audit }),
+        notesRoutes({ notes, familiarExists: async (id) => (await familiars.get(id)) !== undefined }),
+      ],
+      contributes: {
+        toolProviders: [memoryToolProvider({ repo, notes })],
+        retrievers: [retriever],
+        personData: [memoryPersonData(repo, notes)],
+      },
       async close() {
         await repo.flush();
         await worker?.stop();

@@ -50,7 +50,21 @@ function topHits(hits: readonly Hit[], limit: HitLimit): Hit[] {
     return n < (limit[h.kind] ?? 0);
   });
 }
-const COLUMNS = ['seq', 'id', 'user_id', 'familiar_id', 'kind', 'text', 'metadata', 'provenance', 'source_ref', 'context', 'version', 'created_at', 'updated_at'] as const;
+const COLUMNS = [
+  'seq',
+  'id',
+  'user_id',
+  'familiar_id',
+  'kind',
+  'text',
+  'metadata',
+  'provenance',
+  'source_ref',
+  'context',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
 /** What a search result needs: not the neighbour context, which can be long. */
 const RESULT_COLUMNS = COLUMNS.filter((c) => c !== 'context');
 
@@ -86,8 +100,15 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       const keys = await tx.insertInto('memory_items').values(values).returning(['seq', 'id']).execute();
       const seqOf = new Map(keys.map((k) => [k.id, k.seq]));
       const rows: Row[] = values.map((v) => ({ ...v, seq: seqOf.get(v.id)! }));
-      await searchIndex.index(tx, rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, text: r.text, context: r.context })));
-      if (embedder) await tx.insertInto('memory_embed_queue').values(rows.map((r) => ({ seq: r.seq, user_id: r.user_id, enqueued_at: at, attempts: 0 }))).execute();
+      await searchIndex.index(
+        tx,
+        rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, text: r.text, context: r.context })),
+      );
+      if (embedder)
+        await tx
+          .insertInto('memory_embed_queue')
+          .values(rows.map((r) => ({ seq: r.seq, user_id: r.user_id, enqueued_at: at, attempts: 0 })))
+          .execute();
       out.push(...rows);
     }
     return out;
@@ -101,7 +122,14 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       const seqs = chunk.map((r) => Number(r.seq));
       await searchIndex.unindex(tx, seqs);
       await tx.deleteFrom('memory_embed_queue').where('seq', 'in', seqs).execute();
-      await tx.deleteFrom('memory_versions').where('memory_id', 'in', chunk.map((r) => r.id)).execute();
+      await tx
+        .deleteFrom('memory_versions')
+        .where(
+          'memory_id',
+          'in',
+          chunk.map((r) => r.id),
+        )
+        .execute();
       await tx.deleteFrom('memory_items').where('seq', 'in', seqs).execute();
     }
   }
@@ -176,7 +204,12 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
 
   async function rowsBySeq(userId: string, seqs: readonly number[]): Promise<Map<number, Omit<Row, 'context'>>> {
     if (seqs.length === 0) return new Map();
-    const rows = await db.selectFrom('memory_items').select(RESULT_COLUMNS).where('seq', 'in', [...seqs]).where(checkOnly(storage.dialect, 'user_id'), '=', userId).execute();
+    const rows = await db
+      .selectFrom('memory_items')
+      .select(RESULT_COLUMNS)
+      .where('seq', 'in', [...seqs])
+      .where(checkOnly(storage.dialect, 'user_id'), '=', userId)
+      .execute();
     return new Map(rows.map((r) => [Number(r.seq), r]));
   }
 
@@ -201,7 +234,11 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       if (query.familiarId !== undefined) q = q.where('familiar_id', '=', query.familiarId);
       if (query.kinds?.length) q = q.where('kind', 'in', [...query.kinds]);
       if (query.before !== undefined) q = q.where('created_at', '<', query.before);
-      const rows = await q.orderBy('created_at', 'desc').orderBy('seq', 'desc').limit(Math.min(query.limit ?? 100, 1000)).execute();
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(Math.min(query.limit ?? 100, 1000))
+        .execute();
       return rows.map(toMemory);
     },
     async update(userId, id, patch) {
@@ -213,11 +250,24 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         const at = now();
         await tx
           .insertInto('memory_versions')
-          .values({ memory_id: row.id, user_id: userId, version: Number(row.version), text: row.text, metadata: row.metadata, provenance: row.provenance, change: Number(row.version) === 1 ? 'create' : 'update', changed_at: Number(row.updated_at) })
+          .values({
+            memory_id: row.id,
+            user_id: userId,
+            version: Number(row.version),
+            text: row.text,
+            metadata: row.metadata,
+            provenance: row.provenance,
+            change: Number(row.version) === 1 ? 'create' : 'update',
+            changed_at: Number(row.updated_at),
+          })
           .execute();
         const text = patch.text ?? row.text;
         const metadata = patch.metadata ? JSON.stringify(patch.metadata) : row.metadata;
-        await tx.updateTable('memory_items').set({ text, metadata, version: Number(row.version) + 1, updated_at: at }).where('seq', '=', row.seq).execute();
+        await tx
+          .updateTable('memory_items')
+          .set({ text, metadata, version: Number(row.version) + 1, updated_at: at })
+          .where('seq', '=', row.seq)
+          .execute();
         if (patch.text !== undefined) {
           await searchIndex.unindex(tx, [Number(row.seq)]);
           await searchIndex.index(tx, [{ seq: Number(row.seq), userId, text, context: row.context }]);
@@ -242,24 +292,59 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       await turns.settle();
       const row = await owned(db, userId, id);
       if (!row) return undefined;
-      const old = await db.selectFrom('memory_versions').selectAll().where('user_id', '=', userId).where('memory_id', '=', id).orderBy('version').execute();
+      const old = await db
+        .selectFrom('memory_versions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('memory_id', '=', id)
+        .orderBy('version')
+        .execute();
       return [
-        ...old.map((v) => ({ version: Number(v.version), text: v.text, metadata: parseMeta(v.metadata), provenance: v.provenance, change: v.change, at: Number(v.changed_at) })),
-        { version: Number(row.version), text: row.text, metadata: parseMeta(row.metadata), provenance: row.provenance, change: Number(row.version) === 1 ? ('create' as const) : ('update' as const), at: Number(row.updated_at) },
+        ...old.map((v) => ({
+          version: Number(v.version),
+          text: v.text,
+          metadata: parseMeta(v.metadata),
+          provenance: v.provenance,
+          change: v.change,
+          at: Number(v.changed_at),
+        })),
+        {
+          version: Number(row.version),
+          text: row.text,
+          metadata: parseMeta(row.metadata),
+          provenance: row.provenance,
+          change: Number(row.version) === 1 ? ('create' as const) : ('update' as const),
+          at: Number(row.updated_at),
+        },
       ];
     },
     async search(query) {
       await turns.settle();
       const clamp = (n: number | undefined) => Math.min(Math.max(n ?? 10, 1), 100);
-      const perKind = query.perKind && Object.keys(query.perKind).length > 0 ? Object.fromEntries(Object.entries(query.perKind).map(([k, n]) => [k, clamp(n)])) : undefined;
+      const perKind =
+        query.perKind && Object.keys(query.perKind).length > 0
+          ? Object.fromEntries(Object.entries(query.perKind).map(([k, n]) => [k, clamp(n)]))
+          : undefined;
       const limit: HitLimit = perKind ?? clamp(query.limit);
-      const scope = { userId: query.userId, familiarId: query.familiarId, kinds: perKind ? Object.keys(perKind) : query.kinds, metadata: query.metadata };
+      const scope = {
+        userId: query.userId,
+        familiarId: query.familiarId,
+        kinds: perKind ? Object.keys(perKind) : query.kinds,
+        metadata: query.metadata,
+      };
       // Fusion needs more candidates from each list than it returns.
-      const widened: HitLimit = !embedder ? limit : typeof limit === 'number' ? limit * 3 : Object.fromEntries(Object.entries(limit).map(([k, n]) => [k, n * 3]));
+      const widened: HitLimit = !embedder
+        ? limit
+        : typeof limit === 'number'
+          ? limit * 3
+          : Object.fromEntries(Object.entries(limit).map(([k, n]) => [k, n * 3]));
       const lexical = await searchIndex.lexical(scope, query.q, widened);
       let ranked: Hit[] = lexical;
       if (embedder) {
-        const vector = await embedder.embed([query.q]).then((v) => v[0], () => undefined);
+        const vector = await embedder.embed([query.q]).then(
+          (v) => v[0],
+          () => undefined,
+        );
         if (vector) {
           const near = await searchIndex.nearest(scope, vector, totalOf(widened));
           const kinds = new Map([...lexical, ...near].map((h) => [h.seq, h.kind]));
@@ -267,7 +352,10 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         }
       }
       ranked = topHits(ranked, limit);
-      const rows = await rowsBySeq(query.userId, ranked.map((h) => h.seq));
+      const rows = await rowsBySeq(
+        query.userId,
+        ranked.map((h) => h.seq),
+      );
       const out: ScoredMemory[] = [];
       for (const hit of ranked) {
         const row = rows.get(hit.seq);
@@ -277,24 +365,32 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
     },
     async eraseUser(userId) {
       await turns.settle();
-      return db.transaction().execute(async (tx) => {
-        const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('user_id', '=', userId).execute();
-        await removeRows(tx, rows);
-        await tx.deleteFrom('memory_versions').where('user_id', '=', userId).execute();
-        await tx.deleteFrom('memory_embed_queue').where('user_id', '=', userId).execute();
-        await tx.deleteFrom('memory_vectors').where('user_id', '=', userId).execute();
-        return rows.length;
-      }).then(async (n) => {
-        await searchIndex.compact();
-        return n;
-      });
+      return db
+        .transaction()
+        .execute(async (tx) => {
+          const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('user_id', '=', userId).execute();
+          await removeRows(tx, rows);
+          await tx.deleteFrom('memory_versions').where('user_id', '=', userId).execute();
+          await tx.deleteFrom('memory_embed_queue').where('user_id', '=', userId).execute();
+          await tx.deleteFrom('memory_vectors').where('user_id', '=', userId).execute();
+          return rows.length;
+        })
+        .then(async (n) => {
+          await searchIndex.compact();
+          return n;
+        });
     },
     addTurn: (turn) => turns.push(turn),
     flush: () => turns.settle(),
     async pruneTurns(before) {
       await turns.settle();
       return db.transaction().execute(async (tx) => {
-        const rows = await tx.selectFrom('memory_items').select(['seq', 'id']).where('kind', '=', 'turn').where('created_at', '<', before).execute();
+        const rows = await tx
+          .selectFrom('memory_items')
+          .select(['seq', 'id'])
+          .where('kind', '=', 'turn')
+          .where('created_at', '<', before)
+          .execute();
         await removeRows(tx, rows);
         return rows.length;
       });

@@ -13,7 +13,9 @@ export function createMemoryRetriever(repo: MemoryRepository): MemoryRetriever {
       // Memories and past turns in one pass over the index, each kind with its own limit.
       const found = await repo.search({ userId, familiarId, q: text, perKind: { memory: n, turn: Math.ceil(n / 2) } });
       const as = (kind: 'memory' | 'turn', label: RetrievedContext['kind']): RetrievedContext[] =>
-        found.filter((m) => m.kind === kind).map((m) => ({ kind: label, id: m.id, text: m.text, provenance: m.provenance, score: m.score }));
+        found
+          .filter((m) => m.kind === kind)
+          .map((m) => ({ kind: label, id: m.id, text: m.text, provenance: m.provenance, score: m.score }));
       return [...as('memory', 'memory'), ...as('turn', 'past_turn')];
     },
     // Queued and written in batches; the repository's reads wait for it, so the next retrieval sees it.

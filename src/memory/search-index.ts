@@ -16,7 +16,7 @@ export interface Hit {
 export type HitLimit = number | Readonly<Record<string, number>>;
 
 /** What filters the candidate rows in SQL, next to the scoped index match. */
-export interface Scope {
+interface Scope {
   readonly userId: string;
   readonly familiarId?: string | undefined;
   readonly kinds?: readonly string[] | undefined;
@@ -55,7 +55,9 @@ function filterSql(scope: Scope, dialect: Storage['dialect'], options: { checkOn
   for (const [key, value] of Object.entries(scope.metadata ?? {})) {
     if (!KEY.test(key)) throw new Error('invalid metadata key');
     const v = String(value);
-    parts.push(dialect === 'sqlite' ? sql`cast(json_extract(m.metadata, ${`$.${key}`}) as text) = ${v}` : sql`(m.metadata::jsonb ->> ${key}) = ${v}`);
+    parts.push(
+      dialect === 'sqlite' ? sql`cast(json_extract(m.metadata, ${`$.${key}`}) as text) = ${v}` : sql`(m.metadata::jsonb ->> ${key}) = ${v}`,
+    );
   }
   return sql.join(parts, sql` and `);
 }
@@ -83,7 +85,12 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   async function nearestInScope(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]> {
     const near = await vectors.nearest(scope.userId, vector, limit * 4);
     if (near.length === 0) return [];
-    const allowed = await sql<{ seq: number; kind: string }>`select m.seq as seq, m.kind as kind from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect, { checkOnly: true })}`.execute(db);
+    const allowed = await sql<{
+      seq: number;
+      kind: string;
+    }>`select m.seq as seq, m.kind as kind from memory_items m where m.seq in (${sql.join(near.map((r) => sql`${r.seq}`))}) and ${filterSql(scope, storage.dialect, { checkOnly: true })}`.execute(
+      db,
+    );
     const kinds = new Map(allowed.rows.map((r) => [Number(r.seq), r.kind]));
     return near.flatMap((r) => (kinds.has(r.seq) ? [{ ...r, kind: kinds.get(r.seq)! }] : [])).slice(0, limit);
   }
@@ -106,20 +113,24 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       // Past the budget the scan gets a query that matches nothing, so no match is even walked (a
       // condition next to MATCH would be tested on every match). Every indexed token carries a
       // 13-letter scope prefix (tokens.ts), so the bare word never matches.
-      const query = budget === undefined ? sql`${match}` : sql`(case when (select n from c) <= ${sql.lit(budget)} then ${match} else 'nomatch' end)`;
+      const query =
+        budget === undefined ? sql`${match}` : sql`(case when (select n from c) <= ${sql.lit(budget)} then ${match} else 'nomatch' end)`;
       let scored = sql`select m.seq as seq, -bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as score, m.kind as kind from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${query} and ${filterSql(scope, 'sqlite')}`;
       // FTS5 walks its matches newest first (rowid desc), so the limit stops the walk.
       if ('newest' in scoring) scored = sql`select * from (${scored} order by f.rowid desc limit ${sql.lit(scoring.newest)})`;
       const top = best(scored, limit);
       type Row = { seq: number | null; score: number | null; kind: string | null };
-      const toHits = (rows: Row[]) => rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: Number(r.score), kind: r.kind! }]));
+      const toHits = (rows: Row[]) =>
+        rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: Number(r.score), kind: r.kind! }]));
       if (budget === undefined) {
         const { rows } = await sql<Row>`${top} order by score desc, seq desc`.execute(db);
         return { hits: toHits(rows), matches: rows.length };
       }
       const { rows } = await sql<Row & { matches: number }>`
         with c as materialized (select count(*) as n from (select rowid from memory_fts where memory_fts match ${match} limit ${sql.lit(budget + 1)}))
-        select c.n as matches, t.seq as seq, t.score as score, t.kind as kind from c left join (${top}) t on 1 order by t.score desc, t.seq desc`.execute(db);
+        select c.n as matches, t.seq as seq, t.score as score, t.kind as kind from c left join (${top}) t on 1 order by t.score desc, t.seq desc`.execute(
+        db,
+      );
       return { hits: toHits(rows), matches: Number(rows[0]?.matches ?? 0) };
     }
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
@@ -158,7 +169,10 @@ export function createSearchIndex(storage: Storage): SearchIndex {
 
   function postgresIndex(): SearchIndex {
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
-      for (const r of rows) await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(tx);
+      for (const r of rows)
+        await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(
+          tx,
+        );
     };
     return {
       index: indexRows,
@@ -172,7 +186,9 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         if (terms.length === 0) return [];
         const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
         const scored = sql`select m.seq as seq, ts_rank(m.tsv, ${query}) as score, m.kind as kind from memory_items m where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')}`;
-        const rows = await sql<{ seq: number; score: number; kind: string }>`${best(scored, limit)} order by score desc, seq desc`.execute(db);
+        const rows = await sql<{ seq: number; score: number; kind: string }>`${best(scored, limit)} order by score desc, seq desc`.execute(
+          db,
+        );
         return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score), kind: r.kind }));
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),

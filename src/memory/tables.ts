@@ -3,7 +3,6 @@ import type { CoreTables } from '../storage/index.js';
 
 /** Provenance of a memory, kept apart from its text (MEM-2); `external` is always untrusted. */
 export type Provenance = 'owner' | 'person' | 'familiar' | 'external';
-export const PROVENANCES: readonly Provenance[] = ['owner', 'person', 'familiar', 'external'];
 /** A long-term memory, or a stored past turn indexed for retrieval. */
 export type MemoryKind = 'memory' | 'turn';
 

@@ -21,7 +21,14 @@ function tool<S extends z.ZodType>(spec: Spec<S>): Tool {
     parameters: z.toJSONSchema(spec.schema) as Record<string, unknown>,
     async run(args, ctx) {
       const parsed = spec.schema.safeParse(args);
-      if (!parsed.success) return fail('INVALID_ARGUMENTS', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500));
+      if (!parsed.success)
+        return fail(
+          'INVALID_ARGUMENTS',
+          parsed.error.issues
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')
+            .slice(0, 500),
+        );
       try {
         return await spec.run(parsed.data, ctx);
       } catch (e) {
@@ -43,13 +50,42 @@ const content = z.string().max(256 * 1024);
 export function memoryToolProvider(options: { repo: MemoryRepository; notes: NotesStore }): ToolProvider {
   const { repo, notes } = options;
   const scope = (c: ToolContext) => ({ familiarId: c.familiarId, userId: c.userId });
-  const writer = (c: ToolContext) => ({ actor: { type: 'model' as const, familiarId: c.familiarId, userId: c.userId }, source: 'model' as const, ...(c.requestId ? { requestId: c.requestId } : {}) });
+  const writer = (c: ToolContext) => ({
+    actor: { type: 'model' as const, familiarId: c.familiarId, userId: c.userId },
+    source: 'model' as const,
+    ...(c.requestId ? { requestId: c.requestId } : {}),
+  });
   const tools: Tool[] = [
-    tool({ name: 'notes_list', description: 'List your notes about this person (markdown files).', schema: z.strictObject({ folder: z.string().max(1024).optional() }), run: async (a, c) => ok(await notes.list(scope(c), a.folder)) }),
-    tool({ name: 'notes_read', description: 'Read one note.', schema: z.strictObject({ path }), run: async (a, c) => ok(await notes.read(scope(c), a.path)) }),
-    tool({ name: 'notes_search', description: 'Find lines in your notes containing the text.', schema: z.strictObject({ query: z.string().min(1).max(200) }), run: async (a, c) => ok(await notes.search(scope(c), a.query)) }),
-    tool({ name: 'notes_write', description: 'Create or replace a note (path ends in .md, at most 256 KiB).', schema: z.strictObject({ path, content }), run: async (a, c) => ok(await notes.write(scope(c), a.path, a.content, writer(c))) }),
-    tool({ name: 'notes_append', description: 'Append text to a note.', schema: z.strictObject({ path, content }), run: async (a, c) => ok(await notes.append(scope(c), a.path, a.content, writer(c))) }),
+    tool({
+      name: 'notes_list',
+      description: 'List your notes about this person (markdown files).',
+      schema: z.strictObject({ folder: z.string().max(1024).optional() }),
+      run: async (a, c) => ok(await notes.list(scope(c), a.folder)),
+    }),
+    tool({
+      name: 'notes_read',
+      description: 'Read one note.',
+      schema: z.strictObject({ path }),
+      run: async (a, c) => ok(await notes.read(scope(c), a.path)),
+    }),
+    tool({
+      name: 'notes_search',
+      description: 'Find lines in your notes containing the text.',
+      schema: z.strictObject({ query: z.string().min(1).max(200) }),
+      run: async (a, c) => ok(await notes.search(scope(c), a.query)),
+    }),
+    tool({
+      name: 'notes_write',
+      description: 'Create or replace a note (path ends in .md, at most 256 KiB).',
+      schema: z.strictObject({ path, content }),
+      run: async (a, c) => ok(await notes.write(scope(c), a.path, a.content, writer(c))),
+    }),
+    tool({
+      name: 'notes_append',
+      description: 'Append text to a note.',
+      schema: z.strictObject({ path, content }),
+      run: async (a, c) => ok(await notes.append(scope(c), a.path, a.content, writer(c))),
+    }),
     tool({
       name: 'notes_delete',
       description: 'Delete a note.',
@@ -62,10 +98,20 @@ export function memoryToolProvider(options: { repo: MemoryRepository; notes: Not
     tool({
       name: 'remember',
       description: 'Store a long-term memory about this person.',
-      schema: z.strictObject({ text: z.string().min(1).max(10_000), tags: z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.union([z.string().max(500), z.number(), z.boolean()])).optional() }),
+      schema: z.strictObject({
+        text: z.string().min(1).max(10_000),
+        tags: z.record(z.string().regex(/^[A-Za-z0-9_]{1,64}$/), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
+      }),
       run: async (a, c) => {
         const m = await repo.add({ userId: c.userId, familiarId: c.familiarId, text: a.text, metadata: a.tags, provenance: 'familiar' });
-        await c.audit.record({ actor: writer(c).actor, action: 'memory.write', target: m.id, outcome: 'success', details: { length: a.text.length, source: 'model' }, ...(c.requestId ? { requestId: c.requestId } : {}) });
+        await c.audit.record({
+          actor: writer(c).actor,
+          action: 'memory.write',
+          target: m.id,
+          outcome: 'success',
+          details: { length: a.text.length, source: 'model' },
+          ...(c.requestId ? { requestId: c.requestId } : {}),
+        });
         return ok({ id: m.id });
       },
     }),
@@ -73,7 +119,12 @@ export function memoryToolProvider(options: { repo: MemoryRepository; notes: Not
       name: 'recall',
       description: 'Search your long-term memories about this person.',
       schema: z.strictObject({ query: z.string().min(1).max(1000), limit: z.number().int().min(1).max(20).optional() }),
-      run: async (a, c) => ok((await repo.search({ userId: c.userId, familiarId: c.familiarId, q: a.query, kinds: ['memory'], limit: a.limit ?? 5 })).map((m) => ({ id: m.id, text: m.text, provenance: m.provenance }))),
+      run: async (a, c) =>
+        ok(
+          (await repo.search({ userId: c.userId, familiarId: c.familiarId, q: a.query, kinds: ['memory'], limit: a.limit ?? 5 })).map(
+            (m) => ({ id: m.id, text: m.text, provenance: m.provenance }),
+          ),
+        ),
     }),
     tool({
       name: 'forget',
@@ -83,7 +134,14 @@ export function memoryToolProvider(options: { repo: MemoryRepository; notes: Not
         const m = await repo.get(c.userId, a.id);
         if (!m || m.familiarId !== c.familiarId) return fail('MEMORY_NOT_FOUND', 'no such memory');
         await repo.delete(c.userId, a.id);
-        await c.audit.record({ actor: writer(c).actor, action: 'memory.delete', target: a.id, outcome: 'success', details: { source: 'model' }, ...(c.requestId ? { requestId: c.requestId } : {}) });
+        await c.audit.record({
+          actor: writer(c).actor,
+          action: 'memory.delete',
+          target: a.id,
+          outcome: 'success',
+          details: { source: 'model' },
+          ...(c.requestId ? { requestId: c.requestId } : {}),
+        });
         return ok('forgotten');
       },
     }),

@@ -17,7 +17,7 @@ export interface Memory {
   readonly updatedAt: number;
 }
 
-export interface MemoryVersion {
+interface MemoryVersion {
   readonly version: number;
   readonly text: string;
   readonly metadata: Metadata;
@@ -38,7 +38,7 @@ export interface NewMemory {
   readonly context?: string | undefined;
 }
 
-export interface MemorySearch {
+interface MemorySearch {
   readonly userId: string;
   readonly familiarId?: string | undefined;
   readonly q: string;
@@ -70,7 +70,13 @@ export interface MemoryRepository {
   /** One transaction for many rows (imports, turn indexing, benchmarks). */
   addMany(inputs: readonly NewMemory[]): Promise<number>;
   get(userId: string, id: string): Promise<Memory | undefined>;
-  list(query: { userId: string; familiarId?: string | undefined; kinds?: readonly MemoryKind[]; limit?: number; before?: number }): Promise<Memory[]>;
+  list(query: {
+    userId: string;
+    familiarId?: string | undefined;
+    kinds?: readonly MemoryKind[];
+    limit?: number;
+    before?: number;
+  }): Promise<Memory[]>;
   update(userId: string, id: string, patch: { text?: string | undefined; metadata?: Metadata | undefined }): Promise<Memory | undefined>;
   delete(userId: string, id: string): Promise<boolean>;
   history(userId: string, id: string): Promise<MemoryVersion[] | undefined>;

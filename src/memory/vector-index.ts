@@ -32,12 +32,19 @@ export function createVectorIndex(db: MemoryDb, options: { maxCachedPeople?: num
 
   async function load(userId: string, dims: number): Promise<PersonVectors> {
     // max(seq) is one index probe; vectors deleted elsewhere are dropped later by the row filter.
-    const stampRow = await sql<{ top: number | null }>`select max(seq) as top from memory_vectors where user_id = ${userId} and dims = ${dims}`.execute(db);
+    const stampRow = await sql<{
+      top: number | null;
+    }>`select max(seq) as top from memory_vectors where user_id = ${userId} and dims = ${dims}`.execute(db);
     const stamp = String(Number(stampRow.rows[0]?.top ?? 0));
     const key = `${userId}\0${dims}`;
     const hit = cache.get(key);
     if (hit && hit.stamp === stamp) return hit;
-    const rows = await db.selectFrom('memory_vectors').select(['seq', 'data']).where('user_id', '=', userId).where('dims', '=', dims).execute();
+    const rows = await db
+      .selectFrom('memory_vectors')
+      .select(['seq', 'data'])
+      .where('user_id', '=', userId)
+      .where('dims', '=', dims)
+      .execute();
     const words = Math.ceil(dims / 32);
     const seqs: number[] = [];
     const bits = new Uint32Array(rows.length * words);
@@ -67,8 +74,16 @@ export function createVectorIndex(db: MemoryDb, options: { maxCachedPeople?: num
     async remove(tx: MemoryDb, seqs: readonly number[]) {
       if (seqs.length === 0) return;
       // Only the owners of the removed vectors lose their cached index; everyone else's stays warm.
-      const owners = await tx.selectFrom('memory_vectors').select('user_id').distinct().where('seq', 'in', [...seqs]).execute();
-      await tx.deleteFrom('memory_vectors').where('seq', 'in', [...seqs]).execute();
+      const owners = await tx
+        .selectFrom('memory_vectors')
+        .select('user_id')
+        .distinct()
+        .where('seq', 'in', [...seqs])
+        .execute();
+      await tx
+        .deleteFrom('memory_vectors')
+        .where('seq', 'in', [...seqs])
+        .execute();
       const gone = new Set(owners.map((o) => o.user_id));
       for (const key of [...cache.keys()]) if (gone.has(key.slice(0, key.indexOf('\0')))) cache.delete(key);
     },

@@ -1,3 +1,2 @@
-export { createPrivacyService, startRetention, pseudonym, type PrivacyService, type ErasureReport } from './service.js';
-export { privacyRoutes } from './routes.js';
+export { createPrivacyService } from './service.js';
 export { privacyPlugin } from './plugin.js';

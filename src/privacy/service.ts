@@ -5,7 +5,7 @@ import type { AuditActor, AuditService } from '../security/audit/types.js';
 import type { Storage } from '../storage/index.js';
 
 /** What the erasure removed, by table or kind (no content). */
-export type ErasureReport = Record<string, number>;
+type ErasureReport = Record<string, number>;
 
 export interface PrivacyService {
   /** Everything Hearth holds about a person, as JSON (DATA-5). Secrets and hashes are never included. */
@@ -17,7 +17,7 @@ export interface PrivacyService {
 }
 
 /** A stable pseudonym for a person in the audit log after erasure. */
-export const pseudonym = (userId: string) => `erased:${createHash('sha256').update(`hearth-erasure\0${userId}`).digest('hex').slice(0, 16)}`;
+const pseudonym = (userId: string) => `erased:${createHash('sha256').update(`hearth-erasure\0${userId}`).digest('hex').slice(0, 16)}`;
 
 export interface PrivacyOptions {
   readonly storage: Storage;
@@ -50,13 +50,27 @@ export function createPrivacyService(options: PrivacyOptions): PrivacyService {
           Object.assign(report, await hook.erase?.(userId));
         } catch (err) {
           options.logger.error({ err, part: hook.part, target: pseudonym(userId) }, 'erasure failed');
-          await audit.record({ actor: by, action: 'privacy.erase', target: pseudonym(userId), outcome: 'failure', ...(requestId ? { requestId } : {}), details: { part: hook.part } });
+          await audit.record({
+            actor: by,
+            action: 'privacy.erase',
+            target: pseudonym(userId),
+            outcome: 'failure',
+            ...(requestId ? { requestId } : {}),
+            details: { part: hook.part },
+          });
           throw new AppError('INTERNAL', `Erasure failed at ${hook.part}; nothing after it was reported erased`, { part: hook.part });
         }
       }
       // SQLite: secure_delete is on; a checkpoint moves freed pages out of the WAL too.
       if (storage.sqlite) storage.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-      await audit.record({ actor: by, action: 'privacy.erase', target: pseudonym(userId), outcome: 'success', ...(requestId ? { requestId } : {}), details: { removed: report } });
+      await audit.record({
+        actor: by,
+        action: 'privacy.erase',
+        target: pseudonym(userId),
+        outcome: 'success',
+        ...(requestId ? { requestId } : {}),
+        details: { removed: report },
+      });
       options.logger.info({ target: pseudonym(userId) }, 'person erased');
       return report;
     },

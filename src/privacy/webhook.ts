@@ -10,7 +10,10 @@ const erasureBody = z.union([
 /** Registers the signed `erasure` webhook (HOOK-1, DATA-5): a person by id, or by a channel identity. */
 export function registerErasureWebhook(
   webhooks: WebhookService,
-  deps: { erase: (userId: string) => Promise<unknown>; resolveExternalId: (channel: string, externalId: string) => Promise<string | undefined> },
+  deps: {
+    erase: (userId: string) => Promise<unknown>;
+    resolveExternalId: (channel: string, externalId: string) => Promise<string | undefined>;
+  },
 ): void {
   webhooks.handle('erasure', async (payload) => {
     const parsed = erasureBody.safeParse(payload);

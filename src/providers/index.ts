@@ -1,11 +1,6 @@
 export { createOpenAIChat } from './openai-chat.js';
-export type { OpenAIChatOptions } from './openai-chat.js';
-export { createProviderService, modelResolver } from './service.js';
-export type { ProviderService, ProviderView, ProviderInput, ProviderServiceOptions } from './service.js';
-export { providerMigrations, PROVIDER_KEY_COLUMN } from './migrations.js';
-export type { ProviderTables } from './migrations.js';
-export { checkProviderUrl, isLoopbackHost } from './url-policy.js';
+export { modelResolver } from './service.js';
+export { checkProviderUrl } from './url-policy.js';
 export { ProviderError } from './types.js';
-export type { ChatModel, ChatMessage, ChatEvent, ChatRequest, ToolCall, ToolSpec, ProviderFailure } from './types.js';
-export { providerRoutes } from './routes.js';
+export type { ChatModel, ChatMessage, ToolCall } from './types.js';
 export { providersPlugin } from './plugin.js';

@@ -19,7 +19,8 @@ function classify(err: unknown, signal?: AbortSignal): ProviderError {
   if (signal?.aborted) return new ProviderError('aborted', 'The request was cancelled', { cause: err });
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError('timeout', 'The model provider timed out', { cause: err });
   if (err instanceof OpenAI.APIUserAbortError) return new ProviderError('aborted', 'The request was cancelled', { cause: err });
-  if (err instanceof OpenAI.APIConnectionError) return new ProviderError('unavailable', 'The model provider could not be reached', { cause: err });
+  if (err instanceof OpenAI.APIConnectionError)
+    return new ProviderError('unavailable', 'The model provider could not be reached', { cause: err });
   if (err instanceof OpenAI.APIError) {
     const status = err.status ?? 0;
     if (status === 429) return new ProviderError('rate_limited', 'The model provider is rate limiting requests', { cause: err });
@@ -65,7 +66,12 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
             stream_options: { include_usage: true },
             messages: request.messages.map(toWire),
             ...(request.tools?.length
-              ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } })) }
+              ? {
+                  tools: request.tools.map((t) => ({
+                    type: 'function' as const,
+                    function: { name: t.name, description: t.description, parameters: t.parameters },
+                  })),
+                }
               : {}),
             ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
             ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
@@ -77,7 +83,8 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
         for await (const chunk of stream) {
           arm();
           const choice = chunk.choices[0];
-          if (chunk.usage) yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+          if (chunk.usage)
+            yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
           if (!choice) continue;
           const text = choice.delta?.content;
           if (text) yield { type: 'delta', text };
@@ -129,7 +136,15 @@ function toWire(m: ChatRequest['messages'][number]): OpenAI.Chat.ChatCompletionM
     return {
       role: 'assistant',
       content: m.content,
-      ...(m.toolCalls?.length ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) } : {}),
+      ...(m.toolCalls?.length
+        ? {
+            tool_calls: m.toolCalls.map((c) => ({
+              id: c.id,
+              type: 'function' as const,
+              function: { name: c.name, arguments: c.arguments },
+            })),
+          }
+        : {}),
     };
   return { role: m.role, content: m.content };
 }

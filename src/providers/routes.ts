@@ -17,7 +17,7 @@ const body = z.strictObject({
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 
 /** The audit actor for a signed request. */
-export function actorOf(p: Principal): AuditActor {
+function actorOf(p: Principal): AuditActor {
   return p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId };
 }
 

@@ -10,7 +10,7 @@ import type { ChatModel } from './types.js';
 import { checkProviderUrl } from './url-policy.js';
 
 /** A provider as the API shows it: never the key, only its last four characters (DATA-1). */
-export interface ProviderView {
+interface ProviderView {
   readonly id: string;
   readonly name: string;
   readonly baseUrl: string;
@@ -22,7 +22,7 @@ export interface ProviderView {
   readonly updatedAt: number;
 }
 
-export interface ProviderInput {
+interface ProviderInput {
   readonly name: string;
   readonly baseUrl: string;
   readonly apiKey?: string | null | undefined;
@@ -125,7 +125,13 @@ export function createProviderService(options: ProviderServiceOptions): Provider
         updated_at: t,
       };
       await unique(() => db.insertInto('providers').values(r).execute());
-      await audit.record({ actor, action: 'provider.create', target: id, outcome: 'success', details: { name: r.name, baseUrl: r.base_url, hasKey: key !== null } });
+      await audit.record({
+        actor,
+        action: 'provider.create',
+        target: id,
+        outcome: 'success',
+        details: { name: r.name, baseUrl: r.base_url, hasKey: key !== null },
+      });
       return view(r);
     },
     async update(id, input, actor) {

@@ -11,7 +11,7 @@ export interface ToolCall {
   readonly arguments: string;
 }
 
-export interface ToolSpec {
+interface ToolSpec {
   readonly name: string;
   readonly description: string;
   readonly parameters: Record<string, unknown>;

@@ -9,13 +9,18 @@ function digest(value: string): Buffer {
 }
 
 /** Constant-time check of the operator's service key (HTTP-7). */
-export function serviceKeyMatches(presented: string | undefined, configured: string): boolean {
+function serviceKeyMatches(presented: string | undefined, configured: string): boolean {
   if (presented === undefined) return false;
   return timingSafeEqual(digest(presented), digest(configured));
 }
 
 /** Throws at start-up when a route has no policy, or a body schema that accepts unknown fields. */
-export function checkRouteDeclaration(route: { method: string | string[]; url: string; config?: unknown; schema?: { body?: unknown } }): void {
+export function checkRouteDeclaration(route: {
+  method: string | string[];
+  url: string;
+  config?: unknown;
+  schema?: { body?: unknown };
+}): void {
   const policy = (route.config as { policy?: RoutePolicy } | undefined)?.policy;
   if (!policy) throw new Error(`route ${String(route.method)} ${route.url} declares no access policy`);
   const body = route.schema?.body;
@@ -27,11 +32,7 @@ export function checkRouteDeclaration(route: { method: string | string[]; url: s
 }
 
 /** Enforces a route's declared policy; sets request.principal for signed routes. */
-export async function enforcePolicy(
-  request: FastifyRequest,
-  authenticate: Authenticator,
-  serviceKey: string | undefined,
-): Promise<void> {
+export async function enforcePolicy(request: FastifyRequest, authenticate: Authenticator, serviceKey: string | undefined): Promise<void> {
   const policy = request.routeOptions.config.policy;
   request.principal = null;
   if (!policy) throw new AppError('NOT_FOUND', 'Not found');
@@ -43,7 +44,8 @@ export async function enforcePolicy(
   if (policy.access === 'service') {
     if (!serviceKey) throw new AppError('UNAVAILABLE', 'Not configured: set HEARTH_SERVICE_KEY');
     const header = request.headers['x-api-key'];
-    if (!serviceKeyMatches(Array.isArray(header) ? header[0] : header, serviceKey)) throw new AppError('UNAUTHENTICATED', 'Invalid service key');
+    if (!serviceKeyMatches(Array.isArray(header) ? header[0] : header, serviceKey))
+      throw new AppError('UNAUTHENTICATED', 'Invalid service key');
     return;
   }
   const principal = await authenticate(request);

@@ -10,7 +10,10 @@ import { httpArmour, type ArmourLimiter } from './plugins/index.js';
 import { requestIdFrom } from './request-id.js';
 
 export interface ServerOptions {
-  readonly config: Pick<Config, 'HEARTH_BODY_LIMIT' | 'HEARTH_TRUSTED_PROXIES' | 'HEARTH_TLS_CERT_FILE' | 'HEARTH_TLS_KEY_FILE' | 'HEARTH_SERVICE_KEY'> &
+  readonly config: Pick<
+    Config,
+    'HEARTH_BODY_LIMIT' | 'HEARTH_TRUSTED_PROXIES' | 'HEARTH_TLS_CERT_FILE' | 'HEARTH_TLS_KEY_FILE' | 'HEARTH_SERVICE_KEY'
+  > &
     Partial<Pick<Config, 'HEARTH_ALLOWED_ORIGINS'>>;
   readonly logger: Logger;
   /** Resolves the caller; without one, every signed route answers 401. */

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../core/index.js';
 
-export interface ErrorBody {
+interface ErrorBody {
   error: string;
   code: ErrorCode;
   requestId: string;

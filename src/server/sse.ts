@@ -15,7 +15,11 @@ export interface SseWriter {
  * reach the normal error handler (a 4xx with its code); once streaming, the work reports its own
  * errors in-stream, so they are not rethrown.
  */
-export async function streamSse(request: FastifyRequest, reply: FastifyReply, work: (sse: SseWriter) => Promise<void>): Promise<FastifyReply> {
+export async function streamSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: (sse: SseWriter) => Promise<void>,
+): Promise<FastifyReply> {
   const controller = new AbortController();
   request.raw.on('close', () => {
     if (!reply.raw.writableEnded) controller.abort();
@@ -42,7 +46,10 @@ export async function streamSse(request: FastifyRequest, reply: FastifyReply, wo
     send(data, event) {
       open();
       const text = typeof data === 'string' ? data : JSON.stringify(data);
-      const lines = text.split('\n').map((l) => `data: ${l}\n`).join('');
+      const lines = text
+        .split('\n')
+        .map((l) => `data: ${l}\n`)
+        .join('');
       reply.raw.write(`${event ? `event: ${event}\n` : ''}${lines}\n`);
     },
   };

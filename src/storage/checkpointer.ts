@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** What one checkpoint did: WAL frames in the log, and how many of them are now in the database. */
-export interface CheckpointResult {
+interface CheckpointResult {
   readonly busy: number;
   readonly log: number;
   readonly checkpointed: number;
@@ -62,7 +62,10 @@ parentPort.on('message', (message) => {
  */
 export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: options.file, driver, intervalMs: options.intervalMs ?? 200 } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file: options.file, driver, intervalMs: options.intervalMs ?? 200 },
+  });
   // The worker never keeps the process alive; the storage's close stops it.
   worker.unref();
   const waiting = new Map<number, { resolve: (r: CheckpointResult) => void; reject: (err: unknown) => void }>();

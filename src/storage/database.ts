@@ -8,7 +8,6 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { FifoSqliteDialect } from './sqlite-driver.js';
 import { cachedStatements } from './statement-cache.js';
 
-export type { Dialect } from '../core/index.js';
 import type { Dialect } from '../core/index.js';
 
 /** Tables owned by the storage layer itself; every other concern adds its own with `db.withTables<T>()`. */

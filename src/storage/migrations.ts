@@ -31,7 +31,7 @@ function migrator(storage: Storage, migrations: readonly Migration[]): Migrator 
   });
 }
 
-export class MigrationError extends Error {
+class MigrationError extends Error {
   readonly code = 'MIGRATION_FAILED';
 }
 

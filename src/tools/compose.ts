@@ -6,8 +6,18 @@ import type { RouteModule } from '../core/index.js';
 import type { Storage } from '../storage/index.js';
 import { createMcpConnections, createMcpServerStore, mcpRoutes, mcpToolProvider, type McpServerStore } from './mcp/index.js';
 import {
-  createApprovals, createSandbox, createShellEnablement, createShellParser, createShellPolicy, createShellTool, parseAllowlist,
-  shellRoutes, shellToolProvider, type Approvals, type ShellEnablement, type ShellPolicy,
+  createApprovals,
+  createSandbox,
+  createShellEnablement,
+  createShellParser,
+  createShellPolicy,
+  createShellTool,
+  parseAllowlist,
+  shellRoutes,
+  shellToolProvider,
+  type Approvals,
+  type ShellEnablement,
+  type ShellPolicy,
 } from './shell/index.js';
 import type { ToolProvider } from './types.js';
 
@@ -20,12 +30,23 @@ export interface ToolsService {
 }
 
 /** Builds shell (EXEC-1) and MCP (EXEC-2): their tool providers, routes and shutdown. */
-export async function wireTools(options: { config: Config; storage: Storage; vault: HearthVault; audit: AuditLog; logger: Logger; now: () => number }) {
+export async function wireTools(options: {
+  config: Config;
+  storage: Storage;
+  vault: HearthVault;
+  audit: AuditLog;
+  logger: Logger;
+  now: () => number;
+}) {
   const { config, storage, vault, audit, logger, now } = options;
   const parser = await createShellParser();
   const allowlist = parseAllowlist(config.HEARTH_SHELL_ALLOWLIST);
   const shellPolicy = createShellPolicy({ parser, allowlist });
-  const sandbox = createSandbox({ bwrapPath: config.HEARTH_SHELL_BWRAP, timeoutMs: config.HEARTH_SHELL_TIMEOUT_MS, outputLimit: config.HEARTH_SHELL_OUTPUT_LIMIT });
+  const sandbox = createSandbox({
+    bwrapPath: config.HEARTH_SHELL_BWRAP,
+    timeoutMs: config.HEARTH_SHELL_TIMEOUT_MS,
+    outputLimit: config.HEARTH_SHELL_OUTPUT_LIMIT,
+  });
   const approvals: Approvals = createApprovals({ audit, now });
   const shellEnablement = createShellEnablement(storage, now);
   const shellTool = createShellTool({ policy: shellPolicy, sandbox, approvals, audit, runTimeoutMs: config.HEARTH_SHELL_TIMEOUT_MS });
@@ -33,7 +54,10 @@ export async function wireTools(options: { config: Config; storage: Storage; vau
   const mcpServers = createMcpServerStore({ storage, vault, defaultTimeoutMs: config.HEARTH_MCP_TIMEOUT_MS, now });
   const connections = createMcpConnections({ store: mcpServers, logger });
 
-  const providers: ToolProvider[] = [shellToolProvider({ tool: shellTool, enablement: shellEnablement }), mcpToolProvider({ store: mcpServers, connections, audit, logger })];
+  const providers: ToolProvider[] = [
+    shellToolProvider({ tool: shellTool, enablement: shellEnablement }),
+    mcpToolProvider({ store: mcpServers, connections, audit, logger }),
+  ];
   const modules: RouteModule[] = [
     shellRoutes({ approvals, enablement: shellEnablement, policy: shellPolicy, sandbox, allowlist, audit }),
     mcpRoutes({ store: mcpServers, connections, audit }),

@@ -15,12 +15,12 @@ export interface ToolContext {
  * A typed failure the model sees and can back off from (e.g. NOTE_TOO_LARGE, PATH_REJECTED,
  * APPROVAL_REQUIRED). Never contains secrets or stack traces.
  */
-export interface ToolFailure {
+interface ToolFailure {
   readonly ok: false;
   readonly code: string;
   readonly message: string;
 }
-export interface ToolSuccess {
+interface ToolSuccess {
   readonly ok: true;
   /** Untrusted output: the turn wraps it as delimited data before the model sees it (LLM-1). */
   readonly content: string;

@@ -8,12 +8,12 @@ import { policy } from '../server/index.js';
 import { WEB_APP_CSP } from './csp.js';
 
 /** Where `vite build` writes the web app (web/dist at the project root). */
-export const DEFAULT_WEB_DIST = resolve(fileURLToPath(new URL('../../web/dist', import.meta.url)));
+const DEFAULT_WEB_DIST = resolve(fileURLToPath(new URL('../../web/dist', import.meta.url)));
 
 /** Hashed build output never changes under the same name, so browsers may keep it for a year. */
 export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 /** index.html and unhashed files are revalidated on every load so a new build shows at once. */
-export const REVALIDATE_CACHE = 'no-cache';
+const REVALIDATE_CACHE = 'no-cache';
 
 export interface WebAppOptions {
   /** The built app (defaults to web/dist). */
@@ -26,7 +26,7 @@ export function hasWebBuild(distDir: string = DEFAULT_WEB_DIST): boolean {
 }
 
 /** Paths the single-page fallback must never answer: the APIs keep their own 404s. */
-export function isApiPath(url: string): boolean {
+function isApiPath(url: string): boolean {
   const path = url.split('?')[0] ?? '';
   return /^\/(api|v1|metrics)(\/|$)/.test(path);
 }
@@ -57,15 +57,11 @@ export function webAppRoutes(options: WebAppOptions = {}): RouteModule {
     const sendIndex = (reply: FastifyReply) =>
       securePage(reply).header('cache-control', REVALIDATE_CACHE).type('text/html; charset=utf-8').send(indexHtml);
 
-    app.get<{ Params: { '*': string } }>(
-      '/assets/*',
-      { config: { policy: policy.public('web app') } },
-      async (request, reply) => {
-        const name = request.params['*'];
-        if (!/^[\w.-]+$/.test(name) || !existsSync(join(distDir, 'assets', name))) throw new AppError('NOT_FOUND', 'Not found');
-        return securePage(reply).header('cache-control', IMMUTABLE_CACHE).sendFile(join('assets', name));
-      },
-    );
+    app.get<{ Params: { '*': string } }>('/assets/*', { config: { policy: policy.public('web app') } }, async (request, reply) => {
+      const name = request.params['*'];
+      if (!/^[\w.-]+$/.test(name) || !existsSync(join(distDir, 'assets', name))) throw new AppError('NOT_FOUND', 'Not found');
+      return securePage(reply).header('cache-control', IMMUTABLE_CACHE).sendFile(join('assets', name));
+    });
 
     app.get<{ Params: { '*': string } }>(
       '/*',

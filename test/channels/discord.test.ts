@@ -24,8 +24,17 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     h.rules.discord = { allowedIds: [], ownerIds: [OWNER], pairing: true };
     fake = new FakeDiscord(TOKEN, [ALLOWED, OTHER]);
     await fake.listen();
-    adapter = createDiscordAdapter({ token: TOKEN, applicationId: APP_ID, hub: h.hub, logger: h.logger, scrubber: h.scrubber, guildIds: () => [ALLOWED.id], requiredRoleId: ROLE, restApi: fake.restApi,
-      personCommands: personCommandsOver(createMemoryRepository({ storage: h.db.storage }), async () => 'fam1') });
+    adapter = createDiscordAdapter({
+      token: TOKEN,
+      applicationId: APP_ID,
+      hub: h.hub,
+      logger: h.logger,
+      scrubber: h.scrubber,
+      guildIds: () => [ALLOWED.id],
+      requiredRoleId: ROLE,
+      restApi: fake.restApi,
+      personCommands: personCommandsOver(createMemoryRepository({ storage: h.db.storage }), async () => 'fam1'),
+    });
     h.notifiers.push((c, id, text) => (c === 'discord' ? adapter.deliver(id, text) : Promise.resolve()));
     await adapter.start();
   });
@@ -35,7 +44,8 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     await h.close();
   });
 
-  const sent = (channelId: string) => (c: { method: string; path: string }) => c.method === 'POST' && c.path === `/channels/${channelId}/messages`;
+  const sent = (channelId: string) => (c: { method: string; path: string }) =>
+    c.method === 'POST' && c.path === `/channels/${channelId}/messages`;
 
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail') console.log(h.logs.text);
@@ -43,9 +53,24 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
 
   it('CH-3: registers the slash commands; a member with the role chats; @everyone and role mentions ping nobody', async () => {
     const [reg] = await fake.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${APP_ID}/commands`);
-    expect((reg!.body as unknown as Array<{ name: string }>).map((c) => c.name)).toEqual(['ask', 'remember', 'forget', 'export', 'pairings', 'approve', 'deny']);
+    expect((reg!.body as unknown as Array<{ name: string }>).map((c) => c.name)).toEqual([
+      'ask',
+      'remember',
+      'forget',
+      'export',
+      'pairings',
+      'approve',
+      'deny',
+    ]);
     h.turns.reply = () => 'Hey @everyone and @here and <@&123456789012345678>! [x](javascript:alert`1`)';
-    fake.userSays({ userId: MEMBER, guildId: ALLOWED.id, channelId: ALLOWED.channelId, content: `<@${BOT_ID}> hi`, roles: [ROLE], mention: true });
+    fake.userSays({
+      userId: MEMBER,
+      guildId: ALLOWED.id,
+      channelId: ALLOWED.channelId,
+      content: `<@${BOT_ID}> hi`,
+      roles: [ROLE],
+      mention: true,
+    });
     const [msg] = await fake.waitFor(sent(ALLOWED.channelId));
     expect(msg!.body!.allowed_mentions).toEqual({ parse: [], replied_user: false });
     const content = String(msg!.body!.content);
@@ -54,10 +79,31 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
   });
 
   it('CH-3: a guild not on the list is ignored, and a member without the required role is refused (audited)', async () => {
-    fake.userSays({ userId: MEMBER, guildId: OTHER.id, channelId: OTHER.channelId, content: `<@${BOT_ID}> hi`, roles: [ROLE], mention: true });
-    fake.userSays({ userId: STRANGER, guildId: ALLOWED.id, channelId: ALLOWED.channelId, content: `<@${BOT_ID}> hi`, roles: [], mention: true });
+    fake.userSays({
+      userId: MEMBER,
+      guildId: OTHER.id,
+      channelId: OTHER.channelId,
+      content: `<@${BOT_ID}> hi`,
+      roles: [ROLE],
+      mention: true,
+    });
+    fake.userSays({
+      userId: STRANGER,
+      guildId: ALLOWED.id,
+      channelId: ALLOWED.channelId,
+      content: `<@${BOT_ID}> hi`,
+      roles: [],
+      mention: true,
+    });
     await expect.poll(async () => (await h.audit.list({ action: 'channel.command' })).length).toBe(1);
-    fake.userSays({ userId: MEMBER, guildId: ALLOWED.id, channelId: ALLOWED.channelId, content: `<@${BOT_ID}> after`, roles: [ROLE], mention: true });
+    fake.userSays({
+      userId: MEMBER,
+      guildId: ALLOWED.id,
+      channelId: ALLOWED.channelId,
+      content: `<@${BOT_ID}> after`,
+      roles: [ROLE],
+      mention: true,
+    });
     await fake.waitFor(sent(ALLOWED.channelId));
     expect(fake.calls.filter(sent(OTHER.channelId))).toHaveLength(0);
     expect(h.turns.requests.map((r) => r.text)).toEqual(['after']);
@@ -70,7 +116,13 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     const code = /code: ([A-Z0-9]{8})/.exec(String(pairing!.body!.content))![1]!;
     fake.slash({ userId: STRANGER, channelId: dm, name: 'approve', options: [{ name: 'code', value: code }] });
     await expect.poll(async () => (await h.audit.list({ action: 'channel.command' })).length).toBe(1);
-    fake.slash({ userId: OWNER, guildId: ALLOWED.id, channelId: ALLOWED.channelId, name: 'approve', options: [{ name: 'code', value: code }] });
+    fake.slash({
+      userId: OWNER,
+      guildId: ALLOWED.id,
+      channelId: ALLOWED.channelId,
+      name: 'approve',
+      options: [{ name: 'code', value: code }],
+    });
     const edits = await fake.waitFor((c) => c.method === 'PATCH' && c.path.endsWith('/messages/@original'), 2);
     expect(String(edits[0]!.body!.content)).toBe('Only the owner can do that.');
     expect(String(edits[1]!.body!.content)).toContain('approved');
@@ -81,7 +133,14 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
   });
 
   it('CH-3: /ask answers ephemerally for a member; /export without a memory service says so', async () => {
-    fake.slash({ userId: MEMBER, guildId: ALLOWED.id, channelId: ALLOWED.channelId, name: 'ask', options: [{ name: 'text', value: 'question' }], roles: [ROLE] });
+    fake.slash({
+      userId: MEMBER,
+      guildId: ALLOWED.id,
+      channelId: ALLOWED.channelId,
+      name: 'ask',
+      options: [{ name: 'text', value: 'question' }],
+      roles: [ROLE],
+    });
     const [callback] = await fake.waitFor((c) => c.path.endsWith('/callback'));
     expect(callback!.body).toMatchObject({ type: 5, data: { flags: 64 } });
     const [edit] = await fake.waitFor((c) => c.method === 'PATCH');
@@ -89,10 +148,17 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     expect(edit!.body!.allowed_mentions).toEqual({ parse: [], replied_user: false });
   });
 
-  it('CH-3: /remember, /export, /forget act on the caller\'s own memories only', async () => {
+  it("CH-3: /remember, /export, /forget act on the caller's own memories only", async () => {
     const edits = () => fake.calls.filter((c) => c.method === 'PATCH').map((c) => String(c.body?.content));
     const as = (userId: string, name: string, text?: string) =>
-      fake.slash({ userId, guildId: ALLOWED.id, channelId: ALLOWED.channelId, name, roles: [ROLE], ...(text ? { options: [{ name: 'text', value: text }] } : {}) });
+      fake.slash({
+        userId,
+        guildId: ALLOWED.id,
+        channelId: ALLOWED.channelId,
+        name,
+        roles: [ROLE],
+        ...(text ? { options: [{ name: 'text', value: text }] } : {}),
+      });
     as(MEMBER, 'remember', 'I like tea @everyone');
     await expect.poll(() => edits().length).toBe(1);
     as(OWNER, 'export');
@@ -114,7 +180,14 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
 
   it('SEC: a discord.js error carrying the token is logged without it', async () => {
     fake.failNextMessage = { status: 403, message: `Missing Access for Bot ${TOKEN} (${TOKEN})` };
-    fake.userSays({ userId: MEMBER, guildId: ALLOWED.id, channelId: ALLOWED.channelId, content: `<@${BOT_ID}> hi`, roles: [ROLE], mention: true });
+    fake.userSays({
+      userId: MEMBER,
+      guildId: ALLOWED.id,
+      channelId: ALLOWED.channelId,
+      content: `<@${BOT_ID}> hi`,
+      roles: [ROLE],
+      mention: true,
+    });
     await expect.poll(() => h.logs.lines.some((l) => l.includes('discord message failed'))).toBe(true);
     expect(h.logs.text).toContain('DiscordAPIError');
     expect(h.logs.text).not.toContain(TOKEN);
@@ -122,6 +195,8 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
   });
 
   it('CH-3: the invite URL asks only for bot + applications.commands and View Channels + Send Messages', () => {
-    expect(discordInviteUrl(APP_ID)).toBe(`https://discord.com/oauth2/authorize?client_id=${APP_ID}&scope=bot+applications.commands&permissions=3072`);
+    expect(discordInviteUrl(APP_ID)).toBe(
+      `https://discord.com/oauth2/authorize?client_id=${APP_ID}&scope=bot+applications.commands&permissions=3072`,
+    );
   });
 });

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createChannelHub, createIdentityLinks, createPairingStore, createScrubber, CHANNEL_BUDGET, PERSON_BUDGET, type AccessRules, type ChannelHub, type ChannelTables, type IdentityLinks, type PairingStore, type SecretScrubber } from '../../src/channels/core/index.js';
+import {
+  createChannelHub,
+  createIdentityLinks,
+  createPairingStore,
+  createScrubber,
+  CHANNEL_BUDGET,
+  PERSON_BUDGET,
+  type AccessRules,
+  type ChannelHub,
+  type ChannelTables,
+  type IdentityLinks,
+  type PairingStore,
+  type SecretScrubber,
+} from '../../src/channels/core/index.js';
 import type { ChannelName, TurnReply, TurnRequest, TurnRunner } from '../../src/companions/index.js';
 import { createLogger, type Logger } from '../../src/logging/index.js';
 import { createAuditLog, type AuditService } from '../../src/security/audit/index.js';
@@ -11,7 +24,7 @@ export { LogCapture };
 
 /**
  * A turn at the channel boundary: records requests and answers with a scripted reply. Channels
- * only call TurnRunner.run; the real turn lives in src/companions (issue 4).
+ * only call TurnRunner.run; the real turn lives in src/companions.
  */
 export class ScriptedTurns implements TurnRunner {
   readonly requests: TurnRequest[] = [];
@@ -42,7 +55,10 @@ export interface ChannelHarness {
 }
 
 /** Real storage, audit log, rate limiter and logger, around the shared channel hub. */
-export async function channelHarness(kind: DatabaseKind = 'sqlite', budgets: { person?: number; channel?: number } = {}): Promise<ChannelHarness> {
+export async function channelHarness(
+  kind: DatabaseKind = 'sqlite',
+  budgets: { person?: number; channel?: number } = {},
+): Promise<ChannelHarness> {
   const db = await openTestStorage(kind);
   const clock = { now: Date.now() };
   const now = () => clock.now;
@@ -51,7 +67,10 @@ export async function channelHarness(kind: DatabaseKind = 'sqlite', budgets: { p
   const audit = createAuditLog({ storage: db.storage, key: randomBytes(32), now });
   const limiter = createRateLimiter({
     logger,
-    budgets: { [PERSON_BUDGET]: { points: budgets.person ?? 100, durationSec: 60 }, [CHANNEL_BUDGET]: { points: budgets.channel ?? 1000, durationSec: 60 } },
+    budgets: {
+      [PERSON_BUDGET]: { points: budgets.person ?? 100, durationSec: 60 },
+      [CHANNEL_BUDGET]: { points: budgets.channel ?? 1000, durationSec: 60 },
+    },
     keyPrefix: `test:${randomBytes(4).toString('hex')}`,
   });
   const tables = db.storage.db.withTables<ChannelTables>();
@@ -62,13 +81,33 @@ export async function channelHarness(kind: DatabaseKind = 'sqlite', budgets: { p
   const rules: Partial<Record<ChannelName, AccessRules>> = {};
   const notifiers: Array<(channel: ChannelName, id: string, text: string) => Promise<void>> = [];
   const hub = createChannelHub({
-    identities, pairings, audit, limiter, logger, scrubber, turns,
+    identities,
+    pairings,
+    audit,
+    limiter,
+    logger,
+    scrubber,
+    turns,
     rules: (c) => rules[c] ?? { allowedIds: [], ownerIds: [], pairing: true },
     familiarId: () => 'fam1',
-    notify: async (c, id, text) => { for (const n of notifiers) await n(c, id, text); },
+    notify: async (c, id, text) => {
+      for (const n of notifiers) await n(c, id, text);
+    },
   });
   return {
-    db, audit, limiter, logs, logger, identities, pairings, scrubber, turns, hub, rules, notifiers, clock,
+    db,
+    audit,
+    limiter,
+    logs,
+    logger,
+    identities,
+    pairings,
+    scrubber,
+    turns,
+    hub,
+    rules,
+    notifiers,
+    clock,
     async close() {
       await limiter.close();
       await db.cleanup();

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIdentityLinks, createPairingStore, MAX_PENDING_PER_CHANNEL, PAIRING_TTL_MS, type ChannelTables, type IdentityLinks, type PairingStore } from '../../src/channels/core/index.js';
+import {
+  createIdentityLinks,
+  createPairingStore,
+  MAX_PENDING_PER_CHANNEL,
+  PAIRING_TTL_MS,
+  type ChannelTables,
+  type IdentityLinks,
+  type PairingStore,
+} from '../../src/channels/core/index.js';
 import { DATABASE_KINDS, openTestStorage, type TestStorage } from '../support/databases.js';
 
 for (const kind of DATABASE_KINDS) {
@@ -33,7 +41,8 @@ for (const kind of DATABASE_KINDS) {
     });
 
     it('CH-2: at most three pending per channel; expired ones free a slot; other channels are separate', async () => {
-      for (let i = 0; i < MAX_PENDING_PER_CHANNEL; i++) expect((await pairings.request({ channel: 'telegram', externalId: `u${i}` })).kind).toBe('created');
+      for (let i = 0; i < MAX_PENDING_PER_CHANNEL; i++)
+        expect((await pairings.request({ channel: 'telegram', externalId: `u${i}` })).kind).toBe('created');
       expect((await pairings.request({ channel: 'telegram', externalId: 'u9' })).kind).toBe('full');
       expect((await pairings.request({ channel: 'discord', externalId: 'u9' })).kind).toBe('created');
       clock.now += PAIRING_TTL_MS;
@@ -57,7 +66,10 @@ for (const kind of DATABASE_KINDS) {
       await links.link({ channel: 'telegram', externalId: '1', userId: 'u_web' });
       await links.link({ channel: 'discord', externalId: '9', userId: 'u_web' });
       expect((await links.list({ userId: 'u_web' })).map((l) => l.channel).sort()).toEqual(['discord', 'telegram']);
-      const both = await Promise.all([links.ensure({ channel: 'twitch', externalId: '5', userId: 'a' }), links.ensure({ channel: 'twitch', externalId: '5', userId: 'b' })]);
+      const both = await Promise.all([
+        links.ensure({ channel: 'twitch', externalId: '5', userId: 'a' }),
+        links.ensure({ channel: 'twitch', externalId: '5', userId: 'b' }),
+      ]);
       expect(both[0].userId).toBe(both[1].userId);
       expect(await links.forgetPerson('u_web')).toBe(2);
       expect(await links.list({ userId: 'u_web' })).toEqual([]);

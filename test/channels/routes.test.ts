@@ -19,7 +19,12 @@ describe('/api/channels and /api/pairings (CH-2, DATA-1, AUTH-7)', () => {
   afterEach(async () => t.close());
 
   const call = (method: 'GET' | 'PUT' | 'POST', url: string, key: string, payload?: unknown) =>
-    t.app.inject({ method, url, headers: { 'x-api-key': key }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    t.app.inject({
+      method,
+      url,
+      headers: { 'x-api-key': key },
+      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    });
 
   it('DATA-1: a stored bot token is sealed, shown masked (last four only), never in a response or log', async () => {
     const put = await call('PUT', '/api/channels/telegram', owner, { token: TOKEN, allowedIds: ['1001'], pairing: false });

@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { escapeDiscordMarkdown, escapeTelegramHtml, renderDiscord, renderTelegram, renderTwitch, splitForLimit } from '../../src/channels/core/index.js';
+import {
+  escapeDiscordMarkdown,
+  escapeTelegramHtml,
+  renderDiscord,
+  renderTelegram,
+  renderTwitch,
+  splitForLimit,
+} from '../../src/channels/core/index.js';
 
 describe('reply sanitizing per channel (LLM-3)', () => {
   it('Telegram: every HTML-special character is escaped; no dangerous link survives', () => {
     expect(escapeTelegramHtml(`<a href="x">&</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;');
-    for (const url of ['javascript:alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', 'vbscript:msgbox', 'java\tscript:x', '&#106;avascript:x']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'data:text/html;base64,PHNjcmlwdD4=',
+      'vbscript:msgbox',
+      'java\tscript:x',
+      '&#106;avascript:x',
+    ]) {
       expect(renderTelegram(`[click](${url.replace(/[()]/g, '')})`).join('')).not.toMatch(/script:|data:/i);
     }
   });

@@ -37,7 +37,12 @@ describe('Telegram adapter against a fake Bot API (CH-2, LLM-3)', () => {
     const [msg] = await fake.messagesTo(FRIEND.id, 1);
     expect(msg?.parse_mode).toBe('HTML');
     expect(msg?.text).toBe('Use &lt;b&gt;bold&lt;/b&gt; &amp; click');
-    expect(h.turns.requests[0]).toMatchObject({ channel: 'telegram', text: 'hello', familiarId: 'fam1', conversationKey: `telegram:chat:${FRIEND.id}` });
+    expect(h.turns.requests[0]).toMatchObject({
+      channel: 'telegram',
+      text: 'hello',
+      familiarId: 'fam1',
+      conversationKey: `telegram:chat:${FRIEND.id}`,
+    });
   });
 
   it('LLM-3: a long reply is split at the 4096 limit without cutting an escape', async () => {
@@ -47,7 +52,12 @@ describe('Telegram adapter against a fake Bot API (CH-2, LLM-3)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(4);
     for (const m of msgs) expect(m.text!.length).toBeLessThanOrEqual(4096);
-    expect(msgs.map((m) => m.text).join('').replace(/&lt;/g, '<')).toBe('<'.repeat(3000) + 'x'.repeat(3000));
+    expect(
+      msgs
+        .map((m) => m.text)
+        .join('')
+        .replace(/&lt;/g, '<'),
+    ).toBe('<'.repeat(3000) + 'x'.repeat(3000));
   });
 
   it('CH-2: a stranger gets a pairing code, the owner approves it in their own chat, the stranger chats', async () => {
@@ -70,7 +80,9 @@ describe('Telegram adapter against a fake Bot API (CH-2, LLM-3)', () => {
     const msgs = await fake.messagesTo(STRANGER.id, 4);
     expect(msgs[3]?.text).toBe('echo: thanks!');
     const actions = (await h.audit.list({ action: 'channel.' })).map((e) => `${e.action}:${e.outcome}`);
-    expect(actions).toEqual(expect.arrayContaining(['channel.pairing.request:pending', 'channel.command:denied', 'channel.pairing.approve:success']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['channel.pairing.request:pending', 'channel.command:denied', 'channel.pairing.approve:success']),
+    );
   });
 
   it('CH-2: an expired code and a fourth pending code are refused', async () => {

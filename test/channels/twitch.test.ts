@@ -19,7 +19,15 @@ describe('Twitch adapter against a fake EventSub WebSocket + Helix (CH-4, LLM-3)
     fake = new FakeTwitch(TOKEN, CLIENT, BOT);
     // twurple reaches a mock server only through this variable (the Twitch CLI convention).
     process.env.TWURPLE_MOCK_API_PORT = String(await fake.listen());
-    adapter = createTwitchAdapter({ token: TOKEN, clientId: CLIENT, botUserId: BOT, broadcasterId: BROADCASTER, hub: h.hub, logger: h.logger, scrubber: h.scrubber });
+    adapter = createTwitchAdapter({
+      token: TOKEN,
+      clientId: CLIENT,
+      botUserId: BOT,
+      broadcasterId: BROADCASTER,
+      hub: h.hub,
+      logger: h.logger,
+      scrubber: h.scrubber,
+    });
     await adapter.start();
   });
   afterEach(async (ctx) => {
@@ -32,7 +40,11 @@ describe('Twitch adapter against a fake EventSub WebSocket + Helix (CH-4, LLM-3)
 
   it('CH-4: subscribes to channel.chat.message only; a viewer asks with !ask and gets a plain-text, command-free reply', async () => {
     const sub = fake.calls.find((c) => c.path === '/eventsub/subscriptions');
-    expect(sub?.body).toMatchObject({ type: 'channel.chat.message', version: '1', condition: { broadcaster_user_id: BROADCASTER, user_id: BOT } });
+    expect(sub?.body).toMatchObject({
+      type: 'channel.chat.message',
+      version: '1',
+      condition: { broadcaster_user_id: BROADCASTER, user_id: BOT },
+    });
     h.turns.reply = () => '/ban streamer\n<b>hi</b> [x](javascript:alert`1`)';
     fake.viewerSays({ broadcasterId: BROADCASTER, userId: '333', login: 'viewer', text: 'just chatting' });
     fake.viewerSays({ broadcasterId: BROADCASTER, userId: '333', login: 'viewer', text: '!ask what is up?' });

@@ -30,7 +30,12 @@ describe('channels wired into the whole Hearth (CH-2, DATA-1)', () => {
     const list = await t.app.inject({ method: 'GET', url: '/api/pairings', headers: { 'x-api-key': key } });
     const [pending] = (list.json() as { pairings: Array<{ id: string; displayName: string }> }).pairings;
     expect(pending?.displayName).toBe('newcomer');
-    const ok = await t.app.inject({ method: 'POST', url: `/api/pairings/${pending!.id}/approve`, headers: { 'x-api-key': key }, payload: {} });
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: `/api/pairings/${pending!.id}/approve`,
+      headers: { 'x-api-key': key },
+      payload: {},
+    });
     expect(ok.statusCode).toBe(200);
     const [, approved] = await fake.messagesTo(777, 2);
     expect(approved?.text).toBe('The owner approved you. You can chat now.');

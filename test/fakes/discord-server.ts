@@ -28,7 +28,10 @@ export class FakeDiscord {
   /** Set to make the next channel message fail with this status and message. */
   failNextMessage: { status: number; message: string } | undefined;
 
-  constructor(readonly token: string, readonly guilds: Array<{ id: string; channelId: string; roleIds?: string[] }>) {
+  constructor(
+    readonly token: string,
+    readonly guilds: Array<{ id: string; channelId: string; roleIds?: string[] }>,
+  ) {
     this.http = createServer((req, res) => {
       void this.rest(req).then(({ status, body }) => {
         if (body === undefined) res.writeHead(status).end();
@@ -61,26 +64,85 @@ export class FakeDiscord {
 
   /** A user writes in a guild channel (mentioning the bot when `mention`) or, without guild, in a DM. */
   userSays(opts: { userId: string; guildId?: string; channelId: string; content: string; roles?: string[]; mention?: boolean }): void {
-    const author = { id: opts.userId, username: `user${opts.userId.slice(-4)}`, discriminator: '0', global_name: null, avatar: null, bot: false };
+    const author = {
+      id: opts.userId,
+      username: `user${opts.userId.slice(-4)}`,
+      discriminator: '0',
+      global_name: null,
+      avatar: null,
+      bot: false,
+    };
     this.dispatch('MESSAGE_CREATE', {
-      id: String(this.nextId++), channel_id: opts.channelId, author, content: opts.content, timestamp: new Date().toISOString(), edited_timestamp: null,
-      tts: false, mention_everyone: false, mentions: opts.mention ? [{ id: BOT_ID, username: 'hearth', discriminator: '0', bot: true, global_name: null, avatar: null }] : [],
-      mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0, flags: 0, channel_type: opts.guildId ? 0 : 1,
-      ...(opts.guildId ? { guild_id: opts.guildId, member: { roles: opts.roles ?? [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+      id: String(this.nextId++),
+      channel_id: opts.channelId,
+      author,
+      content: opts.content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: opts.mention ? [{ id: BOT_ID, username: 'hearth', discriminator: '0', bot: true, global_name: null, avatar: null }] : [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: 0,
+      flags: 0,
+      channel_type: opts.guildId ? 0 : 1,
+      ...(opts.guildId
+        ? {
+            guild_id: opts.guildId,
+            member: { roles: opts.roles ?? [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+          }
+        : {}),
     });
   }
 
   /** A user runs a slash command. */
-  slash(opts: { userId: string; guildId?: string; channelId: string; name: string; options?: Array<{ name: string; value: string }>; roles?: string[] }): string {
+  slash(opts: {
+    userId: string;
+    guildId?: string;
+    channelId: string;
+    name: string;
+    options?: Array<{ name: string; value: string }>;
+    roles?: string[];
+  }): string {
     const id = String(this.nextId++);
-    const user = { id: opts.userId, username: `user${opts.userId.slice(-4)}`, discriminator: '0', global_name: null, avatar: null, bot: false };
+    const user = {
+      id: opts.userId,
+      username: `user${opts.userId.slice(-4)}`,
+      discriminator: '0',
+      global_name: null,
+      avatar: null,
+      bot: false,
+    };
     this.dispatch('INTERACTION_CREATE', {
-      id, application_id: APP_ID, type: 2, token: `itok${id}`, version: 1, channel_id: opts.channelId, app_permissions: '0', locale: 'en-US', entitlements: [],
-      authorizing_integration_owners: {}, context: opts.guildId ? 0 : 1,
+      id,
+      application_id: APP_ID,
+      type: 2,
+      token: `itok${id}`,
+      version: 1,
+      channel_id: opts.channelId,
+      app_permissions: '0',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: opts.guildId ? 0 : 1,
       channel: { id: opts.channelId, type: opts.guildId ? 0 : 1 },
       data: { id: String(this.nextId++), name: opts.name, type: 1, options: (opts.options ?? []).map((o) => ({ ...o, type: 3 })) },
       ...(opts.guildId
-        ? { guild_id: opts.guildId, member: { user, roles: opts.roles ?? [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }
+        ? {
+            guild_id: opts.guildId,
+            member: {
+              user,
+              roles: opts.roles ?? [],
+              permissions: '0',
+              joined_at: new Date().toISOString(),
+              deaf: false,
+              mute: false,
+              flags: 0,
+            },
+          }
         : { user }),
     });
     return id;
@@ -107,18 +169,67 @@ export class FakeDiscord {
         if (msg.d.token !== this.token) return ws.close(4004, 'Authentication failed.');
         const url = `ws://127.0.0.1:${this.port}`;
         this.dispatch('READY', {
-          v: 10, user: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true, global_name: null, avatar: null, flags: 0 },
-          guilds: this.guilds.map((g) => ({ id: g.id, unavailable: true })), session_id: 'sess', resume_gateway_url: url,
-          application: { id: APP_ID, flags: 0 }, private_channels: [], relationships: [],
+          v: 10,
+          user: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true, global_name: null, avatar: null, flags: 0 },
+          guilds: this.guilds.map((g) => ({ id: g.id, unavailable: true })),
+          session_id: 'sess',
+          resume_gateway_url: url,
+          application: { id: APP_ID, flags: 0 },
+          private_channels: [],
+          relationships: [],
         });
         for (const g of this.guilds) {
           this.dispatch('GUILD_CREATE', {
-            id: g.id, name: `guild ${g.id}`, icon: null, owner_id: '1', afk_timeout: 300, verification_level: 0, default_message_notifications: 0,
-            explicit_content_filter: 0, roles: [g.id, ...(g.roleIds ?? [])].map((id, position) => ({ id, name: position ? `role${position}` : '@everyone', permissions: '3072', position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 })),
-            emojis: [], features: [], mfa_level: 0, system_channel_flags: 0, premium_tier: 0, preferred_locale: 'en-US', nsfw_level: 0, stickers: [],
-            joined_at: new Date().toISOString(), large: false, member_count: 2, members: [], voice_states: [], presences: [], threads: [], stage_instances: [],
-            guild_scheduled_events: [], soundboard_sounds: [], unavailable: false,
-            channels: [{ id: g.channelId, type: 0, name: 'general', position: 0, permission_overwrites: [], guild_id: g.id, nsfw: false, parent_id: null }],
+            id: g.id,
+            name: `guild ${g.id}`,
+            icon: null,
+            owner_id: '1',
+            afk_timeout: 300,
+            verification_level: 0,
+            default_message_notifications: 0,
+            explicit_content_filter: 0,
+            roles: [g.id, ...(g.roleIds ?? [])].map((id, position) => ({
+              id,
+              name: position ? `role${position}` : '@everyone',
+              permissions: '3072',
+              position,
+              color: 0,
+              hoist: false,
+              managed: false,
+              mentionable: false,
+              flags: 0,
+            })),
+            emojis: [],
+            features: [],
+            mfa_level: 0,
+            system_channel_flags: 0,
+            premium_tier: 0,
+            preferred_locale: 'en-US',
+            nsfw_level: 0,
+            stickers: [],
+            joined_at: new Date().toISOString(),
+            large: false,
+            member_count: 2,
+            members: [],
+            voice_states: [],
+            presences: [],
+            threads: [],
+            stage_instances: [],
+            guild_scheduled_events: [],
+            soundboard_sounds: [],
+            unavailable: false,
+            channels: [
+              {
+                id: g.channelId,
+                type: 0,
+                name: 'general',
+                position: 0,
+                permission_overwrites: [],
+                guild_id: g.id,
+                nsfw: false,
+                parent_id: null,
+              },
+            ],
           });
         }
       }
@@ -130,16 +241,41 @@ export class FakeDiscord {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = decodeURIComponent((req.url ?? '').replace(/^\/api\/v10/, '').split('?')[0]!);
-    const call: RestCall = { method: req.method ?? 'GET', path, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined, authorization: req.headers.authorization };
+    const call: RestCall = {
+      method: req.method ?? 'GET',
+      path,
+      body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+      authorization: req.headers.authorization,
+    };
     const isInteraction = path.startsWith('/interactions/') || path.startsWith('/webhooks/');
-    if (!isInteraction && call.authorization !== `Bot ${this.token}`) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
+    if (!isInteraction && call.authorization !== `Bot ${this.token}`)
+      return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
     this.calls.push(call);
     if (path === '/gateway/bot') {
-      return { status: 200, body: { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } } };
+      return {
+        status: 200,
+        body: {
+          url: `ws://127.0.0.1:${this.port}`,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+        },
+      };
     }
     if (/^\/applications\/\d+\/commands$/.test(path)) return { status: 200, body: [] };
-    if (path === '/users/@me/channels') return { status: 200, body: { id: `dm${String(call.body?.recipient_id)}`, type: 1, recipients: [{ id: call.body?.recipient_id, username: 'someone', discriminator: '0' }] } };
-    if (/^\/users\/\d+$/.test(path)) return { status: 200, body: { id: path.split('/')[2], username: 'someone', discriminator: '0', bot: false, global_name: null, avatar: null } };
+    if (path === '/users/@me/channels')
+      return {
+        status: 200,
+        body: {
+          id: `dm${String(call.body?.recipient_id)}`,
+          type: 1,
+          recipients: [{ id: call.body?.recipient_id, username: 'someone', discriminator: '0' }],
+        },
+      };
+    if (/^\/users\/\d+$/.test(path))
+      return {
+        status: 200,
+        body: { id: path.split('/')[2], username: 'someone', discriminator: '0', bot: false, global_name: null, avatar: null },
+      };
     const m = /^\/channels\/([^/]+)\/(messages|typing)$/.exec(path);
     if (m?.[2] === 'typing') return { status: 204, body: undefined };
     if (m) {
@@ -148,11 +284,47 @@ export class FakeDiscord {
         this.failNextMessage = undefined;
         return { status: f.status, body: { message: f.message, code: 50001 } };
       }
-      return { status: 200, body: { id: String(this.nextId++), channel_id: m[1], content: call.body?.content ?? '', author: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0 } };
+      return {
+        status: 200,
+        body: {
+          id: String(this.nextId++),
+          channel_id: m[1],
+          content: call.body?.content ?? '',
+          author: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true },
+          timestamp: new Date().toISOString(),
+          edited_timestamp: null,
+          tts: false,
+          mention_everyone: false,
+          mentions: [],
+          mention_roles: [],
+          attachments: [],
+          embeds: [],
+          pinned: false,
+          type: 0,
+        },
+      };
     }
     if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return { status: 204, body: undefined };
     if (/^\/webhooks\/\d+\/[^/]+\/messages\/@original$/.test(path)) {
-      return { status: 200, body: { id: String(this.nextId++), channel_id: '0', content: call.body?.content ?? '', embeds: call.body?.embeds ?? [], author: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], pinned: false, type: 0 } };
+      return {
+        status: 200,
+        body: {
+          id: String(this.nextId++),
+          channel_id: '0',
+          content: call.body?.content ?? '',
+          embeds: call.body?.embeds ?? [],
+          author: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true },
+          timestamp: new Date().toISOString(),
+          edited_timestamp: null,
+          tts: false,
+          mention_everyone: false,
+          mentions: [],
+          mention_roles: [],
+          attachments: [],
+          pinned: false,
+          type: 0,
+        },
+      };
     }
     return { status: 404, body: { message: '404: Not Found', code: 0 } };
   }

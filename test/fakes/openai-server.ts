@@ -102,13 +102,36 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
     }
     const id = `chatcmpl-fake${++counter}`;
     const model = String(body.model ?? 'fake-model');
-    const usage = { prompt_tokens: step.usage?.prompt ?? 10, completion_tokens: step.usage?.completion ?? 5, total_tokens: (step.usage?.prompt ?? 10) + (step.usage?.completion ?? 5) };
-    const toolCalls = (step.toolCalls ?? []).map((c, i) => ({ id: `call_${counter}_${i}`, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+    const usage = {
+      prompt_tokens: step.usage?.prompt ?? 10,
+      completion_tokens: step.usage?.completion ?? 5,
+      total_tokens: (step.usage?.prompt ?? 10) + (step.usage?.completion ?? 5),
+    };
+    const toolCalls = (step.toolCalls ?? []).map((c, i) => ({
+      id: `call_${counter}_${i}`,
+      type: 'function',
+      function: { name: c.name, arguments: c.arguments },
+    }));
     const text = step.text ?? '';
     const finish = toolCalls.length ? 'tool_calls' : 'stop';
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id, object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) }, finish_reason: finish }], usage }));
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created: 1,
+          model,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: text || null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+              finish_reason: finish,
+            },
+          ],
+          usage,
+        }),
+      );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -129,9 +152,18 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
       res.socket?.destroy();
       return;
     }
-    toolCalls.forEach((c, i) => send({ index: 0, delta: { tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } }] }, finish_reason: null }));
+    toolCalls.forEach((c, i) =>
+      send({
+        index: 0,
+        delta: {
+          tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } }],
+        },
+        finish_reason: null,
+      }),
+    );
     send({ index: 0, delta: {}, finish_reason: finish });
-    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
+    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage)
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
 
@@ -154,7 +186,18 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
         const input = Array.isArray(body.input) ? (body.input as string[]) : [String(body.input)];
         const dims = Number(body.dimensions ?? 8);
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', model: body.model, data: input.map((t, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_, d) => ((t.length + d * 31) % 97) / 97) })), usage: { prompt_tokens: 1, total_tokens: 1 } }));
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            model: body.model,
+            data: input.map((t, index) => ({
+              object: 'embedding',
+              index,
+              embedding: Array.from({ length: dims }, (_, d) => ((t.length + d * 31) % 97) / 97),
+            })),
+            usage: { prompt_tokens: 1, total_tokens: 1 },
+          }),
+        );
       } else {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'not found' } }));

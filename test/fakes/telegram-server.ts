@@ -50,7 +50,9 @@ export class FakeTelegram {
     this.updates.push({
       update_id: this.nextUpdateId++,
       message: {
-        message_id: this.nextMessageId++, date: Math.floor(Date.now() / 1000), text,
+        message_id: this.nextMessageId++,
+        date: Math.floor(Date.now() / 1000),
+        text,
         chat: { id: from.id, type: 'private', first_name: from.username ?? 'someone' },
         from: { id: from.id, is_bot: false, first_name: from.username ?? 'someone', ...(from.username ? { username: from.username } : {}) },
       },
@@ -79,7 +81,18 @@ export class FakeTelegram {
     const method = match[2]!;
     switch (method) {
       case 'getMe':
-        return { ok: true, result: { id: 999, is_bot: true, first_name: 'Hearth', username: 'hearth_test_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false } };
+        return {
+          ok: true,
+          result: {
+            id: 999,
+            is_bot: true,
+            first_name: 'Hearth',
+            username: 'hearth_test_bot',
+            can_join_groups: false,
+            can_read_all_group_messages: false,
+            supports_inline_queries: false,
+          },
+        };
       case 'deleteWebhook':
         return { ok: true, result: true };
       case 'getUpdates':
@@ -93,8 +106,16 @@ export class FakeTelegram {
           this.failNextSend = undefined;
           return { ok: false, error_code: 400, description };
         }
-        this.calls.push({ method, chat_id: params.chat_id as number, text: params.text as string, parse_mode: params.parse_mode as string });
-        return { ok: true, result: { message_id: this.nextMessageId++, date: 0, chat: { id: params.chat_id, type: 'private' }, text: params.text } };
+        this.calls.push({
+          method,
+          chat_id: params.chat_id as number,
+          text: params.text as string,
+          parse_mode: params.parse_mode as string,
+        });
+        return {
+          ok: true,
+          result: { message_id: this.nextMessageId++, date: 0, chat: { id: params.chat_id, type: 'private' }, text: params.text },
+        };
       }
       default:
         return { ok: false, error_code: 404, description: 'Not Found: method not found' };
@@ -106,7 +127,10 @@ export class FakeTelegram {
     if (this.updates.length === 0 && timeoutSec > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(timeoutSec * 1000, 500));
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
     return this.updates.slice(0, 100);

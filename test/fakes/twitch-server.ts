@@ -25,7 +25,11 @@ export class FakeTwitch {
   /** Set to make the next chat send fail with this status and message. */
   failNextSend: { status: number; message: string } | undefined;
 
-  constructor(readonly token: string, readonly clientId: string, readonly botUserId: string) {
+  constructor(
+    readonly token: string,
+    readonly clientId: string,
+    readonly botUserId: string,
+  ) {
     this.http = createServer((req, res) => {
       void this.rest(req).then(({ status, body }) => {
         if (body === undefined) res.writeHead(status).end();
@@ -51,28 +55,69 @@ export class FakeTwitch {
 
   private welcome(ws: WebSocket): void {
     this.socket = ws;
-    ws.send(JSON.stringify({
-      metadata: { message_id: randomUUID(), message_type: 'session_welcome', message_timestamp: new Date().toISOString() },
-      payload: { session: { id: `session-${randomUUID()}`, status: 'connected', connected_at: new Date().toISOString(), keepalive_timeout_seconds: 60, reconnect_url: null } },
-    }));
+    ws.send(
+      JSON.stringify({
+        metadata: { message_id: randomUUID(), message_type: 'session_welcome', message_timestamp: new Date().toISOString() },
+        payload: {
+          session: {
+            id: `session-${randomUUID()}`,
+            status: 'connected',
+            connected_at: new Date().toISOString(),
+            keepalive_timeout_seconds: 60,
+            reconnect_url: null,
+          },
+        },
+      }),
+    );
   }
 
   /** A viewer writes in the broadcaster's chat; badges like `{ moderator: '1' }`. */
   viewerSays(opts: { broadcasterId: string; userId: string; login: string; text: string; badges?: Record<string, string> }): void {
-    const subscription = { id: this.subscriptionId, status: 'enabled', type: 'channel.chat.message', version: '1', cost: 0, condition: { broadcaster_user_id: opts.broadcasterId, user_id: this.botUserId }, transport: { method: 'websocket', session_id: 'x' }, created_at: new Date().toISOString() };
-    this.socket?.send(JSON.stringify({
-      metadata: { message_id: randomUUID(), message_type: 'notification', message_timestamp: new Date().toISOString(), subscription_type: 'channel.chat.message', subscription_version: '1' },
-      payload: {
-        subscription,
-        event: {
-          broadcaster_user_id: opts.broadcasterId, broadcaster_user_login: 'streamer', broadcaster_user_name: 'Streamer',
-          chatter_user_id: opts.userId, chatter_user_login: opts.login, chatter_user_name: opts.login,
-          message_id: randomUUID(), message: { text: opts.text, fragments: [{ type: 'text', text: opts.text, cheermote: null, emote: null, mention: null }] },
-          color: '', badges: Object.entries(opts.badges ?? {}).map(([set_id, id]) => ({ set_id, id, info: '' })), message_type: 'text',
-          cheer: null, reply: null, channel_points_custom_reward_id: null, source_broadcaster_user_id: null, source_broadcaster_user_login: null, source_broadcaster_user_name: null, source_message_id: null, source_badges: null,
+    const subscription = {
+      id: this.subscriptionId,
+      status: 'enabled',
+      type: 'channel.chat.message',
+      version: '1',
+      cost: 0,
+      condition: { broadcaster_user_id: opts.broadcasterId, user_id: this.botUserId },
+      transport: { method: 'websocket', session_id: 'x' },
+      created_at: new Date().toISOString(),
+    };
+    this.socket?.send(
+      JSON.stringify({
+        metadata: {
+          message_id: randomUUID(),
+          message_type: 'notification',
+          message_timestamp: new Date().toISOString(),
+          subscription_type: 'channel.chat.message',
+          subscription_version: '1',
         },
-      },
-    }));
+        payload: {
+          subscription,
+          event: {
+            broadcaster_user_id: opts.broadcasterId,
+            broadcaster_user_login: 'streamer',
+            broadcaster_user_name: 'Streamer',
+            chatter_user_id: opts.userId,
+            chatter_user_login: opts.login,
+            chatter_user_name: opts.login,
+            message_id: randomUUID(),
+            message: { text: opts.text, fragments: [{ type: 'text', text: opts.text, cheermote: null, emote: null, mention: null }] },
+            color: '',
+            badges: Object.entries(opts.badges ?? {}).map(([set_id, id]) => ({ set_id, id, info: '' })),
+            message_type: 'text',
+            cheer: null,
+            reply: null,
+            channel_points_custom_reward_id: null,
+            source_broadcaster_user_id: null,
+            source_broadcaster_user_login: null,
+            source_broadcaster_user_name: null,
+            source_message_id: null,
+            source_badges: null,
+          },
+        },
+      }),
+    );
   }
 
   /** Chat messages the bot sent. */
@@ -85,17 +130,52 @@ export class FakeTwitch {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '').split('?')[0]!;
-    const call: TwitchCall = { method: req.method ?? 'GET', path, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined, authorization: req.headers.authorization };
+    const call: TwitchCall = {
+      method: req.method ?? 'GET',
+      path,
+      body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+      authorization: req.headers.authorization,
+    };
     const bearer = `Bearer ${this.token}`;
     if (path === '/auth/validate') {
-      if (req.headers.authorization !== `OAuth ${this.token}` && req.headers.authorization !== bearer) return { status: 401, body: { status: 401, message: 'invalid access token' } };
-      return { status: 200, body: { client_id: this.clientId, login: 'hearthbot', scopes: ['user:read:chat', 'user:write:chat'], user_id: this.botUserId, expires_in: 3600 } };
+      if (req.headers.authorization !== `OAuth ${this.token}` && req.headers.authorization !== bearer)
+        return { status: 401, body: { status: 401, message: 'invalid access token' } };
+      return {
+        status: 200,
+        body: {
+          client_id: this.clientId,
+          login: 'hearthbot',
+          scopes: ['user:read:chat', 'user:write:chat'],
+          user_id: this.botUserId,
+          expires_in: 3600,
+        },
+      };
     }
-    if (call.authorization !== bearer || req.headers['client-id'] !== this.clientId) return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
+    if (call.authorization !== bearer || req.headers['client-id'] !== this.clientId)
+      return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
     this.calls.push(call);
     if (path === '/eventsub/subscriptions' && call.method === 'POST') {
       this.subscriptionId = randomUUID();
-      return { status: 202, body: { data: [{ id: this.subscriptionId, status: 'enabled', type: call.body?.type, version: call.body?.version, condition: call.body?.condition, transport: call.body?.transport, created_at: new Date().toISOString(), cost: 0 }], total: 1, total_cost: 0, max_total_cost: 10 } };
+      return {
+        status: 202,
+        body: {
+          data: [
+            {
+              id: this.subscriptionId,
+              status: 'enabled',
+              type: call.body?.type,
+              version: call.body?.version,
+              condition: call.body?.condition,
+              transport: call.body?.transport,
+              created_at: new Date().toISOString(),
+              cost: 0,
+            },
+          ],
+          total: 1,
+          total_cost: 0,
+          max_total_cost: 10,
+        },
+      };
     }
     if (path === '/mock/chat/messages' && call.method === 'POST') {
       if (this.failNextSend) {

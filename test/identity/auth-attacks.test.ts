@@ -21,7 +21,11 @@ describe('identity attacks (sqlite)', () => {
     expect(reuse.statusCode).toBeGreaterThanOrEqual(401);
     expect(await t.hearth.identity.findUserByName('mallory')).toBeUndefined();
     expect(await t.hearth.identity.issueSetupToken()).toBeUndefined();
-    const rows = await t.hearth.storage.db.withTables<{ identity_tokens: { token_hash: string } }>().selectFrom('identity_tokens').select('token_hash').execute();
+    const rows = await t.hearth.storage.db
+      .withTables<{ identity_tokens: { token_hash: string } }>()
+      .selectFrom('identity_tokens')
+      .select('token_hash')
+      .execute();
     expect(JSON.stringify(rows)).not.toContain(setup!.token);
     expect(t.logs.text).not.toContain(setup!.token);
   });
@@ -29,7 +33,9 @@ describe('identity attacks (sqlite)', () => {
   it('AUTH-1: weak, short and common passwords are refused with a clear 400', async () => {
     t = await startTestHearth();
     for (const password of ['short', 'password1234', 'aaaaaaaaaaaaaaaa', '1q2w3e4r5t6y', '123456789012', 'weakweakweak']) {
-      await expect(t.hearth.identity.createUser({ name: 'weak', password, role: 'member' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(t.hearth.identity.createUser({ name: 'weak', password, role: 'member' })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
     }
     expect(await t.hearth.identity.findUserByName('weak')).toBeUndefined();
   });
@@ -38,7 +44,12 @@ describe('identity attacks (sqlite)', () => {
     t = await startTestHearth();
     await userWithKey(t, 'carol', 'member', ['read']);
     const planted = '__Host-hearth=attackerchosenvalueattackerchosenvalue1234567';
-    const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'carol', password: STRONG }, headers: { cookie: planted } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { name: 'carol', password: STRONG },
+      headers: { cookie: planted },
+    });
     expect(res.statusCode).toBe(200);
     expect(String(res.headers['set-cookie'])).not.toContain('attackerchosenvalue');
     const withPlanted = await t.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: { cookie: planted } });
@@ -56,7 +67,9 @@ describe('identity attacks (sqlite)', () => {
     const other = await loginCookie(t, 'dave');
     const next = 'another long passphrase 77';
     const change = await t.app.inject({
-      method: 'POST', url: '/api/auth/password', payload: { current: STRONG, next },
+      method: 'POST',
+      url: '/api/auth/password',
+      payload: { current: STRONG, next },
       headers: { cookie: keep.cookie, origin: ORIGIN, host: HOST, 'x-csrf-token': keep.csrf },
     });
     expect(change.statusCode).toBe(200);
@@ -71,15 +84,35 @@ describe('identity attacks (sqlite)', () => {
     const { key } = await userWithKey(t, 'erin', 'member', ['read', 'write']);
     const s = await loginCookie(t, 'erin');
     const payload = { name: 'k', scopes: ['read'] };
-    const foreign = await t.app.inject({ method: 'POST', url: '/api/keys', payload, headers: { cookie: s.cookie, origin: 'https://evil.example', host: HOST, 'x-csrf-token': s.csrf } });
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      payload,
+      headers: { cookie: s.cookie, origin: 'https://evil.example', host: HOST, 'x-csrf-token': s.csrf },
+    });
     expect(foreign.statusCode).toBe(403);
     expect(foreign.json()).toMatchObject({ code: 'CSRF_FAILED' });
-    const noToken = await t.app.inject({ method: 'POST', url: '/api/keys', payload, headers: { cookie: s.cookie, origin: ORIGIN, host: HOST } });
+    const noToken = await t.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      payload,
+      headers: { cookie: s.cookie, origin: ORIGIN, host: HOST },
+    });
     expect(noToken.json()).toMatchObject({ code: 'CSRF_FAILED' });
-    const noOrigin = await t.app.inject({ method: 'POST', url: '/api/keys', payload, headers: { cookie: s.cookie, host: HOST, 'x-csrf-token': s.csrf } });
+    const noOrigin = await t.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      payload,
+      headers: { cookie: s.cookie, host: HOST, 'x-csrf-token': s.csrf },
+    });
     expect(noOrigin.json()).toMatchObject({ code: 'CSRF_FAILED' });
     expect(await t.hearth.identity.listApiKeys()).toHaveLength(1);
-    const good = await t.app.inject({ method: 'POST', url: '/api/keys', payload, headers: { cookie: s.cookie, origin: ORIGIN, host: HOST, 'x-csrf-token': s.csrf } });
+    const good = await t.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      payload,
+      headers: { cookie: s.cookie, origin: ORIGIN, host: HOST, 'x-csrf-token': s.csrf },
+    });
     expect(good.statusCode).toBe(201);
     const viaKey = await t.app.inject({ method: 'POST', url: '/api/keys', payload, headers: { 'x-api-key': key } });
     expect(viaKey.statusCode).toBe(201);
@@ -99,13 +132,21 @@ describe('identity attacks (sqlite)', () => {
     t = await startTestHearth({ env: { HEARTH_RATE_ANON_WRITES: '1000' } });
     await userWithKey(t, 'frank', 'member', ['read']);
     for (let i = 0; i < 10; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'frank', password: `wrong password ${i}` } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { name: 'frank', password: `wrong password ${i}` },
+      });
       expect(res.statusCode).toBe(401);
     }
     const locked = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'frank', password: STRONG } });
     expect(locked.statusCode).toBe(423);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(200);
-    const audit = await t.hearth.storage.db.withTables<{ audit_log: { action: string; outcome: string } }>().selectFrom('audit_log').select(['action', 'outcome']).execute();
+    const audit = await t.hearth.storage.db
+      .withTables<{ audit_log: { action: string; outcome: string } }>()
+      .selectFrom('audit_log')
+      .select(['action', 'outcome'])
+      .execute();
     expect(audit.filter((a) => a.action === 'auth.login' && a.outcome === 'failure')).toHaveLength(10);
     expect(audit.some((a) => a.action === 'auth.lockout')).toBe(true);
   });
@@ -137,18 +178,46 @@ describe('identity attacks (sqlite)', () => {
     t = await startTestHearth();
     const admin = await userWithKey(t, 'admin1', 'admin', ['admin', 'read', 'write']);
     const member = await userWithKey(t, 'member1', 'member', ['read', 'write']);
-    const denied = await t.app.inject({ method: 'POST', url: '/api/users/invites', payload: { role: 'member' }, headers: { 'x-api-key': member.key } });
+    const denied = await t.app.inject({
+      method: 'POST',
+      url: '/api/users/invites',
+      payload: { role: 'member' },
+      headers: { 'x-api-key': member.key },
+    });
     expect(denied.statusCode).toBe(403);
-    const ownerInvite = await t.app.inject({ method: 'POST', url: '/api/users/invites', payload: { role: 'owner' }, headers: { 'x-api-key': admin.key } });
+    const ownerInvite = await t.app.inject({
+      method: 'POST',
+      url: '/api/users/invites',
+      payload: { role: 'owner' },
+      headers: { 'x-api-key': admin.key },
+    });
     expect(ownerInvite.statusCode).toBe(403);
-    const invite = await t.app.inject({ method: 'POST', url: '/api/users/invites', payload: { role: 'member' }, headers: { 'x-api-key': admin.key } });
+    const invite = await t.app.inject({
+      method: 'POST',
+      url: '/api/users/invites',
+      payload: { role: 'member' },
+      headers: { 'x-api-key': admin.key },
+    });
     const { token } = invite.json() as { token: string };
-    const accept = await t.app.inject({ method: 'POST', url: '/api/users/invites/accept', payload: { token, name: 'newbie', password: STRONG } });
+    const accept = await t.app.inject({
+      method: 'POST',
+      url: '/api/users/invites/accept',
+      payload: { token, name: 'newbie', password: STRONG },
+    });
     expect(accept.statusCode).toBe(201);
-    const again = await t.app.inject({ method: 'POST', url: '/api/users/invites/accept', payload: { token, name: 'newbie2', password: STRONG } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/users/invites/accept',
+      payload: { token, name: 'newbie2', password: STRONG },
+    });
     expect(again.statusCode).toBe(401);
     expect(await t.hearth.identity.findUserByName('newbie2')).toBeUndefined();
-    const promote = await t.app.inject({ method: 'PUT', url: `/api/users/${member.user.id}/role`, payload: { role: 'owner' }, headers: { 'x-api-key': admin.key } });
+    const promote = await t.app.inject({
+      method: 'PUT',
+      url: `/api/users/${member.user.id}/role`,
+      payload: { role: 'owner' },
+      headers: { 'x-api-key': admin.key },
+    });
     expect(promote.statusCode).toBe(403);
   });
 
@@ -156,7 +225,12 @@ describe('identity attacks (sqlite)', () => {
     let now = Date.now();
     t = await startTestHearth({ now: () => now });
     const { user, key } = await userWithKey(t, 'hank', 'admin', ['read', 'write']);
-    const escalate = await t.app.inject({ method: 'POST', url: '/api/keys', payload: { name: 'x', scopes: ['admin'] }, headers: { 'x-api-key': key } });
+    const escalate = await t.app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      payload: { name: 'x', scopes: ['admin'] },
+      headers: { 'x-api-key': key },
+    });
     expect(escalate.statusCode).toBe(403);
     const short = await t.hearth.identity.createApiKey({ userId: user.id, scopes: ['read'], expiresAt: now + 1000 });
     expect((await t.app.inject({ method: 'GET', url: '/api/keys', headers: { 'x-api-key': short.key } })).statusCode).toBe(200);

@@ -33,9 +33,17 @@ describe('CLI: users add, keys create, and the first-run setup link (AUTH-1, AUT
     for (let i = 0; i < 50 && !/#token=/.test(proc.output()); i++) await new Promise((r) => setTimeout(r, 100));
     const token = /#token=([A-Za-z0-9_-]{43})/.exec(proc.output())?.[1];
     expect(token).toBeDefined();
-    const res = await fetch(`${proc.url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name: 'first', password: STRONG }) });
+    const res = await fetch(`${proc.url}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, name: 'first', password: STRONG }),
+    });
     expect(res.status).toBe(201);
-    const again = await fetch(`${proc.url}/api/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name: 'second', password: STRONG }) });
+    const again = await fetch(`${proc.url}/api/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, name: 'second', password: STRONG }),
+    });
     expect(again.status).toBeGreaterThanOrEqual(401);
   }, 120_000);
 });

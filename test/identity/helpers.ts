@@ -3,7 +3,12 @@ import type { TestHearth } from '../support/hearth.js';
 export const STRONG = 'correct horse battery staple 42';
 
 /** Creates a user and an API key through the real identity service. */
-export async function userWithKey(t: TestHearth, name: string, role: 'owner' | 'admin' | 'member', scopes: Array<'read' | 'write' | 'chat' | 'admin'>) {
+export async function userWithKey(
+  t: TestHearth,
+  name: string,
+  role: 'owner' | 'admin' | 'member',
+  scopes: Array<'read' | 'write' | 'chat' | 'admin'>,
+) {
   const user = await t.hearth.identity.createUser({ name, password: STRONG, role });
   const { key, id } = await t.hearth.identity.createApiKey({ userId: user.id, scopes });
   return { user, key, keyId: id };

@@ -38,13 +38,20 @@ describe('AUTH-6 bearer JWTs verified locally against a JWKS served on loopback'
   const sign = (claims: { sub?: string; aud?: string; iss?: string; exp?: number | string }, key: CryptoKey = privateKey) => {
     const jwt = new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt();
     if (claims.sub !== undefined) jwt.setSubject(claims.sub);
-    jwt.setAudience(claims.aud ?? AUDIENCE).setIssuer(claims.iss ?? ISSUER).setExpirationTime(claims.exp ?? '5m');
+    jwt
+      .setAudience(claims.aud ?? AUDIENCE)
+      .setIssuer(claims.iss ?? ISSUER)
+      .setExpirationTime(claims.exp ?? '5m');
     return jwt.sign(key);
   };
   const call = (token: string) => t.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: { authorization: `Bearer ${token}` } });
 
   it('accepts a valid token and maps its verified sub to the Hearth user', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { authorization: `Bearer ${await sign({ sub: 'sub-123' })}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/session',
+      headers: { authorization: `Bearer ${await sign({ sub: 'sub-123' })}` },
+    });
     expect(res.json()).toMatchObject({ user: { id: userId }, kind: 'jwt' });
     expect((await call(await sign({ sub: 'sub-123' }))).statusCode).toBe(200);
   });
@@ -71,14 +78,26 @@ describe('AUTH-6 bearer JWTs verified locally against a JWKS served on loopback'
 
   it('refuses alg: none and HS256 tokens signed with the public key material', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const body = Buffer.from(JSON.stringify({ sub: 'sub-123', aud: AUDIENCE, iss: ISSUER, exp: Math.floor(Date.now() / 1000) + 300 })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({ sub: 'sub-123', aud: AUDIENCE, iss: ISSUER, exp: Math.floor(Date.now() / 1000) + 300 }),
+    ).toString('base64url');
     expect((await call(`${header}.${body}.`)).statusCode).toBe(401);
-    const hs = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('sub-123').setAudience(AUDIENCE).setIssuer(ISSUER).setExpirationTime('5m').sign(new TextEncoder().encode('k'.repeat(32)));
+    const hs = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('sub-123')
+      .setAudience(AUDIENCE)
+      .setIssuer(ISSUER)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('k'.repeat(32)));
     expect((await call(hs)).statusCode).toBe(401);
   });
 
   it('a JWT comes first: an invalid bearer token is not rescued by a valid X-User-ID or cookie', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: { authorization: 'Bearer garbage.token.here', 'x-user-id': userId } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/sessions',
+      headers: { authorization: 'Bearer garbage.token.here', 'x-user-id': userId },
+    });
     expect(res.statusCode).toBe(401);
   });
 });

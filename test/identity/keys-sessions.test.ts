@@ -15,7 +15,11 @@ describe.each(DATABASE_KINDS)('identity on %s', (db) => {
     expect(ok.statusCode).toBe(200);
     expect(ok.body).not.toContain(key);
     const last = key.at(-1) === 'a' ? 'b' : 'a';
-    const tampered = await t.app.inject({ method: 'GET', url: '/api/keys', headers: { authorization: `Bearer ${key.slice(0, -1)}${last}` } });
+    const tampered = await t.app.inject({
+      method: 'GET',
+      url: '/api/keys',
+      headers: { authorization: `Bearer ${key.slice(0, -1)}${last}` },
+    });
     expect(tampered.statusCode).toBe(401);
     const inUrl = await t.app.inject({ method: 'GET', url: `/api/keys?api_key=${key}` });
     expect(inUrl.statusCode).toBe(400);
@@ -31,7 +35,11 @@ describe.each(DATABASE_KINDS)('identity on %s', (db) => {
     expect(setCookie).toMatch(/^__Host-hearth=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict/);
     const session = await t.app.inject({ method: 'GET', url: '/api/auth/session', headers: { cookie } });
     expect(session.json()).toMatchObject({ user: { name: 'bob' }, kind: 'session' });
-    const out = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie, origin: 'http://localhost:80', 'x-csrf-token': csrf, host: 'localhost:80' } });
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie, origin: 'http://localhost:80', 'x-csrf-token': csrf, host: 'localhost:80' },
+    });
     expect(out.statusCode).toBe(204);
     const replay = await t.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: { cookie } });
     expect(replay.statusCode).toBe(401);

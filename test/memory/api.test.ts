@@ -9,19 +9,31 @@ import { userWithKey } from '../identity/helpers.js';
 const MARK = 'xylophonequokka';
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : d.isFile() ? [join(dir, d.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(join(dir, d.name)) : d.isFile() ? [join(dir, d.name)] : [],
+  );
 }
 
 async function allTableText(t: TestHearth): Promise<string> {
   const { storage } = t.hearth;
   const tables =
     storage.dialect === 'sqlite'
-      ? (await sql<{ name: string }>`select name from sqlite_master where type in ('table') and name not like 'sqlite_%'`.execute(storage.db)).rows.map((r) => r.name)
-      : (await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(storage.db)).rows.map((r) => r.name);
+      ? (
+          await sql<{ name: string }>`select name from sqlite_master where type in ('table') and name not like 'sqlite_%'`.execute(
+            storage.db,
+          )
+        ).rows.map((r) => r.name)
+      : (
+          await sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(storage.db)
+        ).rows.map((r) => r.name);
   let out = '';
   for (const table of tables) {
     const rows = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(storage.db).catch(() => ({ rows: [] }));
-    out += JSON.stringify(rows.rows, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('latin1') : typeof v === 'bigint' ? String(v) : v));
+    out += JSON.stringify(rows.rows, (_k, v: unknown) =>
+      Buffer.isBuffer(v) ? v.toString('latin1') : typeof v === 'bigint' ? String(v) : v,
+    );
   }
   return out;
 }
@@ -43,23 +55,50 @@ describe.each(DATABASE_KINDS)('memory, notes and privacy over HTTP on %s (DATA-4
   afterAll(async () => t.close());
 
   it('adds, searches, updates, shows history and deletes memories (MEM-2)', async () => {
-    const add = await t.app.inject({ method: 'POST', url: '/api/memories', headers: as(alice.key), payload: { familiarId, text: 'Alice adores mountain hiking', metadata: { topic: 'hobby' } } });
+    const add = await t.app.inject({
+      method: 'POST',
+      url: '/api/memories',
+      headers: as(alice.key),
+      payload: { familiarId, text: 'Alice adores mountain hiking', metadata: { topic: 'hobby' } },
+    });
     expect(add.statusCode).toBe(201);
     const id = (add.json() as { id: string }).id;
     expect((add.json() as { provenance: string }).provenance).toBe('person');
-    const found = await t.app.inject({ url: `/api/memories?q=hiking&metadata=${encodeURIComponent('{"topic":"hobby"}')}`, headers: as(alice.key) });
+    const found = await t.app.inject({
+      url: `/api/memories?q=hiking&metadata=${encodeURIComponent('{"topic":"hobby"}')}`,
+      headers: as(alice.key),
+    });
     expect((found.json() as { memories: Array<{ id: string }> }).memories.map((m) => m.id)).toEqual([id]);
-    expect((await t.app.inject({ method: 'PATCH', url: `/api/memories/${id}`, headers: as(alice.key), payload: { text: 'Alice adores climbing' } })).statusCode).toBe(200);
+    expect(
+      (
+        await t.app.inject({
+          method: 'PATCH',
+          url: `/api/memories/${id}`,
+          headers: as(alice.key),
+          payload: { text: 'Alice adores climbing' },
+        })
+      ).statusCode,
+    ).toBe(200);
     const hist = await t.app.inject({ url: `/api/memories/${id}/history`, headers: as(alice.key) });
     expect((hist.json() as { versions: unknown[] }).versions).toHaveLength(2);
-    const bad = await t.app.inject({ method: 'POST', url: '/api/memories', headers: as(alice.key), payload: { familiarId, text: 'x', provenance: 'owner' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/memories',
+      headers: as(alice.key),
+      payload: { familiarId, text: 'x', provenance: 'owner' },
+    });
     expect(bad.statusCode).toBe(400);
     expect((await t.app.inject({ method: 'DELETE', url: `/api/memories/${id}`, headers: as(alice.key) })).statusCode).toBe(204);
     expect((await t.app.inject({ url: `/api/memories/${id}`, headers: as(alice.key) })).statusCode).toBe(404);
   });
 
   it("answers 404 to every route of one person aimed at another's ids, and changes nothing (DATA-4)", async () => {
-    const add = await t.app.inject({ method: 'POST', url: '/api/memories', headers: as(alice.key), payload: { familiarId, text: `alice private ${MARK}` } });
+    const add = await t.app.inject({
+      method: 'POST',
+      url: '/api/memories',
+      headers: as(alice.key),
+      payload: { familiarId, text: `alice private ${MARK}` },
+    });
     const id = (add.json() as { id: string }).id;
     const conv = await t.hearth.conversations.create({ userId: alice.user.id, familiarId, channel: 'web' });
     const attempts = [
@@ -75,7 +114,12 @@ describe.each(DATABASE_KINDS)('memory, notes and privacy over HTTP on %s (DATA-4
       { method: 'GET', url: `/api/familiars/${familiarId}/notes?userId=${alice.user.id}` },
     ] as const;
     for (const a of attempts) {
-      const res = await t.app.inject({ method: a.method, url: a.url, headers: as(bob.key), ...('payload' in a ? { payload: a.payload } : {}) });
+      const res = await t.app.inject({
+        method: a.method,
+        url: a.url,
+        headers: as(bob.key),
+        ...('payload' in a ? { payload: a.payload } : {}),
+      });
       expect([a.method, a.url, res.statusCode]).toEqual([a.method, a.url, a.url.includes('/notes') ? 403 : 404]);
     }
     const search = await t.app.inject({ url: `/api/memories?q=${MARK}`, headers: as(bob.key) });
@@ -86,7 +130,12 @@ describe.each(DATABASE_KINDS)('memory, notes and privacy over HTTP on %s (DATA-4
 
   it('lets admins manage familiar notes and refuses traversal with a code (MEM-1)', async () => {
     const base = `/api/familiars/${familiarId}/notes`;
-    const put = await t.app.inject({ method: 'PUT', url: `${base}/content`, headers: as(owner.key), payload: { path: 'lore/world.md', content: 'The world is round' } });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `${base}/content`,
+      headers: as(owner.key),
+      payload: { path: 'lore/world.md', content: 'The world is round' },
+    });
     expect(put.statusCode).toBe(200);
     const read = await t.app.inject({ url: `${base}/content?path=lore/world.md`, headers: as(owner.key) });
     expect((read.json() as { content: string }).content).toBe('The world is round');
@@ -102,18 +151,46 @@ describe.each(DATABASE_KINDS)('memory, notes and privacy over HTTP on %s (DATA-4
   it('exports a person and then erases every trace of their words (DATA-5)', async () => {
     const carol = await userWithKey(t, 'carol', 'member', ['read', 'write', 'chat']);
     const word = `${MARK}carol`;
-    await t.app.inject({ method: 'POST', url: '/api/memories', headers: as(carol.key), payload: { familiarId, text: `carol memory ${word}` } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/memories',
+      headers: as(carol.key),
+      payload: { familiarId, text: `carol memory ${word}` },
+    });
     const m = (await t.hearth.memory.repo.list({ userId: carol.user.id }))[0]!;
     await t.hearth.memory.repo.update(carol.user.id, m.id, { text: `carol memory v2 ${word}` });
     const conv = await t.hearth.conversations.create({ userId: carol.user.id, familiarId, channel: 'web' });
-    const msg = await t.hearth.conversations.addMessage({ conversationId: conv.id, userId: carol.user.id, role: 'user', content: `hello ${word}`, status: 'complete' });
-    await t.hearth.memory.retriever.indexTurn!({ userId: carol.user.id, familiarId, conversationId: conv.id, messageId: msg.id, role: 'user', text: `hello ${word}` });
-    await t.hearth.memory.notes.write({ familiarId, userId: carol.user.id }, 'carol.md', `note ${word}`, { actor: { type: 'system' }, source: 'model' });
-    expect((await t.hearth.memory.retriever.retrieve({ userId: carol.user.id, familiarId, text: word, limit: 5 })).length).toBeGreaterThan(0);
+    const msg = await t.hearth.conversations.addMessage({
+      conversationId: conv.id,
+      userId: carol.user.id,
+      role: 'user',
+      content: `hello ${word}`,
+      status: 'complete',
+    });
+    await t.hearth.memory.retriever.indexTurn!({
+      userId: carol.user.id,
+      familiarId,
+      conversationId: conv.id,
+      messageId: msg.id,
+      role: 'user',
+      text: `hello ${word}`,
+    });
+    await t.hearth.memory.notes.write({ familiarId, userId: carol.user.id }, 'carol.md', `note ${word}`, {
+      actor: { type: 'system' },
+      source: 'model',
+    });
+    expect((await t.hearth.memory.retriever.retrieve({ userId: carol.user.id, familiarId, text: word, limit: 5 })).length).toBeGreaterThan(
+      0,
+    );
 
     const exp = await t.app.inject({ url: `/api/users/${carol.user.id}/export`, headers: as(carol.key) });
     expect(exp.statusCode).toBe(200);
-    const data = exp.json() as { profile: { name: string }; memories: Array<{ history: unknown[] }>; conversations: Array<{ messages: unknown[] }>; audit: unknown[] };
+    const data = exp.json() as {
+      profile: { name: string };
+      memories: Array<{ history: unknown[] }>;
+      conversations: Array<{ messages: unknown[] }>;
+      audit: unknown[];
+    };
     expect(data.profile.name).toBe('carol');
     expect(data.memories[0]!.history).toHaveLength(2);
     expect(data.conversations[0]!.messages).toHaveLength(1);

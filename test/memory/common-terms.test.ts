@@ -2,13 +2,15 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTermPlanner } from '../../src/memory/common-terms.js';
 
-describe('high-frequency term cutoff for one person\'s lexical search (MEM-2)', () => {
+describe("high-frequency term cutoff for one person's lexical search (MEM-2)", () => {
   const open: BetterSqlite3.Database[] = [];
   afterEach(() => open.splice(0).forEach((db) => db.close()));
   function index(docs: string[]) {
     const db = new BetterSqlite3(':memory:');
     open.push(db);
-    db.exec(`create virtual table memory_fts using fts5(body, context, tokenize = 'porter unicode61', content = '', contentless_delete = 1)`);
+    db.exec(
+      `create virtual table memory_fts using fts5(body, context, tokenize = 'porter unicode61', content = '', contentless_delete = 1)`,
+    );
     const insert = db.prepare('insert into memory_fts(rowid, body, context) values (?, ?, ?)');
     docs.forEach((d, i) => insert.run(i + 1, d, ''));
     return db;

@@ -33,7 +33,11 @@ describe('notes store (MEM-1)', () => {
     mkdirSync(outside);
     writeFileSync(join(outside, 'secret.md'), 'TOP SECRET');
     events = [];
-    store = createNotesStore({ root: join(dir, 'notes'), audit: { record: async (e) => void events.push(e) }, limits: { maxFileBytes: 1024, maxResults: 5, maxFilesPerDir: 4 } });
+    store = createNotesStore({
+      root: join(dir, 'notes'),
+      audit: { record: async (e) => void events.push(e) },
+      limits: { maxFileBytes: 1024, maxResults: 5, maxFilesPerDir: 4 },
+    });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,7 +57,12 @@ describe('notes store (MEM-1)', () => {
 
   it(`refuses all ${variants.length} traversal payloads (raw, URL-encoded, double-encoded) with NOTE_PATH_REJECTED`, async () => {
     for (const p of variants) {
-      for (const op of [store.read(scope, p), store.write(scope, p, 'x', by), store.append(scope, p, 'x', by), store.delete(scope, p, by)]) {
+      for (const op of [
+        store.read(scope, p),
+        store.write(scope, p, 'x', by),
+        store.append(scope, p, 'x', by),
+        store.delete(scope, p, by),
+      ]) {
         expect([p, await code(op)]).toEqual([p, 'NOTE_PATH_REJECTED']);
       }
       expect(await code(store.list(scope, p))).not.toBe('OK');
@@ -64,7 +73,16 @@ describe('notes store (MEM-1)', () => {
   });
 
   it('rejects NUL, over-long names, absolute paths and bad familiar ids', async () => {
-    for (const p of ['a\0.md', `${'x'.repeat(256)}.md`, `${'ab/'.repeat(400)}x.md`, '/etc/passwd.md', 'C:/x.md', '.hidden.md', 'a/./b.md', 'notes.txt']) {
+    for (const p of [
+      'a\0.md',
+      `${'x'.repeat(256)}.md`,
+      `${'ab/'.repeat(400)}x.md`,
+      '/etc/passwd.md',
+      'C:/x.md',
+      '.hidden.md',
+      'a/./b.md',
+      'notes.txt',
+    ]) {
       expect(await code(store.write(scope, p, 'x', by))).toBe('NOTE_PATH_REJECTED');
     }
     expect(await code(store.read({ familiarId: '../x', userId: null }, 'a.md'))).toBe('NOTE_PATH_REJECTED');

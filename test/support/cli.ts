@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Runs `hearth ARGS` as a real child process with exactly the given environment. */
-export function runHearth(args: string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<CliResult> {
+export function runHearth(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [HEARTH_BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
@@ -27,7 +30,10 @@ export function runHearth(args: string[], options: { env?: Record<string, string
 }
 
 /** Starts `hearth start` and resolves once it prints its address. */
-export function startHearthProcess(options: { env?: Record<string, string>; cwd: string }): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
+export function startHearthProcess(options: {
+  env?: Record<string, string>;
+  cwd: string;
+}): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [HEARTH_BIN, 'start'], {
       cwd: options.cwd,

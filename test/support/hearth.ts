@@ -43,7 +43,13 @@ export async function startTestHearth(options: TestHearthOptions = {}): Promise<
   const config = loadConfig(env, { dotenv: false, cwd: dataDir });
   const logs = new LogCapture();
   const logger = createLogger({ level: config.HEARTH_LOG_LEVEL, destination: logs });
-  const hearth = await createHearth({ config, logger, pgSchema, ...(options.now ? { now: options.now } : {}), ...(options.plugins ? { plugins: options.plugins } : {}) });
+  const hearth = await createHearth({
+    config,
+    logger,
+    pgSchema,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+  });
   const app = await hearth.createServer();
   return {
     hearth,

@@ -42,8 +42,15 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
     await new Promise((r) => http?.close(r));
   });
 
-  const ctx = (): ToolContext => ({ userId: 'u1', familiarId: 'f1', conversationId: 'c1', signal: new AbortController().signal, audit: t.hearth.audit });
-  const post = (payload: unknown, key = ownerKey) => t.app.inject({ method: 'POST', url: '/api/mcp/servers', headers: { 'x-api-key': key }, payload: payload as Record<string, unknown> });
+  const ctx = (): ToolContext => ({
+    userId: 'u1',
+    familiarId: 'f1',
+    conversationId: 'c1',
+    signal: new AbortController().signal,
+    audit: t.hearth.audit,
+  });
+  const post = (payload: unknown, key = ownerKey) =>
+    t.app.inject({ method: 'POST', url: '/api/mcp/servers', headers: { 'x-api-key': key }, payload: payload as Record<string, unknown> });
   const toolsFor = async (allowedTools: string[]) => {
     // The same provider the composition root pushes onto toolProviders, over the Hearth's own store.
     const { mcpToolProvider, createMcpConnections } = await import('../../src/tools/mcp/index.js');
@@ -54,32 +61,53 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
 
   it('only the owner can add a server; admins and anonymous callers cannot', async () => {
     expect((await post({ name: 'nope', transport: 'stdio', command: '/bin/true' }, adminKey)).statusCode).toBe(403);
-    expect((await t.app.inject({ method: 'POST', url: '/api/mcp/servers', payload: { name: 'nope', transport: 'stdio', command: '/bin/true' } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/mcp/servers', payload: { name: 'nope', transport: 'stdio', command: '/bin/true' } }))
+        .statusCode,
+    ).toBe(401);
     const bad = await post({ name: 'x', transport: 'stdio', command: '/bin/true', shell: true });
     expect(bad.statusCode).toBe(400);
   });
 
   it('a stdio server: credentials sealed and delivered, allowlist enforced, output untrusted, timeouts', async () => {
     const created = await post({
-      name: 'local', transport: 'stdio', command: TSX, args: [STDIO_SERVER], enabled: true, allowedTools: ['echo', 'whoami_env', 'slow'], timeoutMs: 15_000,
+      name: 'local',
+      transport: 'stdio',
+      command: TSX,
+      args: [STDIO_SERVER],
+      enabled: true,
+      allowedTools: ['echo', 'whoami_env', 'slow'],
+      timeoutMs: 15_000,
       secrets: { env: { TEST_MCP_TOKEN: TOKEN } },
     });
     expect(created.statusCode).toBe(201);
     const server = (created.json() as { server: { id: string; secrets: { env: Record<string, string> } } }).server;
     expect(server.secrets.env.TEST_MCP_TOKEN).toBe(`••••${TOKEN.slice(-4)}`);
     expect(created.body).not.toContain(TOKEN);
-    const row = await t.hearth.storage.db.withTables<{ mcp_servers: { id: string; secrets_sealed: string } }>().selectFrom('mcp_servers').select('secrets_sealed').where('id', '=', server.id).executeTakeFirstOrThrow();
+    const row = await t.hearth.storage.db
+      .withTables<{ mcp_servers: { id: string; secrets_sealed: string } }>()
+      .selectFrom('mcp_servers')
+      .select('secrets_sealed')
+      .where('id', '=', server.id)
+      .executeTakeFirstOrThrow();
     expect(row.secrets_sealed).not.toContain(TOKEN);
 
     const listed = await t.app.inject({ method: 'GET', url: `/api/mcp/servers/${server.id}/tools`, headers: { 'x-api-key': ownerKey } });
-    expect((listed.json() as { tools: Array<{ name: string }> }).tools.map((x) => x.name).sort()).toEqual(['dangerous', 'echo', 'slow', 'whoami_env']);
+    expect((listed.json() as { tools: Array<{ name: string }> }).tools.map((x) => x.name).sort()).toEqual([
+      'dangerous',
+      'echo',
+      'slow',
+      'whoami_env',
+    ]);
 
     const savedKey = process.env.HEARTH_MASTER_KEY;
     process.env.HEARTH_MASTER_KEY = 'server-master-key-must-not-leak';
-    const { tools, close } = await toolsFor(['mcp_local_echo', 'mcp_local_whoami_env', 'mcp_local_dangerous', 'mcp_local_slow']).finally(() => {
-      if (savedKey === undefined) delete process.env.HEARTH_MASTER_KEY;
-      else process.env.HEARTH_MASTER_KEY = savedKey;
-    });
+    const { tools, close } = await toolsFor(['mcp_local_echo', 'mcp_local_whoami_env', 'mcp_local_dangerous', 'mcp_local_slow']).finally(
+      () => {
+        if (savedKey === undefined) delete process.env.HEARTH_MASTER_KEY;
+        else process.env.HEARTH_MASTER_KEY = savedKey;
+      },
+    );
     try {
       const names = tools.map((x) => x.name).sort();
       expect(names).toEqual(['mcp_local_echo', 'mcp_local_slow', 'mcp_local_whoami_env']);
@@ -90,11 +118,21 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
       expect(env.ok && env.content).toContain(`token=${TOKEN}`);
       expect(env.ok && env.content).toContain('master=none');
 
-      await t.app.inject({ method: 'PATCH', url: `/api/mcp/servers/${server.id}`, headers: { 'x-api-key': ownerKey }, payload: { timeoutMs: 500 } });
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/mcp/servers/${server.id}`,
+        headers: { 'x-api-key': ownerKey },
+        payload: { timeoutMs: 500 },
+      });
       const slow = await tools.find((x) => x.name === 'mcp_local_slow')!.run({}, ctx());
       expect(slow).toMatchObject({ ok: false, code: 'MCP_TIMEOUT' });
 
-      await t.app.inject({ method: 'PATCH', url: `/api/mcp/servers/${server.id}`, headers: { 'x-api-key': ownerKey }, payload: { enabled: false } });
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/mcp/servers/${server.id}`,
+        headers: { 'x-api-key': ownerKey },
+        payload: { enabled: false },
+      });
       expect(await echo.run({ text: 'again' }, ctx())).toMatchObject({ ok: false, code: 'TOOL_NOT_ALLOWED' });
     } finally {
       await close();
@@ -104,7 +142,14 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
   });
 
   it('a streamable HTTP server receives its sealed header; a disabled or unlisted server offers nothing', async () => {
-    const created = await post({ name: 'remote', transport: 'http', url: httpUrl, enabled: true, allowedTools: ['echo'], secrets: { headers: { Authorization: `Bearer ${TOKEN}` } } });
+    const created = await post({
+      name: 'remote',
+      transport: 'http',
+      url: httpUrl,
+      enabled: true,
+      allowedTools: ['echo'],
+      secrets: { headers: { Authorization: `Bearer ${TOKEN}` } },
+    });
     expect(created.statusCode).toBe(201);
     const { tools, close } = await toolsFor(['mcp_remote_echo', 'mcp_remote_dangerous']);
     try {

@@ -30,14 +30,21 @@ for (const kind of DATABASE_KINDS) {
     it('MCP servers: credentials sealed to their row, masked on read, typed fields round-trip', async () => {
       const vault = createVault({ masterKey: randomBytes(32) });
       const store = createMcpServerStore({ storage: db.storage, vault, defaultTimeoutMs: 30_000 });
-      const a = await store.create({ name: 'a', transport: 'stdio', command: '/usr/bin/x', args: ['--y'], secrets: { env: { TOKEN: 'secret-value-1234' }, headers: {} } });
+      const a = await store.create({
+        name: 'a',
+        transport: 'stdio',
+        command: '/usr/bin/x',
+        args: ['--y'],
+        secrets: { env: { TOKEN: 'secret-value-1234' }, headers: {} },
+      });
       expect(a).toMatchObject({ name: 'a', transport: 'stdio', args: ['--y'], enabled: false, allowedTools: [], timeoutMs: 30_000 });
       expect(await store.secrets(a.id)).toEqual({ env: { TOKEN: 'secret-value-1234' }, headers: {} });
       expect(await store.maskedSecrets(a.id)).toEqual({ env: { TOKEN: '••••1234' }, headers: {} });
       const b = await store.create({ name: 'b', transport: 'http', url: 'http://127.0.0.1:1/mcp' });
       // A sealed value moved to another row does not open (the row id is associated data).
       const rows = db.storage.db.withTables<{ mcp_servers: { id: string; secrets_sealed: string | null } }>();
-      const sealed = (await rows.selectFrom('mcp_servers').select('secrets_sealed').where('id', '=', a.id).executeTakeFirstOrThrow()).secrets_sealed;
+      const sealed = (await rows.selectFrom('mcp_servers').select('secrets_sealed').where('id', '=', a.id).executeTakeFirstOrThrow())
+        .secrets_sealed;
       expect(sealed).not.toContain('secret-value');
       await rows.updateTable('mcp_servers').set({ secrets_sealed: sealed }).where('id', '=', b.id).execute();
       await expect(store.secrets(b.id)).rejects.toThrow();

@@ -44,7 +44,9 @@ describe('EXEC-1 bubblewrap sandbox, attacked from inside', () => {
 
   it('cannot write outside its work directory', async () => {
     const marker = `hearth-escape-${Date.now()}`;
-    const r = await sandbox.run(`touch /usr/${marker} || echo RO1; touch /etc/${marker} || echo RO2; touch /tmp/${marker}; touch ../${marker} 2>/dev/null; touch ok && echo WORK`);
+    const r = await sandbox.run(
+      `touch /usr/${marker} || echo RO1; touch /etc/${marker} || echo RO2; touch /tmp/${marker}; touch ../${marker} 2>/dev/null; touch ok && echo WORK`,
+    );
     expect(r.output).toContain('RO1');
     expect(r.output).toContain('RO2');
     expect(r.output).toContain('WORK');
@@ -58,10 +60,15 @@ describe('EXEC-1 bubblewrap sandbox, attacked from inside', () => {
     process.env.HEARTH_MASTER_KEY = SECRET;
     process.env.GIT_SSH_COMMAND = 'touch /tmp/pwned';
     try {
-      const r = await sandbox.run(`cat ${dataDir}/master.key; ls ${dataDir}; cat /proc/1/environ; env; for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; done`);
+      const r = await sandbox.run(
+        `cat ${dataDir}/master.key; ls ${dataDir}; cat /proc/1/environ; env; for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; done`,
+      );
       expect(r.output).not.toContain(SECRET);
       expect(r.output).toContain('No such file');
-      const envNames = r.output.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=')[0]);
+      const envNames = r.output
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => l.split('=')[0]);
       for (const name of envNames) expect(Object.keys(SANDBOX_ENV).concat(['PWD', 'SHLVL', 'OLDPWD', '_'])).toContain(name);
       expect(r.output).not.toContain('GIT_SSH_COMMAND');
     } finally {
@@ -76,13 +83,15 @@ describe('EXEC-1 bubblewrap sandbox, attacked from inside', () => {
     const r = await quick.run(`trap '' TERM; (trap '' TERM; sleep 3117.5) & sleep 3118.5; echo SURVIVED`);
     expect(r.timedOut).toBe(true);
     expect(r.output).not.toContain('SURVIVED');
-    const survivors = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return /311[78]\.5/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
-      } catch {
-        return false;
-      }
-    });
+    const survivors = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return /311[78]\.5/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+        } catch {
+          return false;
+        }
+      });
     expect(survivors).toEqual([]);
   });
 

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { runHearth } from '../support/cli.js';
 
 const lines = (name: string) =>
-  readFileSync(new URL(`../../../shared/data/shell/${name}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  readFileSync(new URL(`../../../shared/data/shell/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'));
 
 describe('EXEC-1 hearth shell check', () => {
   it('prints verdict<TAB>command for each stdin line, with the tool policy', async () => {

@@ -4,7 +4,9 @@ import { createShellParser, createShellPolicy, parseAllowlist, type ShellParser,
 
 const DATA = new URL('../../../shared/data/shell/', import.meta.url);
 const lines = (name: string) =>
-  readFileSync(new URL(name, DATA), 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  readFileSync(new URL(name, DATA), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
 
 let parser: ShellParser;
 beforeAll(async () => {
@@ -14,7 +16,29 @@ beforeAll(async () => {
 /** The allowlist a generous operator might write: every program of safe.txt plus wrappers' targets. */
 function generous(extra: string[] = []): ShellPolicy {
   const programs = new Set(lines('safe.txt').map((l) => l.split(' ')[0]!));
-  for (const p of ['sort', 'find', 'xargs', 'env', 'bash', 'sh', 'python', 'node', 'tar', 'ls', 'cat', 'grep', 'sed', 'awk', 'chmod', 'chown', 'kill', 'dd', 'sudo', ...extra]) programs.add(p);
+  for (const p of [
+    'sort',
+    'find',
+    'xargs',
+    'env',
+    'bash',
+    'sh',
+    'python',
+    'node',
+    'tar',
+    'ls',
+    'cat',
+    'grep',
+    'sed',
+    'awk',
+    'chmod',
+    'chown',
+    'kill',
+    'dd',
+    'sudo',
+    ...extra,
+  ])
+    programs.add(p);
   return createShellPolicy({ parser, allowlist: parseAllowlist([...programs]) });
 }
 
@@ -165,7 +189,7 @@ const BYPASSES: ReadonlyArray<readonly [string, 'ask' | 'deny']> = [
   ['exec 3<>/dev/tcp/10.0.0.1/80', 'deny'],
   ['history -c', 'ask'],
   // programs whose scripts run commands
-  ["awk 'BEGIN{system(\"id\")}'", 'ask'],
+  ['awk \'BEGIN{system("id")}\'', 'ask'],
   ["sed 's/a/b/e' x", 'ask'],
   ['node --eval=1', 'ask'],
   ['echo hi | tee /dev/sda', 'deny'],
@@ -187,14 +211,40 @@ const BYPASSES: ReadonlyArray<readonly [string, 'ask' | 'deny']> = [
 
 describe('EXEC-1 bypass attempts (wrappers, quoting, substitutions, heredocs, env -S, look-alikes)', () => {
   it.each(BYPASSES)('%j → %s', (command, expected) => {
-    const result = generous(['rm', 'git', 'echo', 'cat', 'tee', 'nc', 'ssh', 'python3', 'shutdown', 'reboot', 'init', 'systemctl', 'mkfs.ext4', 'history', 'watch', 'su', 'eval', ':']).classify(command);
+    const result = generous([
+      'rm',
+      'git',
+      'echo',
+      'cat',
+      'tee',
+      'nc',
+      'ssh',
+      'python3',
+      'shutdown',
+      'reboot',
+      'init',
+      'systemctl',
+      'mkfs.ext4',
+      'history',
+      'watch',
+      'su',
+      'eval',
+      ':',
+    ]).classify(command);
     expect(result.verdict).not.toBe('allow');
     expect(result.verdict).toBe(expected);
   });
 
   it('allows ordinary allowlisted commands in pipelines and substitutions', () => {
     const policy = generous(['echo', 'cat', 'grep', 'wc']);
-    for (const c of ['ls -la | grep x | wc -l', 'echo "$(ls)"', 'cat <<EOF\nrm -rf / is text here\nEOF', 'timeout 5 ls', 'env FOO=1 ls', 'find . -name "*.ts" -exec grep -l x {} +']) {
+    for (const c of [
+      'ls -la | grep x | wc -l',
+      'echo "$(ls)"',
+      'cat <<EOF\nrm -rf / is text here\nEOF',
+      'timeout 5 ls',
+      'env FOO=1 ls',
+      'find . -name "*.ts" -exec grep -l x {} +',
+    ]) {
       expect(policy.classify(c), c).toMatchObject({ verdict: 'allow' });
     }
   });

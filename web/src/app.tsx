@@ -58,8 +58,17 @@ export function App(): JSX.Element {
     );
   const invite = inviteToken();
   if (invite && me !== undefined && !me)
-    return <main id="main" class="narrow"><InvitePage token={invite} onDone={() => navigate('/login', true)} /></main>;
-  if (me === undefined) return <main id="main" class="narrow" aria-busy="true"><p>Loading…</p></main>;
+    return (
+      <main id="main" class="narrow">
+        <InvitePage token={invite} onDone={() => navigate('/login', true)} />
+      </main>
+    );
+  if (me === undefined)
+    return (
+      <main id="main" class="narrow" aria-busy="true">
+        <p>Loading…</p>
+      </main>
+    );
   if (me === null)
     return (
       <main id="main" class="narrow">
@@ -79,24 +88,32 @@ export function App(): JSX.Element {
 
   return (
     <div class="shell">
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">Hearth</span>
         <span class="who">
           Signed in as <strong>{me.name}</strong> ({me.role})
         </span>
-        <button type="button" class="secondary" onClick={signOut}>Log out</button>
+        <button type="button" class="secondary" onClick={signOut}>
+          Log out
+        </button>
       </header>
       <nav aria-label="Main" class="side">
         <ul>
           {visible.map((r) => (
             <li key={r.path}>
-              <Link href={r.path} current={r.path === route.path}>{r.label}</Link>
+              <Link href={r.path} current={r.path === route.path}>
+                {r.label}
+              </Link>
             </li>
           ))}
         </ul>
       </nav>
-      <main id="main" class="content">{route.view(me)}</main>
+      <main id="main" class="content">
+        {route.view(me)}
+      </main>
     </div>
   );
 }

@@ -9,7 +9,7 @@ export type StreamEvent =
   | { type: 'error'; code: string; message: string };
 
 /** Parses a text/event-stream body into events; accepts `event:` names or a `type` in the data. */
-export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';

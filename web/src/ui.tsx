@@ -4,8 +4,18 @@ import { api, messageOf } from './api.js';
 
 /** An error or notice region that screen readers announce. */
 export function Notice(props: { error?: string | null; info?: string | null }): JSX.Element | null {
-  if (props.error) return <p class="notice error" role="alert">{props.error}</p>;
-  if (props.info) return <p class="notice info" role="status">{props.info}</p>;
+  if (props.error)
+    return (
+      <p class="notice error" role="alert">
+        {props.error}
+      </p>
+    );
+  if (props.info)
+    return (
+      <p class="notice info" role="status">
+        {props.info}
+      </p>
+    );
   return null;
 }
 
@@ -37,7 +47,11 @@ export function Field(props: {
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
-      {props.multiline ? <textarea {...common} rows={6} /> : <input {...common} type={(props.type ?? 'text') as 'text'} autocomplete={props.autocomplete} />}
+      {props.multiline ? (
+        <textarea {...common} rows={6} />
+      ) : (
+        <input {...common} type={(props.type ?? 'text') as 'text'} autocomplete={props.autocomplete} />
+      )}
       {props.max !== undefined && (
         <span id={`${id}-count`} class={over ? 'counter over' : 'counter'} aria-live="polite">
           {props.value.length.toLocaleString('en')} / {props.max.toLocaleString('en')}
@@ -78,7 +92,9 @@ export function Page(props: { title: string; children: ComponentChildren }): JSX
   }, [props.title]);
   return (
     <section class="page" aria-labelledby="page-title">
-      <h1 id="page-title" tabIndex={-1}>{props.title}</h1>
+      <h1 id="page-title" tabIndex={-1}>
+        {props.title}
+      </h1>
       {props.children}
     </section>
   );
@@ -86,7 +102,11 @@ export function Page(props: { title: string; children: ComponentChildren }): JSX
 
 /** Shown when an API this page needs has not landed on this server. */
 export function NotYet(props: { what: string }): JSX.Element {
-  return <p class="notice info" role="status">{props.what}</p>;
+  return (
+    <p class="notice info" role="status">
+      {props.what}
+    </p>
+  );
 }
 
 /** Formats an epoch-ms or ISO timestamp for people. */

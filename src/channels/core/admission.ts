@@ -24,14 +24,19 @@ export interface AdmissionOptions {
 }
 
 /** The audit actor for someone writing on a channel. */
-export const channelActor = (sender: ChannelSender, userId?: string) =>
-  ({ type: 'channel' as const, channel: sender.channel, externalId: sender.externalId, ...(userId ? { userId } : {}) });
+export const channelActor = (sender: ChannelSender, userId?: string) => ({
+  type: 'channel' as const,
+  channel: sender.channel,
+  externalId: sender.externalId,
+  ...(userId ? { userId } : {}),
+});
 
 /** The gate in front of every turn (INVARIANTS 1-3): who may talk, pairing for strangers, budgets. */
 export function createAdmission(options: AdmissionOptions) {
   const { identities, pairings, audit, limiter } = options;
   const isOwner = (s: ChannelSender) => options.rules(s.channel).ownerIds.includes(s.externalId);
-  const personFor = (s: ChannelSender) => identities.ensure({ channel: s.channel, externalId: s.externalId, userId: newPersonId(), displayName: s.displayName ?? null });
+  const personFor = (s: ChannelSender) =>
+    identities.ensure({ channel: s.channel, externalId: s.externalId, userId: newPersonId(), displayName: s.displayName ?? null });
 
   return {
     isOwner,
@@ -45,15 +50,35 @@ export function createAdmission(options: AdmissionOptions) {
         return { kind: 'allowed', userId: (await personFor(sender)).userId, owner: isOwner(sender) };
       }
       if (!rules.pairing) {
-        await audit.record({ actor: channelActor(sender), action: 'channel.unauthorized', outcome: 'denied', details: { reason: 'not_allowlisted' } });
+        await audit.record({
+          actor: channelActor(sender),
+          action: 'channel.unauthorized',
+          outcome: 'denied',
+          details: { reason: 'not_allowlisted' },
+        });
         return { kind: 'refused', reply: MESSAGES.refused };
       }
-      const result = await pairings.request({ channel: sender.channel, externalId: sender.externalId, displayName: sender.displayName ?? null });
+      const result = await pairings.request({
+        channel: sender.channel,
+        externalId: sender.externalId,
+        displayName: sender.displayName ?? null,
+      });
       if (result.kind === 'full') {
-        await audit.record({ actor: channelActor(sender), action: 'channel.pairing.request', outcome: 'denied', details: { reason: 'too_many_pending' } });
+        await audit.record({
+          actor: channelActor(sender),
+          action: 'channel.pairing.request',
+          outcome: 'denied',
+          details: { reason: 'too_many_pending' },
+        });
         return { kind: 'refused', reply: MESSAGES.pairingFull };
       }
-      await audit.record({ actor: channelActor(sender), action: 'channel.pairing.request', target: result.pairing.id, outcome: 'pending', details: { existing: result.kind === 'existing' } });
+      await audit.record({
+        actor: channelActor(sender),
+        action: 'channel.pairing.request',
+        target: result.pairing.id,
+        outcome: 'pending',
+        details: { existing: result.kind === 'existing' },
+      });
       return { kind: 'pairing', code: result.pairing.code, reply: MESSAGES.pairing(result.pairing.code) };
     },
 
@@ -68,7 +93,12 @@ export function createAdmission(options: AdmissionOptions) {
       const person = await limiter.consume(PERSON_BUDGET, `${sender.channel}:${userId}`);
       const total = person.allowed ? await limiter.consume(CHANNEL_BUDGET, sender.channel) : person;
       if (person.allowed && total.allowed) return true;
-      await audit.record({ actor: channelActor(sender, userId), action: 'channel.rate_limited', outcome: 'denied', details: { budget: person.allowed ? CHANNEL_BUDGET : PERSON_BUDGET } });
+      await audit.record({
+        actor: channelActor(sender, userId),
+        action: 'channel.rate_limited',
+        outcome: 'denied',
+        details: { budget: person.allowed ? CHANNEL_BUDGET : PERSON_BUDGET },
+      });
       return false;
     },
   };

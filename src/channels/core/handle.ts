@@ -1,7 +1,7 @@
 import type { ChannelRenderer } from './sanitize.js';
 
 /** The person a message was admitted for (their Hearth person id; owner of this channel or not). */
-export interface AdmittedPerson {
+interface AdmittedPerson {
   readonly userId: string;
   readonly owner: boolean;
 }

@@ -11,7 +11,7 @@ import { rendererFor } from './sanitize.js';
 import type { SecretScrubber } from './secrets.js';
 import type { AccessRules, ChannelSender } from './types.js';
 
-export { PERSON_BUDGET, CHANNEL_BUDGET, type Admission } from './admission.js';
+export { PERSON_BUDGET, CHANNEL_BUDGET } from './admission.js';
 
 export interface ChannelHubOptions {
   readonly identities: IdentityLinks;
@@ -37,7 +37,12 @@ export interface ChannelHub {
   handle(sender: ChannelSender, text: string, conversationKey: string, options?: HandleOptions): Promise<HandleResult>;
   /** The allowlist/pairing gate alone (dashboard and CLI tests open pairings with it). */
   admit(sender: ChannelSender): Promise<Admission>;
-  decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: { type: 'user'; id: string } | { type: 'system' } | ChannelSender, userId?: string): Promise<PairingDecision>;
+  decide(
+    ref: { id?: string; code?: string },
+    decision: 'approved' | 'denied',
+    by: { type: 'user'; id: string } | { type: 'system' } | ChannelSender,
+    userId?: string,
+  ): Promise<PairingDecision>;
   isOwner(sender: ChannelSender): boolean;
   /** Audits a refused privileged command (owner/admin/moderator only). */
   refuseCommand(sender: ChannelSender, command: string): Promise<void>;
@@ -50,12 +55,22 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
   const { isOwner, admit, admitVouched, consume } = createAdmission(options);
 
   /** Runs the turn; a failure becomes the safe apology (the person never sees internals). */
-  const runTurn = async (sender: ChannelSender, userId: string, conversationKey: string, text: string, onDelta?: (text: string) => void): Promise<{ ok: boolean; text: string }> => {
+  const runTurn = async (
+    sender: ChannelSender,
+    userId: string,
+    conversationKey: string,
+    text: string,
+    onDelta?: (text: string) => void,
+  ): Promise<{ ok: boolean; text: string }> => {
     if (!options.turns) return { ok: false, text: MESSAGES.failed };
     try {
       const reply = await options.turns.run(
         { channel: sender.channel, userId, familiarId: await options.familiarId(sender.channel), conversationKey, text },
-        onDelta ? (e) => { if (e.type === 'delta') onDelta(e.text); } : undefined,
+        onDelta
+          ? (e) => {
+              if (e.type === 'delta') onDelta(e.text);
+            }
+          : undefined,
       );
       return { ok: true, text: reply.text };
     } catch (err) {
@@ -68,7 +83,13 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
     isOwner,
     admit,
     async refuseCommand(sender, command) {
-      await audit.record({ actor: channelActor(sender), action: 'channel.command', target: command, outcome: 'denied', details: { reason: 'not_privileged' } });
+      await audit.record({
+        actor: channelActor(sender),
+        action: 'channel.command',
+        target: command,
+        outcome: 'denied',
+        details: { reason: 'not_privileged' },
+      });
     },
     pending: (channel) => pairings.pending(channel),
     async handle(sender, text, conversationKey, handling = {}) {
@@ -77,7 +98,8 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       if (admission.kind === 'pairing') return { kind: 'pairing', code: admission.code, parts: render(admission.reply) };
       if (admission.kind !== 'allowed') return { kind: admission.kind, parts: render(admission.reply) };
       if (!(await consume(sender, admission.userId))) return { kind: 'limited', parts: render(MESSAGES.limited) };
-      if (handling.answer) return { kind: 'reply', parts: render(await handling.answer({ userId: admission.userId, owner: admission.owner })) };
+      if (handling.answer)
+        return { kind: 'reply', parts: render(await handling.answer({ userId: admission.userId, owner: admission.owner })) };
       const reply = await whileTyping(handling.typing, () => runTurn(sender, admission.userId, conversationKey, text, handling.onDelta));
       return { kind: reply.ok ? 'reply' : 'failed', parts: render(reply.text) };
     },
@@ -86,17 +108,41 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       const result = await pairings.decide(ref, decision, byId, userId);
       const auditActor = 'type' in by ? by : channelActor(by);
       if (result.kind !== 'ok') {
-        await audit.record({ actor: auditActor, action: `channel.pairing.${decision === 'approved' ? 'approve' : 'deny'}`, outcome: 'failure', details: { reason: result.kind } });
+        await audit.record({
+          actor: auditActor,
+          action: `channel.pairing.${decision === 'approved' ? 'approve' : 'deny'}`,
+          outcome: 'failure',
+          details: { reason: result.kind },
+        });
         return result;
       }
       const p = result.pairing;
       if (decision === 'approved') {
-        const link = await identities.link({ channel: p.channel, externalId: p.externalId, userId: userId ?? newPersonId(), displayName: p.displayName });
-        await audit.record({ actor: auditActor, action: 'channel.pairing.approve', target: p.id, outcome: 'success', details: { channel: p.channel, userId: link.userId } });
-        await options.notify?.(p.channel as ChannelName, p.externalId, MESSAGES.approved).catch((err: unknown) => logger.warn({ err: options.scrubber.error(err) }, 'could not tell the approved person'));
+        const link = await identities.link({
+          channel: p.channel,
+          externalId: p.externalId,
+          userId: userId ?? newPersonId(),
+          displayName: p.displayName,
+        });
+        await audit.record({
+          actor: auditActor,
+          action: 'channel.pairing.approve',
+          target: p.id,
+          outcome: 'success',
+          details: { channel: p.channel, userId: link.userId },
+        });
+        await options
+          .notify?.(p.channel as ChannelName, p.externalId, MESSAGES.approved)
+          .catch((err: unknown) => logger.warn({ err: options.scrubber.error(err) }, 'could not tell the approved person'));
         return { kind: 'ok', pairing: { ...p, userId: link.userId } };
       }
-      await audit.record({ actor: auditActor, action: 'channel.pairing.deny', target: p.id, outcome: 'success', details: { channel: p.channel } });
+      await audit.record({
+        actor: auditActor,
+        action: 'channel.pairing.deny',
+        target: p.id,
+        outcome: 'success',
+        details: { channel: p.channel },
+      });
       return result;
     },
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { ChannelDb, ChannelTables } from './tables.js';
 
-export interface ChannelIdentity {
+interface ChannelIdentity {
   readonly channel: string;
   readonly externalId: string;
   readonly userId: string;
@@ -36,7 +36,12 @@ function toIdentity(r: ChannelTables['channel_identities']): ChannelIdentity {
 export function createIdentityLinks(options: { db: ChannelDb; now: () => number }): IdentityLinks {
   const { db, now } = options;
   const find = async (channel: string, externalId: string) => {
-    const row = await db.selectFrom('channel_identities').selectAll().where('channel', '=', channel).where('external_id', '=', externalId).executeTakeFirst();
+    const row = await db
+      .selectFrom('channel_identities')
+      .selectAll()
+      .where('channel', '=', channel)
+      .where('external_id', '=', externalId)
+      .executeTakeFirst();
     return row ? toIdentity(row) : undefined;
   };
   return {
@@ -44,7 +49,10 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
     async link({ channel, externalId, userId, displayName = null }) {
       await db.transaction().execute(async (tx) => {
         await tx.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).execute();
-        await tx.insertInto('channel_identities').values({ channel, external_id: externalId, user_id: userId, display_name: displayName, created_at: now() }).execute();
+        await tx
+          .insertInto('channel_identities')
+          .values({ channel, external_id: externalId, user_id: userId, display_name: displayName, created_at: now() })
+          .execute();
       });
       const linked = await find(channel, externalId);
       if (!linked) throw new Error('identity link vanished');
@@ -65,7 +73,11 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
         const ids = await tx.selectFrom('channel_identities').select(['channel', 'external_id']).where('user_id', '=', userId).execute();
         let removed = 0;
         for (const { channel, external_id } of ids) {
-          const p = await tx.deleteFrom('channel_pairings').where('channel', '=', channel).where('external_id', '=', external_id).executeTakeFirst();
+          const p = await tx
+            .deleteFrom('channel_pairings')
+            .where('channel', '=', channel)
+            .where('external_id', '=', external_id)
+            .executeTakeFirst();
           removed += Number(p.numDeletedRows);
         }
         const r = await tx.deleteFrom('channel_identities').where('user_id', '=', userId).executeTakeFirst();
@@ -73,7 +85,11 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
       });
     },
     async unlink(channel, externalId) {
-      const r = await db.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).executeTakeFirst();
+      const r = await db
+        .deleteFrom('channel_identities')
+        .where('channel', '=', channel)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
     async list(filter = {}) {

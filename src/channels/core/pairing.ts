@@ -24,13 +24,9 @@ export interface Pairing {
   readonly userId: string | null;
 }
 
-export type PairingRequestResult =
-  | { readonly kind: 'created' | 'existing'; readonly pairing: Pairing }
-  | { readonly kind: 'full' };
+type PairingRequestResult = { readonly kind: 'created' | 'existing'; readonly pairing: Pairing } | { readonly kind: 'full' };
 
-export type PairingDecision =
-  | { readonly kind: 'ok'; readonly pairing: Pairing }
-  | { readonly kind: 'not_found' | 'expired' | 'decided' };
+export type PairingDecision = { readonly kind: 'ok'; readonly pairing: Pairing } | { readonly kind: 'not_found' | 'expired' | 'decided' };
 
 /** Pairing requests: a stranger asks, the owner approves or denies by code or id. */
 export interface PairingStore {
@@ -42,22 +38,30 @@ export interface PairingStore {
 }
 
 /** A random code that identifies a request and carries no credential (CH-2). */
-export function newPairingCode(): string {
+function newPairingCode(): string {
   let code = '';
   for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
   return code;
 }
 
 /** Normalizes what a person typed (`abcd-efgh`, spaces) to the stored form. */
-export function normalizeCode(input: string): string {
+function normalizeCode(input: string): string {
   return input.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
 function toPairing(r: ChannelTables['channel_pairings']): Pairing {
   return {
-    id: r.id, channel: r.channel, externalId: r.external_id, displayName: r.display_name, code: r.code, status: r.status,
-    createdAt: Number(r.created_at), expiresAt: Number(r.expires_at),
-    decidedAt: r.decided_at === null ? null : Number(r.decided_at), decidedBy: r.decided_by, userId: r.user_id,
+    id: r.id,
+    channel: r.channel,
+    externalId: r.external_id,
+    displayName: r.display_name,
+    code: r.code,
+    status: r.status,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    decidedAt: r.decided_at === null ? null : Number(r.decided_at),
+    decidedBy: r.decided_by,
+    userId: r.user_id,
   };
 }
 
@@ -79,13 +83,28 @@ export function createPairingStore(options: { db: ChannelDb; now: () => number; 
     async request({ channel, externalId, displayName = null }) {
       return db.transaction().execute(async (tx): Promise<PairingRequestResult> => {
         const t = now();
-        const open = await tx.selectFrom('channel_pairings').selectAll().where('channel', '=', channel).where('status', '=', 'pending').where('expires_at', '>', t).execute();
+        const open = await tx
+          .selectFrom('channel_pairings')
+          .selectAll()
+          .where('channel', '=', channel)
+          .where('status', '=', 'pending')
+          .where('expires_at', '>', t)
+          .execute();
         const mine = open.find((r) => r.external_id === externalId);
         if (mine) return { kind: 'existing', pairing: toPairing(mine) };
         if (open.length >= max) return { kind: 'full' };
         const row: ChannelTables['channel_pairings'] = {
-          id: randomUUID(), channel, external_id: externalId, display_name: displayName, code: newPairingCode(), status: 'pending',
-          created_at: t, expires_at: t + ttl, decided_at: null, decided_by: null, user_id: null,
+          id: randomUUID(),
+          channel,
+          external_id: externalId,
+          display_name: displayName,
+          code: newPairingCode(),
+          status: 'pending',
+          created_at: t,
+          expires_at: t + ttl,
+          decided_at: null,
+          decided_by: null,
+          user_id: null,
         };
         await tx.insertInto('channel_pairings').values(row).execute();
         return { kind: 'created', pairing: toPairing(row) };

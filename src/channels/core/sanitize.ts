@@ -3,9 +3,9 @@ import { stripUnsafeLinks } from '../../security/sanitize/index.js';
 import { ChannelError } from './errors.js';
 
 /** Telegram's limit for one message's text (after entity parsing; we count the escaped HTML to be safe). */
-export const TELEGRAM_LIMIT = 4096;
-export const DISCORD_LIMIT = 2000;
-export const TWITCH_LIMIT = 500;
+const TELEGRAM_LIMIT = 4096;
+const DISCORD_LIMIT = 2000;
+const TWITCH_LIMIT = 500;
 
 /** Escapes text for Telegram's HTML parse mode: every character the parser treats specially. */
 export function escapeTelegramHtml(text: string): string {
@@ -46,7 +46,7 @@ export function renderTelegram(text: string): string[] {
 }
 
 /** Neutralizes mass mentions in text even though sends also pass allowedMentions none (belt and braces). */
-export function defuseMentions(text: string): string {
+function defuseMentions(text: string): string {
   return text.replace(/@(everyone|here)/gi, '@\u200b$1').replace(/<@(&?)(\d+)>/g, '<@\u200b$1$2>');
 }
 
@@ -65,7 +65,10 @@ export function escapeDiscordMarkdown(text: string): string {
  * that chat would read as a command (a reply must never `/ban` anyone), split at 500.
  */
 export function renderTwitch(text: string): string[] {
-  const flat = stripUnsafeLinks(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = stripUnsafeLinks(text)
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return splitForLimit(flat, TWITCH_LIMIT).map((p) => p.replace(/^[/.\\]+\s*/, ''));
 }
 
@@ -73,7 +76,11 @@ export function renderTwitch(text: string): string[] {
 export type ChannelRenderer = (text: string) => string[];
 
 /** Each chat channel's renderer: the hub renders every reply with it unless the adapter brings its own. */
-export const CHAT_RENDERERS: Partial<Record<ChannelName, ChannelRenderer>> = { telegram: renderTelegram, discord: renderDiscord, twitch: renderTwitch };
+const CHAT_RENDERERS: Partial<Record<ChannelName, ChannelRenderer>> = {
+  telegram: renderTelegram,
+  discord: renderDiscord,
+  twitch: renderTwitch,
+};
 
 /** The renderer for a channel; throws rather than let raw model text out on a channel without one. */
 export function rendererFor(channel: ChannelName): ChannelRenderer {

@@ -1,4 +1,3 @@
-
 import type { Vault } from '../../security/vault/index.js';
 import type { ChannelDb } from './tables.js';
 
@@ -31,8 +30,17 @@ export function createChannelSettings(options: { db: ChannelDb; vault: Vault; no
   const upsert = async (channel: string, patch: { settings?: string; token_sealed?: string | null }) => {
     await db.transaction().execute(async (tx) => {
       const current = await tx.selectFrom('channel_settings').selectAll().where('channel', '=', channel).executeTakeFirst();
-      if (current) await tx.updateTable('channel_settings').set({ ...patch, updated_at: now() }).where('channel', '=', channel).execute();
-      else await tx.insertInto('channel_settings').values({ channel, token_sealed: null, settings: JSON.stringify(EMPTY_SETTINGS), ...patch, updated_at: now() }).execute();
+      if (current)
+        await tx
+          .updateTable('channel_settings')
+          .set({ ...patch, updated_at: now() })
+          .where('channel', '=', channel)
+          .execute();
+      else
+        await tx
+          .insertInto('channel_settings')
+          .values({ channel, token_sealed: null, settings: JSON.stringify(EMPTY_SETTINGS), ...patch, updated_at: now() })
+          .execute();
     });
   };
   return {

@@ -1,6 +1,16 @@
 import { Client, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Message } from 'discord.js';
 import type { Logger } from '../../logging/index.js';
-import { ChannelError, escapeDiscordMarkdown, MESSAGES, renderDiscord, type ChannelAdapter, type ChannelHub, type ChannelSender, type PersonCommands, type SecretScrubber } from '../core/index.js';
+import {
+  ChannelError,
+  escapeDiscordMarkdown,
+  MESSAGES,
+  renderDiscord,
+  type ChannelAdapter,
+  type ChannelHub,
+  type ChannelSender,
+  type PersonCommands,
+  type SecretScrubber,
+} from '../core/index.js';
 import { ADMIN_COMMANDS, SLASH_COMMANDS } from './commands.js';
 
 export interface DiscordAdapterOptions {
@@ -38,7 +48,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   });
   const logError = (what: string) => (err: unknown) => logger.error({ err: scrubber.error(err), channel: 'discord' }, what);
   const guildAllowed = (guildId: string | null) => guildId === null || options.guildIds().includes(guildId);
-  const roleOk = (roles: readonly string[] | undefined, guildId: string | null) => guildId === null || !options.requiredRoleId || (roles ?? []).includes(options.requiredRoleId);
+  const roleOk = (roles: readonly string[] | undefined, guildId: string | null) =>
+    guildId === null || !options.requiredRoleId || (roles ?? []).includes(options.requiredRoleId);
 
   type Sendable = (content: { content: string; allowedMentions: typeof NO_MENTIONS }) => Promise<unknown>;
   const sendParts = async (send: Sendable, parts: readonly string[]) => {
@@ -51,7 +62,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     if (!guildAllowed(guildId)) return; // not on the list: ignored, not even refused
     if (guildId !== null && !message.mentions.users.has(client.user?.id ?? '')) return;
     const sender: ChannelSender = { channel: 'discord', externalId: message.author.id, displayName: message.author.username };
-    if (!roleOk(message.member?.roles.cache.map((r) => r.id), guildId)) {
+    if (
+      !roleOk(
+        message.member?.roles.cache.map((r) => r.id),
+        guildId,
+      )
+    ) {
       await hub.refuseCommand(sender, 'message:missing_role');
       return;
     }
@@ -67,7 +83,11 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
 
   /** Role ids of the member behind an interaction (the raw API gives an array, the cache a collection). */
   const memberRoles = (interaction: ChatInputCommandInteraction): readonly string[] =>
-    interaction.member && 'roles' in interaction.member ? (Array.isArray(interaction.member.roles) ? interaction.member.roles : interaction.member.roles.cache.map((r) => r.id)) : [];
+    interaction.member && 'roles' in interaction.member
+      ? Array.isArray(interaction.member.roles)
+        ? interaction.member.roles
+        : interaction.member.roles.cache.map((r) => r.id)
+      : [];
 
   const isAdmin = (interaction: ChatInputCommandInteraction, sender: ChannelSender) => {
     if (hub.isOwner(sender)) return true;
@@ -103,21 +123,41 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
         const list = await hub.pending('discord');
         return interaction.editReply({
           allowedMentions: NO_MENTIONS,
-          embeds: [{ title: 'Pending pairing requests', description: list.length ? list.map((p) => `${p.code} — ${escapeDiscordMarkdown(p.displayName ?? p.externalId)}`).join('\n') : 'None.' }],
+          embeds: [
+            {
+              title: 'Pending pairing requests',
+              description: list.length
+                ? list.map((p) => `${p.code} — ${escapeDiscordMarkdown(p.displayName ?? p.externalId)}`).join('\n')
+                : 'None.',
+            },
+          ],
         });
       }
-      const result = await hub.decide({ code: interaction.options.getString('code', true) }, name === 'approve' ? 'approved' : 'denied', sender);
-      return respond(result.kind === 'ok' ? `Pairing ${result.pairing.code} ${result.pairing.status}.` : `Could not ${name}: ${result.kind.replace('_', ' ')}.`);
+      const result = await hub.decide(
+        { code: interaction.options.getString('code', true) },
+        name === 'approve' ? 'approved' : 'denied',
+        sender,
+      );
+      return respond(
+        result.kind === 'ok'
+          ? `Pairing ${result.pairing.code} ${result.pairing.status}.`
+          : `Could not ${name}: ${result.kind.replace('_', ' ')}.`,
+      );
     }
     if (!roleOk(memberRoles(interaction), interaction.guildId)) {
       await hub.refuseCommand(sender, `${name}:missing_role`);
       return respond(MESSAGES.refused);
     }
-    const result = await hub.handle(sender, name === 'ask' ? interaction.options.getString('text', true) : '', `discord:channel:${interaction.channelId}`, {
-      vouched: interaction.guildId !== null,
-      render: renderDiscord,
-      answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId),
-    });
+    const result = await hub.handle(
+      sender,
+      name === 'ask' ? interaction.options.getString('text', true) : '',
+      `discord:channel:${interaction.channelId}`,
+      {
+        vouched: interaction.guildId !== null,
+        render: renderDiscord,
+        answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId),
+      },
+    );
     return respondParts(result.parts);
   };
 
@@ -135,7 +175,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
         throw new ChannelError('CHANNEL_START_FAILED', `discord: ${scrubber.error(err).message}`);
       });
       await ready;
-      await client.rest.put(Routes.applicationCommands(options.applicationId), { body: SLASH_COMMANDS }).catch(logError('discord command registration failed'));
+      await client.rest
+        .put(Routes.applicationCommands(options.applicationId), { body: SLASH_COMMANDS })
+        .catch(logError('discord command registration failed'));
     },
     async stop() {
       await client.destroy();

@@ -19,7 +19,12 @@ export const discordEntry: ChannelEntry = {
     const { HEARTH_DISCORD_APPLICATION_ID: applicationId } = configured('discord', settings(config));
     const { createDiscordAdapter } = await import('./adapter.js');
     return createDiscordAdapter({
-      token, hub, logger, scrubber, applicationId, personCommands,
+      token,
+      hub,
+      logger,
+      scrubber,
+      applicationId,
+      personCommands,
       guildIds: () => discordGuildIds(config, stored()),
       requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID,
       adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID,

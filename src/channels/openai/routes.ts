@@ -11,7 +11,11 @@ const content = z.union([
   z.array(z.object({ type: z.string().max(40), text: z.string().max(100_000).optional() }).loose()).max(100),
 ]);
 const message = z
-  .object({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: content.nullable().optional(), name: z.string().max(100).optional() })
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+    content: content.nullable().optional(),
+    name: z.string().max(100).optional(),
+  })
   .loose();
 // Clients send many optional OpenAI fields; accept the known ones, reject anything else.
 const body = z.strictObject({
@@ -25,7 +29,10 @@ const body = z.strictObject({
   max_completion_tokens: z.number().int().positive().nullable().optional(),
   n: z.literal(1).nullable().optional(),
   user: z.string().max(200).optional(),
-  stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+  stop: z
+    .union([z.string(), z.array(z.string())])
+    .nullable()
+    .optional(),
   presence_penalty: z.number().nullable().optional(),
   frequency_penalty: z.number().nullable().optional(),
   seed: z.number().int().nullable().optional(),
@@ -47,7 +54,10 @@ export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarServi
     app.get('/v1/models', { config: { policy: policy.member('chat') } }, async (request) => {
       const p = requirePrincipal(request);
       const list = (await familiars.list()).filter((f) => familiars.canUse(f, { userId: p.userId, role: p.role }));
-      return { object: 'list', data: list.map((f) => ({ id: f.slug, object: 'model', created: Math.floor(f.createdAt / 1000), owned_by: 'hearth' })) };
+      return {
+        object: 'list',
+        data: list.map((f) => ({ id: f.slug, object: 'model', created: Math.floor(f.createdAt / 1000), owned_by: 'hearth' })),
+      };
     });
     app.post('/v1/chat/completions', { config: { policy: policy.member('chat') }, schema: { body } }, async (request, reply) => {
       const p = requirePrincipal(request);
@@ -55,17 +65,33 @@ export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarServi
       if (!familiar || !familiars.canUse(familiar, { userId: p.userId, role: p.role })) throw new AppError('NOT_FOUND', 'Model not found');
       const msgs = request.body.messages;
       let last = -1;
-      for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i]?.role === 'user') { last = i; break; }
+      for (let i = msgs.length - 1; i >= 0; i--)
+        if (msgs[i]?.role === 'user') {
+          last = i;
+          break;
+        }
       if (last < 0) throw new AppError('VALIDATION_FAILED', 'messages must contain a user message');
       const text = textOf(msgs[last]?.content);
       // Everything else the client sent (its system prompt, earlier turns) is data, labelled by role.
       const context = msgs
         .filter((_, i) => i !== last)
-        .map((m) => `${m.role === 'system' || m.role === 'developer' ? 'caller-supplied system message' : `earlier ${m.role} message`}:\n${textOf(m.content)}`)
+        .map(
+          (m) =>
+            `${m.role === 'system' || m.role === 'developer' ? 'caller-supplied system message' : `earlier ${m.role} message`}:\n${textOf(m.content)}`,
+        )
         .filter((c) => c.length < 20_000)
         .slice(-20);
       // Each OpenAI request is stateless: one conversation per API credential and familiar.
-      const request0 = { channel: 'openai' as const, userId: p.userId, role: p.role, familiarId: familiar.id, conversationKey: `openai:${p.credentialId}`, text, context, requestId: request.id };
+      const request0 = {
+        channel: 'openai' as const,
+        userId: p.userId,
+        role: p.role,
+        familiarId: familiar.id,
+        conversationKey: `openai:${p.credentialId}`,
+        text,
+        context,
+        requestId: request.id,
+      };
       const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
       const created = Math.floor(Date.now() / 1000);
       const model = familiar.slug;
@@ -80,8 +106,13 @@ export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarServi
           usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         };
       }
-      const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-        ({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+      const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      });
       return streamSse(request, reply, async (sse) => {
         // OpenAI streams open with an empty assistant chunk before the first words.
         const open = () => {

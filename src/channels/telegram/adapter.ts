@@ -1,6 +1,14 @@
 import { Bot, type Context } from 'grammy';
 import type { Logger } from '../../logging/index.js';
-import { ChannelError, MESSAGES, renderTelegram, type ChannelAdapter, type ChannelHub, type ChannelSender, type SecretScrubber } from '../core/index.js';
+import {
+  ChannelError,
+  MESSAGES,
+  renderTelegram,
+  type ChannelAdapter,
+  type ChannelHub,
+  type ChannelSender,
+  type SecretScrubber,
+} from '../core/index.js';
 
 export interface TelegramAdapterOptions {
   readonly token: string;
@@ -41,7 +49,10 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
     const verb = match[1]!.toLowerCase();
     if (verb === 'pairings') {
       const list = await hub.pending('telegram');
-      await send(ctx.chat!.id, list.length ? list.map((p) => `${p.code} — ${p.displayName ?? p.externalId}`).join('\n') : 'No pending pairing requests.');
+      await send(
+        ctx.chat!.id,
+        list.length ? list.map((p) => `${p.code} — ${p.displayName ?? p.externalId}`).join('\n') : 'No pending pairing requests.',
+      );
       return true;
     }
     if (!match[2]) {
@@ -49,14 +60,23 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
       return true;
     }
     const result = await hub.decide({ code: match[2] }, verb === 'approve' ? 'approved' : 'denied', sender);
-    await send(ctx.chat!.id, result.kind === 'ok' ? `Pairing ${result.pairing.code} ${result.pairing.status}.` : `Could not ${verb}: ${result.kind.replace('_', ' ')}.`);
+    await send(
+      ctx.chat!.id,
+      result.kind === 'ok'
+        ? `Pairing ${result.pairing.code} ${result.pairing.status}.`
+        : `Could not ${verb}: ${result.kind.replace('_', ' ')}.`,
+    );
     return true;
   };
 
   bot.on('message:text', async (ctx) => {
     if (ctx.chat.type !== 'private') return; // groups are out of scope: a pairing code must never be shown to a crowd
     const chatId = ctx.chat.id;
-    const sender: ChannelSender = { channel: 'telegram', externalId: String(ctx.from.id), displayName: ctx.from.username ?? ctx.from.first_name };
+    const sender: ChannelSender = {
+      channel: 'telegram',
+      externalId: String(ctx.from.id),
+      displayName: ctx.from.username ?? ctx.from.first_name,
+    };
     const text = ctx.message.text;
     if (await ownerCommand(ctx, sender, text)) return;
     const result = await hub.handle(sender, text, `telegram:chat:${chatId}`, {

@@ -8,6 +8,12 @@ export const telegramEntry: ChannelEntry = {
   ready: () => ({ ok: true }),
   async create({ token, config, hub, logger, scrubber }) {
     const { createTelegramAdapter } = await import('./adapter.js');
-    return createTelegramAdapter({ token, hub, logger, scrubber, ...(config.HEARTH_TELEGRAM_API_ROOT ? { apiRoot: config.HEARTH_TELEGRAM_API_ROOT } : {}) });
+    return createTelegramAdapter({
+      token,
+      hub,
+      logger,
+      scrubber,
+      ...(config.HEARTH_TELEGRAM_API_ROOT ? { apiRoot: config.HEARTH_TELEGRAM_API_ROOT } : {}),
+    });
   },
 };

@@ -1,3 +1,1 @@
 export { createTelegramAdapter } from './adapter.js';
-export type { TelegramAdapterOptions } from './adapter.js';
-export { telegramEntry } from './entry.js';

@@ -3,12 +3,19 @@ import { StaticAuthProvider } from '@twurple/auth';
 import type { EventSubChannelChatMessageEvent } from '@twurple/eventsub-base';
 import { EventSubWsListener } from '@twurple/eventsub-ws';
 import type { Logger } from '../../logging/index.js';
-import { ChannelError, renderTwitch, type ChannelAdapter, type ChannelHub, type ChannelSender, type SecretScrubber } from '../core/index.js';
+import {
+  ChannelError,
+  renderTwitch,
+  type ChannelAdapter,
+  type ChannelHub,
+  type ChannelSender,
+  type SecretScrubber,
+} from '../core/index.js';
 
 /** Only reading and sending chat (CH-4): nothing that moderates, edits or reads private data. */
-export const TWITCH_SCOPES = ['user:read:chat', 'user:write:chat'] as const;
+const TWITCH_SCOPES = ['user:read:chat', 'user:write:chat'] as const;
 /** Viewers address the familiar with this prefix; everything else in chat is ignored. */
-export const ASK_PREFIX = '!ask';
+const ASK_PREFIX = '!ask';
 /** Moderator-only commands: `!familiar pause` and `!familiar resume`. */
 const MOD_COMMAND = /^!familiar\s+(pause|resume)\b/i;
 
@@ -34,7 +41,11 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
   scrubber.register(options.token);
   const auth = new StaticAuthProvider(options.clientId, options.token, [...TWITCH_SCOPES]);
   const api = new ApiClient({ authProvider: auth, logger: { minLevel: 'critical' } });
-  const listener = new EventSubWsListener({ apiClient: api, logger: { minLevel: 'critical' }, ...(options.eventSubUrl ? { url: options.eventSubUrl } : {}) });
+  const listener = new EventSubWsListener({
+    apiClient: api,
+    logger: { minLevel: 'critical' },
+    ...(options.eventSubUrl ? { url: options.eventSubUrl } : {}),
+  });
   let paused = false;
   const logError = (what: string) => (err: unknown) => logger.error({ err: scrubber.error(err), channel: 'twitch' }, what);
 
@@ -73,7 +84,9 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
     async start() {
       const subscribed = new Promise<void>((resolve) => listener.onSubscriptionCreateSuccess(() => resolve()));
       const failed = new Promise<never>((_, reject) =>
-        listener.onSubscriptionCreateFailure((_sub, err) => reject(new ChannelError('CHANNEL_START_FAILED', `twitch: ${scrubber.error(err).message}`))),
+        listener.onSubscriptionCreateFailure((_sub, err) =>
+          reject(new ChannelError('CHANNEL_START_FAILED', `twitch: ${scrubber.error(err).message}`)),
+        ),
       );
       listener.onChannelChatMessage(broadcasterId, botUserId, (event) => void onMessage(event).catch(logError('twitch message failed')));
       listener.start();

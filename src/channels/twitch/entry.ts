@@ -1,7 +1,8 @@
 import type { Config } from '../../config/index.js';
 import { configured, requireSettings, type ChannelEntry } from '../entry.js';
 
-const settings = (config: Config) => requireSettings(config, ['HEARTH_TWITCH_CLIENT_ID', 'HEARTH_TWITCH_BOT_USER_ID', 'HEARTH_TWITCH_BROADCASTER_ID']);
+const settings = (config: Config) =>
+  requireSettings(config, ['HEARTH_TWITCH_CLIENT_ID', 'HEARTH_TWITCH_BOT_USER_ID', 'HEARTH_TWITCH_BROADCASTER_ID']);
 
 /** Twitch: token, client id, bot and broadcaster ids; twurple loads when the channel starts. */
 export const twitchEntry: ChannelEntry = {
@@ -14,8 +15,13 @@ export const twitchEntry: ChannelEntry = {
     const values = configured('twitch', settings(config));
     const { createTwitchAdapter } = await import('./adapter.js');
     return createTwitchAdapter({
-      token, hub, logger, scrubber,
-      clientId: values.HEARTH_TWITCH_CLIENT_ID, botUserId: values.HEARTH_TWITCH_BOT_USER_ID, broadcasterId: values.HEARTH_TWITCH_BROADCASTER_ID,
+      token,
+      hub,
+      logger,
+      scrubber,
+      clientId: values.HEARTH_TWITCH_CLIENT_ID,
+      botUserId: values.HEARTH_TWITCH_BOT_USER_ID,
+      broadcasterId: values.HEARTH_TWITCH_BROADCASTER_ID,
     });
   },
 };

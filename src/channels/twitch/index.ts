@@ -1,3 +1,1 @@
-export { createTwitchAdapter, TWITCH_SCOPES, ASK_PREFIX } from './adapter.js';
-export type { TwitchAdapterOptions } from './adapter.js';
-export { twitchEntry } from './entry.js';
+export { createTwitchAdapter } from './adapter.js';

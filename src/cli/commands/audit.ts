@@ -13,7 +13,10 @@ export const auditCommand: Command = {
     return withHearth(io, async (hearth) => {
       const result = await hearth.audit.verify();
       if (!result.ok) {
-        println(io.stdout, `audit log FAILED verification at entry ${result.seq}: ${result.reason} (${result.entries} entries verified before it)`);
+        println(
+          io.stdout,
+          `audit log FAILED verification at entry ${result.seq}: ${result.reason} (${result.entries} entries verified before it)`,
+        );
         return EXIT.failure;
       }
       println(io.stdout, `audit log OK: ${result.entries} entries verified (seq ${result.fromSeq}..${result.headSeq})`);

@@ -23,8 +23,19 @@ For PostgreSQL use pg_dump (see docs/backup.md).`,
     const file = args[0];
     if (!file) throw new CliError('backup needs a FILE', EXIT.usage);
     return withHearth(io, async (hearth) => {
-      const res = await createBackup({ storage: hearth.storage, vault: hearth.vault, dataDir: hearth.config.dataDir, file: resolve(io.cwd, file) }).catch(cliBackupError);
-      await hearth.audit.record({ actor: { type: 'system' }, action: 'backup.create', target: res.file, outcome: 'success', details: { bytes: res.bytes, keyId: res.keyId } });
+      const res = await createBackup({
+        storage: hearth.storage,
+        vault: hearth.vault,
+        dataDir: hearth.config.dataDir,
+        file: resolve(io.cwd, file),
+      }).catch(cliBackupError);
+      await hearth.audit.record({
+        actor: { type: 'system' },
+        action: 'backup.create',
+        target: res.file,
+        outcome: 'success',
+        details: { bytes: res.bytes, keyId: res.keyId },
+      });
       println(io.stdout, `backup written: ${res.file} (${res.bytes} bytes, key ${res.keyId})`);
       return EXIT.ok;
     });
@@ -44,11 +55,15 @@ then replaces the database in the data directory. --force is needed when a datab
     const file = args.find((a) => !a.startsWith('--'));
     if (!file) throw new CliError('restore needs a FILE', EXIT.usage);
     const config = configFrom(io);
-    if (config.HEARTH_DATABASE_URL) throw new CliError('restore covers SQLite; for PostgreSQL use pg_restore (see docs/backup.md)', EXIT.usage);
+    if (config.HEARTH_DATABASE_URL)
+      throw new CliError('restore covers SQLite; for PostgreSQL use pg_restore (see docs/backup.md)', EXIT.usage);
     ensureDataDir(config.dataDir);
     let vault;
     try {
-      vault = createVault({ masterKey: resolveMasterKey({ config, logger: commandLogger(io, config), create: false }), previousMasterKey: config.previousMasterKey });
+      vault = createVault({
+        masterKey: resolveMasterKey({ config, logger: commandLogger(io, config), create: false }),
+        previousMasterKey: config.previousMasterKey,
+      });
     } catch (err) {
       throw new CliError(`${(err as Error).message}; restore needs the master key the backup was made with`);
     }

@@ -39,13 +39,23 @@ Exits 1 when anything fails.`,
       for (const w of configWarnings(config)) findings.push({ level: 'warn', what: w });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      for (const issue of err.issues) findings.push({ level: 'fail', what: `${issue.name}: ${issue.message}`, fix: 'see .env.example and the README' });
+      for (const issue of err.issues)
+        findings.push({ level: 'fail', what: `${issue.name}: ${issue.message}`, fix: 'see .env.example and the README' });
     }
     if (config) {
       const dirMode = modeOf(config.dataDir);
-      if (dirMode === undefined) findings.push({ level: 'warn', what: `data directory ${config.dataDir} does not exist yet`, fix: 'hearth start creates it (0700)' });
+      if (dirMode === undefined)
+        findings.push({
+          level: 'warn',
+          what: `data directory ${config.dataDir} does not exist yet`,
+          fix: 'hearth start creates it (0700)',
+        });
       else if (dirMode & 0o077)
-        findings.push({ level: 'fail', what: `data directory is ${dirMode.toString(8)}, readable by others`, fix: `chmod 700 ${config.dataDir}` });
+        findings.push({
+          level: 'fail',
+          what: `data directory is ${dirMode.toString(8)}, readable by others`,
+          fix: `chmod 700 ${config.dataDir}`,
+        });
       else findings.push({ level: 'ok', what: 'data directory permissions 0700' });
       if (dirMode !== undefined) {
         for (const name of ['hearth.db', 'hearth.db-wal', 'master.key']) {

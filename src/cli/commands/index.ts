@@ -13,4 +13,17 @@ import { shellCommand } from './shell.js';
 import { pairingsCommand } from './pairings.js';
 
 /** Every `hearth` subcommand. Add new ones here. */
-export const commands: readonly Command[] = [startCommand, doctorCommand, migrateCommand, securityCommand, usersCommand, createKeysCommand({ rotate: keysRotate }), auditCommand, webhooksCommand, backupCommand, restoreCommand, shellCommand, pairingsCommand];
+export const commands: readonly Command[] = [
+  startCommand,
+  doctorCommand,
+  migrateCommand,
+  securityCommand,
+  usersCommand,
+  createKeysCommand({ rotate: keysRotate }),
+  auditCommand,
+  webhooksCommand,
+  backupCommand,
+  restoreCommand,
+  shellCommand,
+  pairingsCommand,
+];

@@ -8,7 +8,10 @@ import { CliError, EXIT, println, withHearth, type CliIo } from '../io.js';
 export async function keysRotate(_args: string[], io: CliIo): Promise<number> {
   return withHearth(io, async (hearth) => {
     if (!hearth.vault.previousKeyId)
-      throw new CliError('set HEARTH_MASTER_KEY to the new key and HEARTH_MASTER_KEY_PREVIOUS to the old one, then run keys rotate', EXIT.usage);
+      throw new CliError(
+        'set HEARTH_MASTER_KEY to the new key and HEARTH_MASTER_KEY_PREVIOUS to the old one, then run keys rotate',
+        EXIT.usage,
+      );
     try {
       const report = await rotateKeys(hearth.storage, hearth.vault);
       const total = Object.values(report.resealed).reduce((a, b) => a + b, 0);
@@ -19,7 +22,10 @@ export async function keysRotate(_args: string[], io: CliIo): Promise<number> {
         details: { from: hearth.vault.previousKeyId, to: hearth.vault.keyId, resealed: total },
       });
       for (const [col, n] of Object.entries(report.resealed)) println(io.stdout, `${col}\t${n} re-encrypted`);
-      println(io.stdout, `rotated ${total} values to key ${hearth.vault.keyId}; ${report.current} were already current. Remove HEARTH_MASTER_KEY_PREVIOUS now.`);
+      println(
+        io.stdout,
+        `rotated ${total} values to key ${hearth.vault.keyId}; ${report.current} were already current. Remove HEARTH_MASTER_KEY_PREVIOUS now.`,
+      );
       return EXIT.ok;
     } catch (err) {
       if (err instanceof VaultError) throw new CliError(`rotation aborted, nothing changed: ${err.message}`);

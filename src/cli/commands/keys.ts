@@ -12,12 +12,16 @@ function option(args: readonly string[], name: string): string | undefined {
 
 const create: KeysSubcommand = async (args, io) => {
   const userName = option(args, '--user');
-  const scopes = (option(args, '--scopes') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = (option(args, '--scopes') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const days = option(args, '--expires-days');
   if (!userName) throw new CliError('keys create needs --user NAME', EXIT.usage);
   if (scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s as Scope)))
     throw new CliError(`--scopes must be a comma-separated list of: ${SCOPES.join(', ')}`, EXIT.usage);
-  if (days !== undefined && !/^[1-9][0-9]{0,3}$/.test(days)) throw new CliError('--expires-days must be a whole number of days', EXIT.usage);
+  if (days !== undefined && !/^[1-9][0-9]{0,3}$/.test(days))
+    throw new CliError('--expires-days must be a whole number of days', EXIT.usage);
   return withHearth(io, async (hearth) => {
     const user = await hearth.identity.findUserByName(userName);
     if (!user) throw new CliError(`no user named ${userName}`);
@@ -49,7 +53,9 @@ export function createKeysCommand(extra: Record<string, KeysSubcommand> = {}): C
     summary: 'API keys (create, revoke) and key rotation',
     usage: `Usage: hearth keys create --user NAME --scopes read,write,chat,admin [--expires-days N] [--name LABEL]
        hearth keys revoke KEY_ID
-       ${Object.keys(extra).map((k) => `hearth keys ${k}`).join('\n       ')}
+       ${Object.keys(extra)
+         .map((k) => `hearth keys ${k}`)
+         .join('\n       ')}
 
 create prints the key once (hth_…); only its hash is stored.`,
     async run(args, io) {

@@ -23,7 +23,8 @@ export const migrateCommand: Command = {
   down --yes roll back the newest migration (destructive; owner only)`,
   async run(args, io) {
     const [sub = 'status', ...rest] = args;
-    if (!['status', 'up', 'down'].includes(sub)) throw new CliError(`unknown migrate subcommand: ${sub} (see hearth migrate --help)`, EXIT.usage);
+    if (!['status', 'up', 'down'].includes(sub))
+      throw new CliError(`unknown migrate subcommand: ${sub} (see hearth migrate --help)`, EXIT.usage);
     if (sub === 'down' && !rest.includes('--yes')) throw new CliError('migrate down destroys data; add --yes to confirm', EXIT.usage);
     return withStorage(io, async (storage) => {
       if (sub === 'up') {

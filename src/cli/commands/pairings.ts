@@ -13,7 +13,8 @@ The approved person is told on the next message they send (the running server no
 approved from the dashboard).`,
   async run(args, io) {
     const [sub = 'list', code, ...rest] = args;
-    if (!['list', 'approve', 'deny'].includes(sub)) throw new CliError(`unknown pairings subcommand: ${sub} (see hearth pairings --help)`, EXIT.usage);
+    if (!['list', 'approve', 'deny'].includes(sub))
+      throw new CliError(`unknown pairings subcommand: ${sub} (see hearth pairings --help)`, EXIT.usage);
     if (sub !== 'list' && !code) throw new CliError(`hearth pairings ${sub} needs a CODE`, EXIT.usage);
     const userFlag = rest.indexOf('--user');
     const userId = userFlag >= 0 ? rest[userFlag + 1] : undefined;
@@ -23,12 +24,16 @@ approved from the dashboard).`,
       if (sub === 'list') {
         const pending = await hub.pending();
         if (pending.length === 0) println(io.stdout, 'no pending pairing requests');
-        for (const p of pending) println(io.stdout, `${p.code}\t${p.channel}\t${p.displayName ?? p.externalId}\texpires ${new Date(p.expiresAt).toISOString()}`);
+        for (const p of pending)
+          println(io.stdout, `${p.code}\t${p.channel}\t${p.displayName ?? p.externalId}\texpires ${new Date(p.expiresAt).toISOString()}`);
         return EXIT.ok;
       }
       const result = await hub.decide({ code: code! }, sub === 'approve' ? 'approved' : 'denied', { type: 'system' }, userId);
       if (result.kind !== 'ok') throw new CliError(`could not ${sub} ${code}: ${result.kind.replace('_', ' ')}`);
-      println(io.stdout, `${result.pairing.code} ${result.pairing.status}${result.pairing.userId ? ` (person ${result.pairing.userId})` : ''}`);
+      println(
+        io.stdout,
+        `${result.pairing.code} ${result.pairing.status}${result.pairing.userId ? ` (person ${result.pairing.userId})` : ''}`,
+      );
       return EXIT.ok;
     });
   },

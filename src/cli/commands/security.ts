@@ -17,7 +17,8 @@ Prints findings by severity; exits 1 when any finding is critical.`,
       ...(args.includes('--no-deps') ? {} : { dependencyAudit: () => npmAudit(io.cwd) }),
     });
     if (findings.length === 0) println(io.stdout, 'no findings');
-    for (const f of findings) println(io.stdout, `${f.severity.toUpperCase().padEnd(8)} ${f.check}: ${f.message}${f.fix ? ` — fix: ${f.fix}` : ''}`);
+    for (const f of findings)
+      println(io.stdout, `${f.severity.toUpperCase().padEnd(8)} ${f.check}: ${f.message}${f.fix ? ` — fix: ${f.fix}` : ''}`);
     return findings.some((f) => f.severity === 'critical') ? EXIT.failure : EXIT.ok;
   },
 };

@@ -11,7 +11,8 @@ export const webhooksCommand: Command = {
 Senders sign each request: Hearth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`,
   async run(args, io) {
     const [sub, name] = args;
-    if (sub !== 'add' && sub !== 'list' && sub !== 'remove') throw new CliError(`unknown webhooks subcommand: ${sub ?? '(none)'} (see hearth webhooks --help)`, EXIT.usage);
+    if (sub !== 'add' && sub !== 'list' && sub !== 'remove')
+      throw new CliError(`unknown webhooks subcommand: ${sub ?? '(none)'} (see hearth webhooks --help)`, EXIT.usage);
     if (sub !== 'list' && !name) throw new CliError(`webhooks ${sub} needs a NAME`, EXIT.usage);
     return withHearth(io, async (hearth) => {
       const known = hearth.webhooks.handlerNames();

@@ -33,27 +33,45 @@ export function conversationRoutes(deps: { turns: TurnRunner; conversations: Con
       return c;
     });
     app.delete('/api/conversations/:id', { config: { policy: policy.member('write') }, schema: { params } }, async (request, reply) => {
-      if (!(await conversations.remove(requirePrincipal(request).userId, request.params.id))) throw new AppError('NOT_FOUND', 'Conversation not found');
+      if (!(await conversations.remove(requirePrincipal(request).userId, request.params.id)))
+        throw new AppError('NOT_FOUND', 'Conversation not found');
       return reply.status(204).send();
     });
-    app.get('/api/conversations/:id/messages', { config: { policy: policy.member('read') }, schema: { params, querystring: page } }, async (request) => {
-      const userId = requirePrincipal(request).userId;
-      if (!(await conversations.get(userId, request.params.id))) throw new AppError('NOT_FOUND', 'Conversation not found');
-      const limit = request.query.limit ?? 50;
-      const messages = await conversations.messages(userId, request.params.id, { limit, before: request.query.before });
-      return { messages, nextBefore: messages.length === limit ? messages[0]?.id : null };
-    });
-    app.post('/api/conversations/:id/messages', { config: { policy: policy.member('chat') }, schema: { params, body: messageBody } }, async (request, reply) => {
-      const p = requirePrincipal(request);
-      const c = await conversations.get(p.userId, request.params.id);
-      if (!c) throw new AppError('NOT_FOUND', 'Conversation not found');
-      // The turn reuses `c` rather than reading it again (one load per turn).
-      const base = { channel: 'web' as const, userId: p.userId, role: p.role, familiarId: c.familiarId, conversationId: c.id, conversation: c, text: request.body.text, requestId: request.id };
-      const wantsStream = /text\/event-stream/.test(request.headers.accept ?? '');
-      if (!wantsStream) return turns.run(base);
-      return streamSse(request, reply, async (sse) => {
-        await turns.run({ ...base, signal: sse.signal }, (event) => sse.send(event, event.type));
-      });
-    });
+    app.get(
+      '/api/conversations/:id/messages',
+      { config: { policy: policy.member('read') }, schema: { params, querystring: page } },
+      async (request) => {
+        const userId = requirePrincipal(request).userId;
+        if (!(await conversations.get(userId, request.params.id))) throw new AppError('NOT_FOUND', 'Conversation not found');
+        const limit = request.query.limit ?? 50;
+        const messages = await conversations.messages(userId, request.params.id, { limit, before: request.query.before });
+        return { messages, nextBefore: messages.length === limit ? messages[0]?.id : null };
+      },
+    );
+    app.post(
+      '/api/conversations/:id/messages',
+      { config: { policy: policy.member('chat') }, schema: { params, body: messageBody } },
+      async (request, reply) => {
+        const p = requirePrincipal(request);
+        const c = await conversations.get(p.userId, request.params.id);
+        if (!c) throw new AppError('NOT_FOUND', 'Conversation not found');
+        // The turn reuses `c` rather than reading it again (one load per turn).
+        const base = {
+          channel: 'web' as const,
+          userId: p.userId,
+          role: p.role,
+          familiarId: c.familiarId,
+          conversationId: c.id,
+          conversation: c,
+          text: request.body.text,
+          requestId: request.id,
+        };
+        const wantsStream = /text\/event-stream/.test(request.headers.accept ?? '');
+        if (!wantsStream) return turns.run(base);
+        return streamSse(request, reply, async (sse) => {
+          await turns.run({ ...base, signal: sse.signal }, (event) => sse.send(event, event.type));
+        });
+      },
+    );
   };
 }

@@ -14,7 +14,10 @@ const body = z.strictObject({
   providerId: z.string().min(1).max(100).nullable().optional(),
   model: z.string().min(1).max(200),
   temperature: z.number().min(0).max(2).nullable().optional(),
-  allowedTools: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/)).max(100).optional(),
+  allowedTools: z
+    .array(z.string().regex(/^[a-z0-9_]{1,64}$/))
+    .max(100)
+    .optional(),
   injectionPolicy: z.enum(['log', 'neutralize', 'refuse']).optional(),
   greeting: z.string().max(2000).nullable().optional(),
   allowedUsers: z.array(z.string().min(1).max(100)).max(10_000).nullable().optional(),
@@ -37,7 +40,9 @@ export function familiarRoutes(familiars: FamiliarService): RouteModule {
       const p = requirePrincipal(request);
       const all = await familiars.list();
       const admin = p.role !== 'member';
-      return { familiars: all.filter((f) => familiars.canUse(f, { userId: p.userId, role: p.role })).map((f) => (admin ? f : publicView(f))) };
+      return {
+        familiars: all.filter((f) => familiars.canUse(f, { userId: p.userId, role: p.role })).map((f) => (admin ? f : publicView(f))),
+      };
     });
     app.get('/api/familiars/:id', { config: { policy: policy.member('read') }, schema: { params } }, async (request) => {
       const p = requirePrincipal(request);
@@ -49,8 +54,10 @@ export function familiarRoutes(familiars: FamiliarService): RouteModule {
       const created = await familiars.create(request.body, actorOf(requirePrincipal(request)));
       return reply.status(201).send(created);
     });
-    app.patch('/api/familiars/:id', { config: { policy: policy.admin() }, schema: { params, body: body.partial().strict() } }, async (request) =>
-      familiars.update(request.params.id, request.body, actorOf(requirePrincipal(request))),
+    app.patch(
+      '/api/familiars/:id',
+      { config: { policy: policy.admin() }, schema: { params, body: body.partial().strict() } },
+      async (request) => familiars.update(request.params.id, request.body, actorOf(requirePrincipal(request))),
     );
     app.delete('/api/familiars/:id', { config: { policy: policy.admin() }, schema: { params } }, async (request, reply) => {
       await familiars.remove(request.params.id, actorOf(requirePrincipal(request)));

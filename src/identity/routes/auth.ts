@@ -16,7 +16,10 @@ export function registerAuthRoutes(app: HearthApp, deps: { identity: IdentitySer
 
   app.post(
     '/api/setup',
-    { config: { policy: policy.public('first-run owner creation with the one-time setup token') }, schema: { body: credentials.extend({ token: z.string().min(1).max(128) }).strict() } },
+    {
+      config: { policy: policy.public('first-run owner creation with the one-time setup token') },
+      schema: { body: credentials.extend({ token: z.string().min(1).max(128) }).strict() },
+    },
     async (request, reply) => {
       const { token, name, password } = request.body;
       const user = await identity.completeSetup(token, name, password);
@@ -26,12 +29,20 @@ export function registerAuthRoutes(app: HearthApp, deps: { identity: IdentitySer
     },
   );
 
-  app.get('/api/setup', { config: { policy: policy.public('whether first-run setup is still open') } }, async () => ({ needed: !(await identity.hasOwner()) }));
+  app.get('/api/setup', { config: { policy: policy.public('whether first-run setup is still open') } }, async () => ({
+    needed: !(await identity.hasOwner()),
+  }));
 
   app.post('/api/auth/login', { config: { policy: policy.public('login') }, schema: { body: credentials } }, async (request, reply) => {
     const { name, password } = request.body;
     // A new session id at every login (no fixation): any cookie sent along is ignored and replaced.
-    const { user, token } = await identity.login({ name, password, ip: request.ip, userAgent: request.headers['user-agent'] ?? '', requestId: request.id });
+    const { user, token } = await identity.login({
+      name,
+      password,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? '',
+      requestId: request.id,
+    });
     setSessionCookie(reply, token, maxAge);
     return { user, csrfToken: csrfTokenFor(token) };
   });
@@ -57,11 +68,15 @@ export function registerAuthRoutes(app: HearthApp, deps: { identity: IdentitySer
     return { sessions: sessions.map((s) => ({ ...s, current: principal.kind === 'session' && s.id === principal.credentialId })) };
   });
 
-  app.delete('/api/auth/sessions/:id', { config: { policy: policy.member('write') }, schema: { params: z.object({ id: z.string().max(64) }) } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    if (!(await identity.revokeSession(principal.userId, request.params.id))) throw new AppError('NOT_FOUND', 'Session not found');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/auth/sessions/:id',
+    { config: { policy: policy.member('write') }, schema: { params: z.object({ id: z.string().max(64) }) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      if (!(await identity.revokeSession(principal.userId, request.params.id))) throw new AppError('NOT_FOUND', 'Session not found');
+      return reply.status(204).send();
+    },
+  );
 
   app.post('/api/auth/sessions/revoke-all', { config: { policy: policy.member('write') } }, async (request) => {
     const principal = requirePrincipal(request);
@@ -71,7 +86,10 @@ export function registerAuthRoutes(app: HearthApp, deps: { identity: IdentitySer
 
   app.post(
     '/api/auth/password',
-    { config: { policy: policy.member('write') }, schema: { body: z.strictObject({ current: z.string().min(1).max(1024), next: z.string().min(1).max(1024) }) } },
+    {
+      config: { policy: policy.member('write') },
+      schema: { body: z.strictObject({ current: z.string().min(1).max(1024), next: z.string().min(1).max(1024) }) },
+    },
     async (request) => {
       const principal = requirePrincipal(request);
       if (principal.kind !== 'session') throw new AppError('FORBIDDEN', 'Change your password from a signed-in browser session');

@@ -18,23 +18,39 @@ export function registerKeyRoutes(app: HearthApp, deps: { identity: IdentityServ
     '/api/keys',
     {
       config: { policy: policy.member('write') },
-      schema: { body: z.strictObject({ name: z.string().min(1).max(64), scopes: z.array(scope).min(1).max(4), expiresAt: z.number().int().positive().optional() }) },
+      schema: {
+        body: z.strictObject({
+          name: z.string().min(1).max(64),
+          scopes: z.array(scope).min(1).max(4),
+          expiresAt: z.number().int().positive().optional(),
+        }),
+      },
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       // A key can only mint keys with scopes it holds itself (no escalation through keys).
       if (request.body.scopes.some((s) => !hasScope(principal, s))) throw new AppError('FORBIDDEN', 'A key cannot grant scopes it lacks');
-      const created = await identity.createApiKey({ userId: principal.userId, scopes: request.body.scopes, expiresAt: request.body.expiresAt ?? null, name: request.body.name, actorId: principal.userId });
+      const created = await identity.createApiKey({
+        userId: principal.userId,
+        scopes: request.body.scopes,
+        expiresAt: request.body.expiresAt ?? null,
+        name: request.body.name,
+        actorId: principal.userId,
+      });
       return reply.status(201).send({ key: created.key, ...created.info });
     },
   );
 
-  app.delete('/api/keys/:id', { config: { policy: policy.member('write') }, schema: { params: z.object({ id: z.string().min(1).max(64) }) } }, async (request, reply) => {
-    const principal = requirePrincipal(request);
-    const key = await identity.findApiKey(request.params.id);
-    const mayRevoke = key && (key.userId === principal.userId || (roleAtLeast(principal.role, 'admin') && hasScope(principal, 'admin')));
-    if (!key || !mayRevoke) throw new AppError('NOT_FOUND', 'Key not found');
-    await identity.revokeApiKey(key.id, principal.userId);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/keys/:id',
+    { config: { policy: policy.member('write') }, schema: { params: z.object({ id: z.string().min(1).max(64) }) } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const key = await identity.findApiKey(request.params.id);
+      const mayRevoke = key && (key.userId === principal.userId || (roleAtLeast(principal.role, 'admin') && hasScope(principal, 'admin')));
+      if (!key || !mayRevoke) throw new AppError('NOT_FOUND', 'Key not found');
+      await identity.revokeApiKey(key.id, principal.userId);
+      return reply.status(204).send();
+    },
+  );
 }

@@ -14,7 +14,10 @@ export function registerUserRoutes(app: HearthApp, deps: { identity: IdentitySer
 
   app.post(
     '/api/users',
-    { config: { policy: policy.admin() }, schema: { body: z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), role }) } },
+    {
+      config: { policy: policy.admin() },
+      schema: { body: z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), role }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       if (request.body.role === 'owner' && principal.role !== 'owner') throw new AppError('FORBIDDEN', 'Only an owner may create an owner');
@@ -39,7 +42,10 @@ export function registerUserRoutes(app: HearthApp, deps: { identity: IdentitySer
 
   app.post(
     '/api/users/invites',
-    { config: { policy: policy.admin() }, schema: { body: z.strictObject({ role, ttlHours: z.number().int().min(1).max(720).optional() }) } },
+    {
+      config: { policy: policy.admin() },
+      schema: { body: z.strictObject({ role, ttlHours: z.number().int().min(1).max(720).optional() }) },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       const ttl = request.body.ttlHours === undefined ? undefined : request.body.ttlHours * 3_600_000;
@@ -53,7 +59,9 @@ export function registerUserRoutes(app: HearthApp, deps: { identity: IdentitySer
     '/api/users/invites/accept',
     {
       config: { policy: policy.public('accepting a single-use invite') },
-      schema: { body: z.strictObject({ token: z.string().min(1).max(128), name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }) },
+      schema: {
+        body: z.strictObject({ token: z.string().min(1).max(128), name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+      },
     },
     async (request, reply) => {
       const user = await identity.acceptInvite(request.body.token, request.body.name, request.body.password);

@@ -1,3 +1,3 @@
 export type { Embedder } from './types.js';
-export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './openai.js';
-export { startEmbeddingWorker, type EmbeddingWorker } from './worker.js';
+export { createOpenAIEmbedder } from './openai.js';
+export { startEmbeddingWorker } from './worker.js';

@@ -16,14 +16,25 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   const url = new URL(options.baseURL);
   const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
   // LLM-5: plain http only to a local server.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error('embeddings URL must use https (http only on loopback)');
-  const client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'unused', timeout: options.timeoutMs ?? 15_000, maxRetries: 1 });
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new Error('embeddings URL must use https (http only on loopback)');
+  const client = new OpenAI({
+    baseURL: options.baseURL,
+    apiKey: options.apiKey ?? 'unused',
+    timeout: options.timeoutMs ?? 15_000,
+    maxRetries: 1,
+  });
   return {
     model: options.model,
     async embed(texts, signal) {
       if (texts.length === 0) return [];
       const res = await client.embeddings.create(
-        { model: options.model, input: [...texts], encoding_format: 'float', ...(options.dimensions ? { dimensions: options.dimensions } : {}) },
+        {
+          model: options.model,
+          input: [...texts],
+          encoding_format: 'float',
+          ...(options.dimensions ? { dimensions: options.dimensions } : {}),
+        },
         signal ? { signal } : undefined,
       );
       const out = new Array<Float32Array>(texts.length);

@@ -44,10 +44,21 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
     if (queued.length === 0) return 0;
     let vectors: Float32Array[];
     try {
-      vectors = await options.embedder.embed(queued.map((q) => q.text), controller.signal);
+      vectors = await options.embedder.embed(
+        queued.map((q) => q.text),
+        controller.signal,
+      );
     } catch (err) {
       options.logger.warn({ err: (err as Error).message, count: queued.length }, 'embedding batch failed; will retry');
-      await db.updateTable('memory_embed_queue').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('seq', 'in', queued.map((q) => q.seq)).execute();
+      await db
+        .updateTable('memory_embed_queue')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where(
+          'seq',
+          'in',
+          queued.map((q) => q.seq),
+        )
+        .execute();
       return 0;
     }
     for (const [i, q] of queued.entries()) {

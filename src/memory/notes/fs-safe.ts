@@ -15,9 +15,10 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
 }
 
 /** Throws unless `path` (after realpath) lies inside `root` (after realpath). */
-export async function assertInside(root: string, path: string): Promise<void> {
+async function assertInside(root: string, path: string): Promise<void> {
   const [realRoot, real] = await Promise.all([realpath(root), realpath(path)]);
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new NoteError('NOTE_LINK_REJECTED', 'path leads outside the notes directory');
+  if (real !== realRoot && !real.startsWith(realRoot + sep))
+    throw new NoteError('NOTE_LINK_REJECTED', 'path leads outside the notes directory');
 }
 
 /**

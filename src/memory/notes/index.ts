@@ -1,3 +1,3 @@
-export { createNotesStore, NOTE_LIMITS, type NotesStore, type NotesScope, type NoteWriter, type NoteEntry, type NoteMatch } from './store.js';
-export { NoteError, isNoteError, type NoteErrorCode } from './errors.js';
-export { parseNotePath } from './paths.js';
+export { createNotesStore, type NotesStore, type NotesScope } from './store.js';
+export { isNoteError } from './errors.js';
+export type { NoteErrorCode } from './errors.js';

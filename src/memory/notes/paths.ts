@@ -1,8 +1,8 @@
 import { NoteError } from './errors.js';
 
-export const MAX_SEGMENT_BYTES = 255;
-export const MAX_PATH_BYTES = 1024;
-export const MAX_DEPTH = 8;
+const MAX_SEGMENT_BYTES = 255;
+const MAX_PATH_BYTES = 1024;
+const MAX_DEPTH = 8;
 
 /** Letters, digits, space and a few punctuation marks; the first character is a letter or digit. */
 const SEGMENT = /^[\p{L}\p{N}][\p{L}\p{N} _.,()'+-]*$/u;
@@ -31,7 +31,7 @@ export function parseNotePath(input: unknown, kind: 'file' | 'dir' = 'file'): st
   const segments = trimmed.split('/');
   if (segments.length > MAX_DEPTH) return reject(`deeper than ${MAX_DEPTH} levels`);
   for (const segment of segments) {
-    if (segment === '' ) return reject('empty segment');
+    if (segment === '') return reject('empty segment');
     if (segment === '.' || segment === '..' || segment.includes('..')) return reject('dot segment');
     if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) return reject(`segment longer than ${MAX_SEGMENT_BYTES} bytes`);
     if (!SEGMENT.test(segment)) return reject('unsupported character');

@@ -9,12 +9,12 @@ import { lstatOrNull, READ_FLAGS, safeDir, safeOpen } from './fs-safe.js';
 
 const { O_APPEND, O_CREAT, O_EXCL, O_WRONLY } = constants;
 
-export interface NoteLimits {
+interface NoteLimits {
   readonly maxFileBytes: number;
   readonly maxResults: number;
   readonly maxFilesPerDir: number;
 }
-export const NOTE_LIMITS: NoteLimits = { maxFileBytes: 256 * 1024, maxResults: 1000, maxFilesPerDir: 10_000 };
+const NOTE_LIMITS: NoteLimits = { maxFileBytes: 256 * 1024, maxResults: 1000, maxFilesPerDir: 10_000 };
 
 /** Whose notes: a familiar's shared notes (admins) or the notes it keeps about one person. */
 export interface NotesScope {
@@ -24,18 +24,18 @@ export interface NotesScope {
 }
 
 /** Who is writing, for the audit trail (LOG-3). */
-export interface NoteWriter {
+interface NoteWriter {
   readonly actor: AuditActor;
   readonly source: 'model' | 'admin' | 'import';
   readonly requestId?: string;
 }
 
-export interface NoteEntry {
+interface NoteEntry {
   readonly path: string;
   readonly bytes: number;
   readonly updatedAt: number;
 }
-export interface NoteMatch {
+interface NoteMatch {
   readonly path: string;
   readonly line: number;
   readonly text: string;
@@ -87,9 +87,17 @@ export function createNotesStore(options: NotesStoreOptions): NotesStore {
   async function ensureRoom(dir: string, file: string) {
     if ((await lstatOrNull(file)) !== null) return;
     const count = (await readdir(dir)).length;
-    if (count >= limits.maxFilesPerDir) throw new NoteError('NOTE_DIRECTORY_FULL', `a notes folder holds at most ${limits.maxFilesPerDir} files`);
+    if (count >= limits.maxFilesPerDir)
+      throw new NoteError('NOTE_DIRECTORY_FULL', `a notes folder holds at most ${limits.maxFilesPerDir} files`);
   }
-  async function audited<T>(scope: NotesScope, action: string, path: string, by: NoteWriter, length: number, fn: () => Promise<T>): Promise<T> {
+  async function audited<T>(
+    scope: NotesScope,
+    action: string,
+    path: string,
+    by: NoteWriter,
+    length: number,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const base = { actor: by.actor, action, target: `${scope.familiarId}:${path}`, ...(by.requestId ? { requestId: by.requestId } : {}) };
     try {
       const result = await fn();
@@ -179,7 +187,8 @@ export function createNotesStore(options: NotesStoreOptions): NotesStore {
         checkSize(bytes);
         const { dir, file, rel } = await locate(scope, path, true);
         const existing = await lstatOrNull(file);
-        if (existing && (existing.isSymbolicLink() || !existing.isFile() || existing.nlink !== 1)) throw new NoteError('NOTE_LINK_REJECTED', 'note is a link');
+        if (existing && (existing.isSymbolicLink() || !existing.isFile() || existing.nlink !== 1))
+          throw new NoteError('NOTE_LINK_REJECTED', 'note is a link');
         await ensureRoom(dir, file);
         const temp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
         const handle = await safeOpen(temp, O_WRONLY | O_CREAT | O_EXCL);

@@ -1,23 +1,26 @@
-import { AppError, type Principal } from '../../core/index.js';
+import { AppError, defineErrorCodes, type ErrorCode, type Principal } from '../../core/index.js';
 import type { AuditActor } from '../../security/audit/types.js';
 import { MemoryError } from '../errors.js';
-import { isNoteError } from '../notes/index.js';
+import { isNoteError, type NoteErrorCode } from '../notes/index.js';
 
-/** Maps memory and notes failures to the HTTP error catalogue; the store's code goes in details.reason. */
-export function toAppError(e: unknown): unknown {
-  if (e instanceof MemoryError) return e.code === 'MEMORY_NOT_FOUND' ? new AppError('NOT_FOUND', 'Memory not found') : new AppError('VALIDATION_FAILED', e.message, { reason: e.code });
+/** The category each memory and notes reason answers with over HTTP; the reason goes in details.reason. */
+const HTTP_ERRORS = defineErrorCodes({
+  MEMORY_INVALID: 'VALIDATION_FAILED',
+  NOTE_NOT_FOUND: 'NOT_FOUND',
+  NOTE_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NOTE_TOO_MANY_RESULTS: 'UNPROCESSABLE',
+  NOTE_DIRECTORY_FULL: 'UNPROCESSABLE',
+  NOTE_PATH_REJECTED: 'BAD_REQUEST',
+  NOTE_LINK_REJECTED: 'BAD_REQUEST',
+} satisfies Record<Exclude<MemoryError['code'], 'MEMORY_NOT_FOUND'> | NoteErrorCode, ErrorCode>);
+
+/** Maps memory and notes failures to the HTTP error catalogue. */
+function toAppError(e: unknown): unknown {
+  // Another person's memory and a missing one answer alike, without a reason (DATA-4).
+  if (e instanceof MemoryError)
+    return e.code === 'MEMORY_NOT_FOUND' ? new AppError('NOT_FOUND', 'Memory not found') : HTTP_ERRORS.create(e.code, e.message);
   if (!isNoteError(e)) return e;
-  switch (e.code) {
-    case 'NOTE_NOT_FOUND':
-      return new AppError('NOT_FOUND', 'Note not found', { reason: e.code });
-    case 'NOTE_TOO_LARGE':
-      return new AppError('PAYLOAD_TOO_LARGE', e.message, { reason: e.code });
-    case 'NOTE_TOO_MANY_RESULTS':
-    case 'NOTE_DIRECTORY_FULL':
-      return new AppError('UNPROCESSABLE', e.message, { reason: e.code });
-    default:
-      return new AppError('BAD_REQUEST', e.message, { reason: e.code });
-  }
+  return HTTP_ERRORS.create(e.code, e.code === 'NOTE_NOT_FOUND' ? 'Note not found' : e.message);
 }
 
 /** Runs `fn`, rethrowing store errors as AppErrors. */

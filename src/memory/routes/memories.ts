@@ -40,8 +40,23 @@ export function memoryRoutes(options: { repo: MemoryRepository; audit: AuditLog 
   return (app) => {
     app.post('/api/memories', { config: { policy: policy.member('write') }, schema: { body: addBody } }, async (request, reply) => {
       const p = requirePrincipal(request);
-      const m = await mapped(() => repo.add({ userId: p.userId, familiarId: request.body.familiarId, text: request.body.text, metadata: request.body.metadata, provenance: p.role === 'owner' ? 'owner' : 'person' }));
-      await audit.record({ actor: actorOf(p), action: 'memory.write', target: m.id, outcome: 'success', requestId: request.id, details: { length: m.text.length, source: 'api' } });
+      const m = await mapped(() =>
+        repo.add({
+          userId: p.userId,
+          familiarId: request.body.familiarId,
+          text: request.body.text,
+          metadata: request.body.metadata,
+          provenance: p.role === 'owner' ? 'owner' : 'person',
+        }),
+      );
+      await audit.record({
+        actor: actorOf(p),
+        action: 'memory.write',
+        target: m.id,
+        outcome: 'success',
+        requestId: request.id,
+        details: { length: m.text.length, source: 'api' },
+      });
       return reply.status(201).send(m);
     });
     app.get('/api/memories', { config: { policy: policy.member('read') }, schema: { querystring: searchQuery } }, async (request) => {
@@ -49,7 +64,12 @@ export function memoryRoutes(options: { repo: MemoryRepository; audit: AuditLog 
       const q = request.query;
       const filter = parseFilter(q.metadata);
       const kinds = q.kind ? [q.kind] : ['memory' as const];
-      if (q.q && q.q.trim()) return { memories: await mapped(() => repo.search({ userId: p.userId, familiarId: q.familiarId, q: q.q!, kinds, metadata: filter, limit: q.limit ?? 20 })) };
+      if (q.q && q.q.trim())
+        return {
+          memories: await mapped(() =>
+            repo.search({ userId: p.userId, familiarId: q.familiarId, q: q.q!, kinds, metadata: filter, limit: q.limit ?? 20 }),
+          ),
+        };
       if (filter) throw new AppError('VALIDATION_FAILED', 'metadata filters need a query (q)');
       return { memories: await repo.list({ userId: p.userId, familiarId: q.familiarId, kinds, limit: q.limit ?? 50 }) };
     });
@@ -63,18 +83,37 @@ export function memoryRoutes(options: { repo: MemoryRepository; audit: AuditLog 
       if (!h) throw new AppError('NOT_FOUND', 'Memory not found');
       return { versions: h };
     });
-    app.patch('/api/memories/:id', { config: { policy: policy.member('write') }, schema: { params: id, body: patchBody } }, async (request) => {
-      const p = requirePrincipal(request);
-      if (request.body.text === undefined && request.body.metadata === undefined) throw new AppError('VALIDATION_FAILED', 'nothing to update');
-      const m = await mapped(() => repo.update(p.userId, request.params.id, request.body));
-      if (!m) throw new AppError('NOT_FOUND', 'Memory not found');
-      await audit.record({ actor: actorOf(p), action: 'memory.update', target: m.id, outcome: 'success', requestId: request.id, details: { length: m.text.length, source: 'api' } });
-      return m;
-    });
+    app.patch(
+      '/api/memories/:id',
+      { config: { policy: policy.member('write') }, schema: { params: id, body: patchBody } },
+      async (request) => {
+        const p = requirePrincipal(request);
+        if (request.body.text === undefined && request.body.metadata === undefined)
+          throw new AppError('VALIDATION_FAILED', 'nothing to update');
+        const m = await mapped(() => repo.update(p.userId, request.params.id, request.body));
+        if (!m) throw new AppError('NOT_FOUND', 'Memory not found');
+        await audit.record({
+          actor: actorOf(p),
+          action: 'memory.update',
+          target: m.id,
+          outcome: 'success',
+          requestId: request.id,
+          details: { length: m.text.length, source: 'api' },
+        });
+        return m;
+      },
+    );
     app.delete('/api/memories/:id', { config: { policy: policy.member('write') }, schema: { params: id } }, async (request, reply) => {
       const p = requirePrincipal(request);
       if (!(await repo.delete(p.userId, request.params.id))) throw new AppError('NOT_FOUND', 'Memory not found');
-      await audit.record({ actor: actorOf(p), action: 'memory.delete', target: request.params.id, outcome: 'success', requestId: request.id, details: { source: 'api' } });
+      await audit.record({
+        actor: actorOf(p),
+        action: 'memory.delete',
+        target: request.params.id,
+        outcome: 'success',
+        requestId: request.id,
+        details: { source: 'api' },
+      });
       return reply.status(204).send();
     });
   };

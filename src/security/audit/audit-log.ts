@@ -80,7 +80,10 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
         const head = await q.executeTakeFirstOrThrow();
         const entry: StoredEntry = { seq: Number(head.seq) + 1, ...base };
         const mac = entryMac(key, head.mac, entry);
-        await trx.insertInto('audit_log').values({ ...entry, mac }).execute();
+        await trx
+          .insertInto('audit_log')
+          .values({ ...entry, mac })
+          .execute();
         await trx.updateTable('audit_head').set({ seq: entry.seq, mac }).where('id', '=', 1).execute();
       });
     },
@@ -124,8 +127,17 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
         const removed = Number(del.numDeletedRows);
         const checkpoint = { seq: Number(last.seq), mac: last.mac, at: now(), pruned: Number(old?.pruned ?? 0) + removed };
         const signature = checkpointSignature(key, checkpoint);
-        if (old) await trx.updateTable('audit_checkpoint').set({ ...checkpoint, signature }).where('id', '=', 1).execute();
-        else await trx.insertInto('audit_checkpoint').values({ id: 1, ...checkpoint, signature }).execute();
+        if (old)
+          await trx
+            .updateTable('audit_checkpoint')
+            .set({ ...checkpoint, signature })
+            .where('id', '=', 1)
+            .execute();
+        else
+          await trx
+            .insertInto('audit_checkpoint')
+            .values({ id: 1, ...checkpoint, signature })
+            .execute();
         return removed;
       });
     },

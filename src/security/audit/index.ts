@@ -1,10 +1,6 @@
-export type { AuditLog, AuditEvent, AuditActor, AuditOutcome, AuditEntry, AuditQuery, AuditVerification, AuditService } from './types.js';
+export type { AuditLog, AuditEvent, AuditActor, AuditService } from './types.js';
 export { createAuditLog } from './audit-log.js';
-export type { AuditLogOptions } from './audit-log.js';
 export { auditMigrations } from './migrations.js';
-export { verifyChain } from './verify.js';
-export { startAuditRetention } from './retention.js';
-export { auditRoutes } from './routes.js';
 export { auditPlugin } from './plugin.js';
 
 import type { AuditService } from './types.js';

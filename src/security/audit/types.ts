@@ -7,7 +7,7 @@ export type AuditActor =
   | { readonly type: 'anonymous'; readonly ip?: string }
   | { readonly type: 'system' };
 
-export type AuditOutcome = 'success' | 'failure' | 'denied' | 'pending';
+type AuditOutcome = 'success' | 'failure' | 'denied' | 'pending';
 
 /** One security event (LOG-3). Details are redacted before they are stored. */
 export interface AuditEvent {

@@ -22,13 +22,7 @@ export async function verifyChain(storage: Storage, key: Buffer): Promise<AuditV
   const fromSeq = expected;
   let entries = 0;
   for (;;) {
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>=', expected)
-      .orderBy('seq', 'asc')
-      .limit(PAGE)
-      .execute();
+    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>=', expected).orderBy('seq', 'asc').limit(PAGE).execute();
     for (const row of rows) {
       const seq = Number(row.seq);
       if (seq !== expected)
@@ -42,14 +36,18 @@ export async function verifyChain(storage: Storage, key: Buffer): Promise<AuditV
     if (rows.length < PAGE) break;
   }
   const earlier = await db.selectFrom('audit_log').select('seq').where('seq', '<', fromSeq).limit(1).executeTakeFirst();
-  if (earlier) return { ok: false, seq: Number(earlier.seq), reason: `entry ${Number(earlier.seq)} lies before the chain start (inserted)`, entries };
+  if (earlier)
+    return { ok: false, seq: Number(earlier.seq), reason: `entry ${Number(earlier.seq)} lies before the chain start (inserted)`, entries };
   const head = await db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst();
   const headSeq = Number(head?.seq ?? 0);
   if (!head || headSeq !== expected - 1 || !macEquals(head.mac, prevMac))
     return {
       ok: false,
       seq: expected,
-      reason: headSeq > expected - 1 ? `entries ${expected}..${headSeq} are missing (deleted from the end)` : 'chain head does not match the last entry',
+      reason:
+        headSeq > expected - 1
+          ? `entries ${expected}..${headSeq} are missing (deleted from the end)`
+          : 'chain head does not match the last entry',
       entries,
     };
   return { ok: true, entries, fromSeq, headSeq };

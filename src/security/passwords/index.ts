@@ -2,11 +2,11 @@ import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 
 /** OWASP's argon2id parameters: 19 MiB, 2 iterations, parallelism 1 (AUTH-1). */
-export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export const PASSWORD_MIN_LENGTH = 12;
+const PASSWORD_MIN_LENGTH = 12;
 /** Longer inputs only cost hashing time; nobody types a 256-character password. */
-export const PASSWORD_MAX_LENGTH = 256;
+const PASSWORD_MAX_LENGTH = 256;
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'common' | 'matches_name';
 

@@ -1,2 +1,1 @@
-export { auditPosture, npmAudit, SEVERITIES } from './checks.js';
-export type { Finding, Severity, PostureInputs } from './checks.js';
+export { auditPosture, npmAudit } from './checks.js';

@@ -1,7 +1,6 @@
-export type { RateLimiter, RateDecision } from './types.js';
+export type { RateLimiter } from './types.js';
 export { createRateLimiter } from './limiter.js';
-export type { HearthRateLimiter, RateLimiterOptions } from './limiter.js';
-export type { Budget } from '../../core/index.js';
+export type { HearthRateLimiter } from './limiter.js';
 
 import type { HearthRateLimiter } from './limiter.js';
 

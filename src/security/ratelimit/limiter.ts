@@ -3,7 +3,6 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Logger } from '../../logging/index.js';
 import type { Budget, RateDecision, RateLimiter } from '../../core/index.js';
 
-
 /** The limiter Hearth builds: the shared contract plus peeking and blocking (login lockout, AUTH-3). */
 export interface HearthRateLimiter extends RateLimiter {
   /** Declares or replaces a budget (channels add theirs, e.g. `twitch.viewer`). */

@@ -1,1 +1,1 @@
-export type { RateDecision, RateLimiter } from '../../core/index.js';
+export type { RateLimiter } from '../../core/index.js';

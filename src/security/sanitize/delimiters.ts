@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
  * system header is neutralized, so content cannot close its own block or open a new role.
  */
 
-export const FENCE_OPEN = '⟦data';
-export const FENCE_CLOSE = '⟦/data';
+const FENCE_OPEN = '⟦data';
+const FENCE_CLOSE = '⟦/data';
 
 // Characters that fold to brackets which could imitate our fences or template markers.
 const BRACKET_LOOKALIKES = /[⟦⟧〚〛［］【】〖〗⦃⦄⁅⁆❲❳⟨⟩〈〉《》‹›«»＜＞﹤﹥˂˃ᐸᐳ‹›]/g;
@@ -26,7 +26,10 @@ export function neutralizeDelimiters(content: string): string {
   out = out.replace(BRACKET_LOOKALIKES, (c) => (/[⟦〚［【〖⦃⁅❲⟨〈《‹«＜﹤˂ᐸ]/.test(c) ? '(' : ')'));
   for (const marker of ROLE_MARKERS) out = out.replace(marker, (m) => `(${m.replace(/[<>[\]|]/g, '').trim()})`);
   // Lines that pose as a system/developer header.
-  out = out.replace(/^(\s*)(#{1,6}\s*|\*\*)?(system|developer)(\s*(?:prompt|message|instructions?))?\s*:/gim, (_m, sp: string, _h, role: string, rest = '') => `${sp}${role}${rest} (quoted):`);
+  out = out.replace(
+    /^(\s*)(#{1,6}\s*|\*\*)?(system|developer)(\s*(?:prompt|message|instructions?))?\s*:/gim,
+    (_m, sp: string, _h, role: string, rest = '') => `${sp}${role}${rest} (quoted):`,
+  );
   // Runs of angle brackets (<<< >>>) that could imitate a fence.
   out = out.replace(/<{2,}/g, (m) => `(${m.length}×<)`).replace(/>{2,}/g, (m) => `(${m.length}×>)`);
   return out;

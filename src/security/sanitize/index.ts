@@ -1,3 +1,2 @@
-export { stripUnsafeLinks, isDangerousUrl, isAllowedLinkUrl } from './links.js';
-export { neutralizeDelimiters, dataBlock, newFenceTag, FENCE_OPEN, FENCE_CLOSE } from './delimiters.js';
-export type { DataBlock } from './delimiters.js';
+export { stripUnsafeLinks, isAllowedLinkUrl } from './links.js';
+export { neutralizeDelimiters, dataBlock, newFenceTag } from './delimiters.js';

@@ -26,9 +26,11 @@ function safeChar(code: number): string {
 }
 
 /** True when a URL (as written) would run code or smuggle content when opened. */
-export function isDangerousUrl(url: string): boolean {
+function isDangerousUrl(url: string): boolean {
   // Browsers drop ASCII whitespace and control characters inside the scheme.
-  const squeezed = decodeForScheme(url).replace(/[\u0000-\u0020\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '').toLowerCase();
+  const squeezed = decodeForScheme(url)
+    .replace(/[\u0000-\u0020\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '')
+    .toLowerCase();
   return DANGEROUS_SCHEMES.some((s) => squeezed.startsWith(`${s}:`));
 }
 
@@ -44,22 +46,25 @@ export function isAllowedLinkUrl(url: string): boolean {
 // A scheme written with optional whitespace, control characters or entities between its letters.
 const GAP = String.raw`(?:\s|&#x?[0-9a-f]+;?|&tab;|&newline;|%[0-9a-f]{2}|[\u0000-\u001f\u200b-\u200f\ufeff])*`;
 function schemePattern(scheme: string): string {
-  return scheme.split('').map((c) => `(?:${c}|&#x?0*${c.charCodeAt(0).toString(16)};?|&#0*${c.charCodeAt(0)};?|%${c.charCodeAt(0).toString(16)})`).join(GAP);
+  return scheme
+    .split('')
+    .map((c) => `(?:${c}|&#x?0*${c.charCodeAt(0).toString(16)};?|&#0*${c.charCodeAt(0)};?|%${c.charCodeAt(0).toString(16)})`)
+    .join(GAP);
 }
-const SCHEME_RE = new RegExp(
-  `(${DANGEROUS_SCHEMES.map(schemePattern).join('|')})${GAP}(?::|&colon;|&#x?0*3a;?|&#0*58;?|%3a)`,
-  'gi',
-);
+const SCHEME_RE = new RegExp(`(${DANGEROUS_SCHEMES.map(schemePattern).join('|')})${GAP}(?::|&colon;|&#x?0*3a;?|&#0*58;?|%3a)`, 'gi');
 
 /**
  * Removes every dangerous-scheme link from reply text: markdown links and images keep their
  * label, autolinks and bare occurrences lose their scheme. Idempotent.
  */
 export function stripUnsafeLinks(text: string): string {
-  let out = text.replace(/(!?)\[([^\]\n]{0,2000})\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+"[^"\n]*")?\s*\)/g, (whole, bang: string, label: string, url: string) => {
-    if (isAllowedLinkUrl(url)) return whole;
-    return bang ? label || '[image removed]' : label;
-  });
+  let out = text.replace(
+    /(!?)\[([^\]\n]{0,2000})\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+"[^"\n]*")?\s*\)/g,
+    (whole, bang: string, label: string, url: string) => {
+      if (isAllowedLinkUrl(url)) return whole;
+      return bang ? label || '[image removed]' : label;
+    },
+  );
   out = out.replace(/<([a-z][a-z0-9+.-]*:[^>\s]*)>/gi, (whole, url: string) => (isDangerousUrl(url) ? '[link removed]' : whole));
   // Bare or HTML-attribute occurrences: defang the scheme itself so nothing can turn it into a link.
   for (let i = 0; i < 3; i++) {

@@ -4,20 +4,71 @@
  */
 
 // Zero-width, bidi controls, soft hyphen, variation selectors, tag characters.
-const INVISIBLE = /\u00ad|\u034f|\u061c|\u115f|\u1160|\u17b4|\u17b5|[\u180b-\u180f]|[\u200b-\u200f]|[\u202a-\u202e]|[\u2060-\u206f]|\u3164|[\ufe00-\ufe0f]|\ufeff|\uffa0|[\u{e0000}-\u{e007f}]/gu;
+const INVISIBLE =
+  /\u00ad|\u034f|\u061c|\u115f|\u1160|\u17b4|\u17b5|[\u180b-\u180f]|[\u200b-\u200f]|[\u202a-\u202e]|[\u2060-\u206f]|\u3164|[\ufe00-\ufe0f]|\ufeff|\uffa0|[\u{e0000}-\u{e007f}]/gu;
 
 // Cyrillic, Greek and other letters that look like Latin ones.
 const HOMOGLYPHS: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x', ѕ: 's', і: 'i', ј: 'j', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ɡ: 'g', ɩ: 'i', ı: 'i',
-  α: 'a', β: 'b', γ: 'y', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w', ς: 'c',
-  '0': '0', '@': '@', '$': '$', ℓ: 'l', '∕': '/', '‐': '-', '–': '-', '—': '-', '‘': "'", '’': "'", '“': '"', '”': '"',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ј: 'j',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ӏ: 'l',
+  ɡ: 'g',
+  ɩ: 'i',
+  ı: 'i',
+  α: 'a',
+  β: 'b',
+  γ: 'y',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  ς: 'c',
+  '0': '0',
+  '@': '@',
+  $: '$',
+  ℓ: 'l',
+  '∕': '/',
+  '‐': '-',
+  '–': '-',
+  '—': '-',
+  '‘': "'",
+  '’': "'",
+  '“': '"',
+  '”': '"',
 };
 const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i' };
 
 /** NFKC, invisibles removed, homoglyphs folded, lower-cased, whitespace collapsed. */
 export function foldText(text: string): string {
   let out = text.normalize('NFKC').replace(INVISIBLE, '');
-  out = out.normalize('NFD').replace(/\p{M}+/gu, '').normalize('NFC');
+  out = out
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC');
   out = Array.from(out.toLowerCase(), (c) => HOMOGLYPHS[c] ?? c).join('');
   return out.replace(/\s+/g, ' ').trim();
 }
@@ -77,7 +128,15 @@ export function decodePayloads(text: string): string[] {
   }
   // Morse code.
   if (/^[\s./|-]{20,}$/.test(text.trim()) || /(?:[.-]{1,6}\s+){8,}/.test(text)) {
-    const words = text.trim().split(/\s{2,}|\s*\/\s*/).map((w) => w.split(/\s+/).map((c) => MORSE[c] ?? '').join(''));
+    const words = text
+      .trim()
+      .split(/\s{2,}|\s*\/\s*/)
+      .map((w) =>
+        w
+          .split(/\s+/)
+          .map((c) => MORSE[c] ?? '')
+          .join(''),
+      );
     const decoded = words.join(' ');
     if (decoded.replace(/\s/g, '').length >= 6) found.push(decoded);
   }

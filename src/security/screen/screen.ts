@@ -1,8 +1,6 @@
 import { decodePayloads, deobfuscate, foldText } from './normalize.js';
 import { SIGNALS, type SignalName } from './signals.js';
 
-export type ScreenPolicy = 'log' | 'neutralize' | 'refuse';
-
 export interface ScreenResult {
   /** 0..1; at or above the threshold the message is flagged. */
   readonly score: number;
@@ -47,10 +45,14 @@ export function createInjectionScreen(options: { threshold?: number } = {}): Inj
         }
       }
       // Long texts dense with directives about how "you" must behave read like a jailbreak prompt.
-      const directives = folded.match(/\byou(?:'ll| will| must| shall| should| need to| have to| are going to| can now| are now| are free| don't| do not| never| always)\b|\byour (?:responses?|answers?|replies|outputs?|character|role|rules)\b/g)?.length ?? 0;
+      const directives =
+        folded.match(
+          /\byou(?:'ll| will| must| shall| should| need to| have to| are going to| can now| are now| are free| don't| do not| never| always)\b|\byour (?:responses?|answers?|replies|outputs?|character|role|rules)\b/g,
+        )?.length ?? 0;
       // Letter-spaced imperatives ("i g n o r e  a l l …") are obfuscation in themselves.
       for (const run of folded.match(/(?:\b[a-z] ){7,}[a-z]\b/g) ?? []) {
-        if (/ignore|forget|disregard|systemprompt|instructions|sayth?at|youarenow|pretend|jailbreak|hate/.test(run.replace(/ /g, ''))) hits.add('instruction_override');
+        if (/ignore|forget|disregard|systemprompt|instructions|sayth?at|youarenow|pretend|jailbreak|hate/.test(run.replace(/ /g, '')))
+          hits.add('instruction_override');
       }
       let sum = 0;
       if (directives >= 6) sum += 0.35;

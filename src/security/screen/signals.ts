@@ -39,7 +39,9 @@ export const SIGNALS: readonly Signal[] = [
     patterns: [
       new RegExp(String.raw`\b${IGNORE}\b[^.!?\n]{0,30}?\b${PRIOR_WORD}\s+(?:\w+\s+)?${RULES}\b`),
       new RegExp(String.raw`\b${IGNORE}\b[^.!?\n]{0,30}?\b${STRONG_RULES}\b`),
-      new RegExp(String.raw`\b${IGNORE}\b\s+(?:everything|all|anything|alles)\b(?:\s+(?:above|before|previously|else|you (?:were|have been) told|i said))?`),
+      new RegExp(
+        String.raw`\b${IGNORE}\b\s+(?:everything|all|anything|alles)\b(?:\s+(?:above|before|previously|else|you (?:were|have been) told|i said))?`,
+      ),
       /\b(?:previous|prior|above|earlier|original|initial|system)\s+(?:instructions?|prompts?|rules?|directives?)\s+(?:are|is|were|no longer|don't|do not)\s*(?:now\s+)?(?:void|invalid|cancel+ed|obsolete|irrelevant|apply|matter|null|revoked|overridden|replaced)/,
       /\b(?:vergiss|ignoriere)\b.{0,40}\b(?:alles|anweisungen|aufgaben|vorherigen|obigen|bisherigen)/,
       /\bnun (?:bist du|sollst du|folgende neue)/,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Storage } from '../../storage/index.js';
 import type { HearthVault } from './types.js';
 
-export type VaultDataKeyTables = {
+type VaultDataKeyTables = {
   vault_data_keys: { purpose: string; sealed: string; created_at: number };
 };
 

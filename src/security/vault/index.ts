@@ -1,14 +1,10 @@
-export type { Vault, SecretLocation, HearthVault, SealedColumn, VaultErrorCode } from './types.js';
+export type { Vault, HearthVault } from './types.js';
 export { maskSecret, VaultError } from './types.js';
 export { createVault } from './vault.js';
-export type { VaultOptions } from './vault.js';
-export { resolveMasterKey, MASTER_KEY_FILE } from './master-key.js';
+export { resolveMasterKey } from './master-key.js';
 export { vaultMigrations } from './migrations.js';
 export { dataKey, DATA_KEYS_COLUMN } from './data-keys.js';
-export type { VaultDataKeyTables } from './data-keys.js';
 export { rotateKeys } from './rotate.js';
-export type { RotationReport } from './rotate.js';
-export { masterKeyId } from './crypto.js';
 
 import type { HearthVault } from './types.js';
 

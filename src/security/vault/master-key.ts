@@ -5,7 +5,7 @@ import { decodeKey, type Config, type ConfigIssue } from '../../config/index.js'
 import { createFileExclusive } from '../../files/index.js';
 import type { Logger } from '../../logging/index.js';
 
-export const MASTER_KEY_FILE = 'master.key';
+const MASTER_KEY_FILE = 'master.key';
 
 /**
  * The master key: HEARTH_MASTER_KEY when set. In development without it, `<dataDir>/master.key`
@@ -23,8 +23,7 @@ export function resolveMasterKey(options: {
   if (config.isProduction) throw new Error('HEARTH_MASTER_KEY is required in production');
   const file = join(config.dataDir, MASTER_KEY_FILE);
   if (!existsSync(file)) {
-    if (options.create === false)
-      throw new Error(`no master key: set HEARTH_MASTER_KEY (or place the key file at ${file})`);
+    if (options.create === false) throw new Error(`no master key: set HEARTH_MASTER_KEY (or place the key file at ${file})`);
     const created = createFileExclusive(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     if (created) logger.warn({ file }, 'created a development master key file; set HEARTH_MASTER_KEY for real use');
   }

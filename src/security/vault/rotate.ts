@@ -22,7 +22,12 @@ export async function rotateKeys(storage: Storage, vault: HearthVault): Promise<
     for (const col of vault.sealedColumns()) {
       const label = `${col.table}.${col.column}`;
       resealed[label] = 0;
-      const rows = await sql<{ id: unknown; value: string | null }>`select ${sql.ref(col.idColumn)} as id, ${sql.ref(col.column)} as value from ${sql.table(col.table)} where ${sql.ref(col.column)} is not null`.execute(db);
+      const rows = await sql<{
+        id: unknown;
+        value: string | null;
+      }>`select ${sql.ref(col.idColumn)} as id, ${sql.ref(col.column)} as value from ${sql.table(col.table)} where ${sql.ref(col.column)} is not null`.execute(
+        db,
+      );
       for (const row of rows.rows) {
         if (row.value === null || row.value === '') continue;
         if (vault.keyIdOf(row.value) === vault.keyId) {
@@ -31,7 +36,9 @@ export async function rotateKeys(storage: Storage, vault: HearthVault): Promise<
         }
         const location = { table: col.table, column: col.column, id: String(row.id) };
         const next = vault.seal(location, vault.open(location, row.value));
-        await sql`update ${sql.table(col.table)} set ${sql.ref(col.column)} = ${next} where ${sql.ref(col.idColumn)} = ${row.id}`.execute(db);
+        await sql`update ${sql.table(col.table)} set ${sql.ref(col.column)} = ${next} where ${sql.ref(col.idColumn)} = ${row.id}`.execute(
+          db,
+        );
         resealed[label]++;
       }
     }

@@ -22,7 +22,7 @@ export interface Vault {
  * re-encrypt every value in one transaction.
  */
 export type { SealedColumn } from '../../core/index.js';
-import type { SealedColumn } from '../../core/index.js';
+import { HearthError, type SealedColumn } from '../../core/index.js';
 
 /** The vault as the composition root builds it: key ids, sub-keys and the sealed-column registry. */
 export interface HearthVault extends Vault {
@@ -42,14 +42,13 @@ export interface HearthVault extends Vault {
 export type VaultErrorCode = 'VAULT_UNKNOWN_KEY' | 'VAULT_DECRYPT_FAILED' | 'VAULT_MALFORMED';
 
 /** A typed failure naming the key id and record, never the value. */
-export class VaultError extends Error {
+export class VaultError extends HearthError<VaultErrorCode> {
   constructor(
-    readonly code: VaultErrorCode,
+    code: VaultErrorCode,
     message: string,
     readonly keyId: string | undefined,
   ) {
-    super(message);
-    this.name = 'VaultError';
+    super(code, message);
   }
 }
 

@@ -31,11 +31,28 @@ export function webhookRoutes(options: { webhooks: WebhookService; audit: AuditL
           const header = request.headers['hearth-signature'];
           const check = checkSignature(Array.isArray(header) ? header[0] : header, secret, body, now());
           if (!check.ok) {
-            await audit.record({ actor, action: 'webhook.rejected', target: name, outcome: 'denied', requestId: request.id, details: { reason: check.reason } });
-            throw new AppError('UNAUTHENTICATED', check.reason === 'stale' ? 'Signature timestamp outside the 5-minute window' : 'Invalid or missing Hearth-Signature');
+            await audit.record({
+              actor,
+              action: 'webhook.rejected',
+              target: name,
+              outcome: 'denied',
+              requestId: request.id,
+              details: { reason: check.reason },
+            });
+            throw new AppError(
+              'UNAUTHENTICATED',
+              check.reason === 'stale' ? 'Signature timestamp outside the 5-minute window' : 'Invalid or missing Hearth-Signature',
+            );
           }
           if (!(await webhooks.replay.claim(replayId(name, check.timestamp, check.signature), REPLAY_TTL_MS))) {
-            await audit.record({ actor, action: 'webhook.rejected', target: name, outcome: 'denied', requestId: request.id, details: { reason: 'replay' } });
+            await audit.record({
+              actor,
+              action: 'webhook.rejected',
+              target: name,
+              outcome: 'denied',
+              requestId: request.id,
+              details: { reason: 'replay' },
+            });
             throw new AppError('CONFLICT', 'Webhook delivery already processed (replay)');
           }
           let payload: unknown;

@@ -9,7 +9,7 @@ export const WEBHOOK_SECRETS_COLUMN = { table: 'webhook_secrets', column: 'secre
 export const WEBHOOK_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Handles one verified webhook; the payload is the parsed JSON body. Returns what to answer. */
-export type WebhookHandler = (payload: unknown, context: { name: string; requestId: string }) => Promise<Record<string, unknown>>;
+type WebhookHandler = (payload: unknown, context: { name: string; requestId: string }) => Promise<Record<string, unknown>>;
 
 type SecretTables = { webhook_secrets: { name: string; secret: string; created_at: number } };
 
@@ -73,7 +73,11 @@ export function createWebhookService(options: {
     },
     async list() {
       const rows = await db.selectFrom('webhook_secrets').selectAll().orderBy('name').execute();
-      return rows.map((r) => ({ name: r.name, secret: maskSecret(vault.open(location(r.name), r.secret)), createdAt: Number(r.created_at) }));
+      return rows.map((r) => ({
+        name: r.name,
+        secret: maskSecret(vault.open(location(r.name), r.secret)),
+        createdAt: Number(r.created_at),
+      }));
     },
   };
 }

@@ -3,7 +3,7 @@ import type { HearthApp } from '../../core/index.js';
 import { policy, type RoutePolicy } from '../policy.js';
 
 /** One registered route as the access walk (AUTH-7) and the OpenAPI document see it. */
-export interface RouteEntry {
+interface RouteEntry {
   readonly method: string;
   readonly url: string;
   readonly policy: RoutePolicy | undefined;
@@ -36,7 +36,12 @@ export function registerCatalogue(app: HearthApp): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: route.url, policy: (route.config as { policy?: RoutePolicy } | undefined)?.policy, schema: route.schema as RouteEntry['schema'] });
+      routes.push({
+        method,
+        url: route.url,
+        policy: (route.config as { policy?: RoutePolicy } | undefined)?.policy,
+        schema: route.schema as RouteEntry['schema'],
+      });
     }
   });
   app.get('/api/openapi.json', { config: { policy: policy.public('API description') } }, async () => {
@@ -45,7 +50,12 @@ export function registerCatalogue(app: HearthApp): void {
       const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
       const op: Record<string, unknown> = { 'x-hearth-policy': r.policy ?? null };
       if (r.schema?.body) op.requestBody = { required: true, content: { 'application/json': { schema: toJsonSchema(r.schema.body) } } };
-      const params = [...r.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const params = [...r.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      }));
       if (params.length) op.parameters = params;
       if (r.policy && r.policy.access !== 'public')
         op.security = r.policy.access === 'service' ? [{ serviceKey: [] }] : [{ apiKey: [] }, { bearer: [] }, { session: [] }];

@@ -3,7 +3,7 @@ import type { HearthApp } from '../../core/index.js';
 import { policy } from '../policy.js';
 
 /** HTTP-1's Content-Security-Policy: no unsafe sources, no framing, nothing loaded from elsewhere. */
-export const CSP_DIRECTIVES = {
+const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
@@ -15,11 +15,11 @@ export const CSP_DIRECTIVES = {
   formAction: ["'self'"],
 };
 
-export const PERMISSIONS_POLICY = 'microphone=(self), camera=(), geolocation=()';
-export const HSTS = 'max-age=31536000; includeSubDomains';
-export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const PERMISSIONS_POLICY = 'microphone=(self), camera=(), geolocation=()';
+const HSTS = 'max-age=31536000; includeSubDomains';
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const EXPOSED = ['X-Request-ID', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
-export const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Api-Key', 'X-CSRF-Token', 'X-Request-ID', 'Accept'];
+const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Api-Key', 'X-CSRF-Token', 'X-Request-ID', 'Accept'];
 
 /** Security headers on every response (HTTP-1) and CORS from the allowlist (HTTP-2). */
 export async function registerHeaders(app: HearthApp, allowedOrigins: readonly string[]): Promise<void> {

@@ -4,9 +4,6 @@ import { registerHeaders } from './headers.js';
 import { registerObservability } from './observability.js';
 import { registerRateLimits, type ArmourLimiter } from './ratelimit.js';
 
-export { CSP_DIRECTIVES, PERMISSIONS_POLICY, HSTS, CORS_METHODS, CORS_HEADERS } from './headers.js';
-export { isLimitedPath } from './ratelimit.js';
-export type { RouteEntry } from './catalogue.js';
 export type { ArmourLimiter } from './ratelimit.js';
 
 /** The armour around every request: headers, CORS, rate limits, observability (HTTP-1/2/3/7). */

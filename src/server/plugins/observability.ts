@@ -25,7 +25,12 @@ function percentile(sorted: readonly number[], p: number): number {
 export function registerObservability(app: HearthApp): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'hearth_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'hearth_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'hearth_http_request_duration_seconds',
     help: 'HTTP request duration',
@@ -52,7 +57,14 @@ export function registerObservability(app: HearthApp): void {
     window: WINDOW_SIZE,
     routes: [...stats.entries()].map(([route, s]) => {
       const sorted = [...s.durations].sort((a, b) => a - b);
-      return { route, count: s.count, successRate: s.count ? s.ok / s.count : 1, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99) };
+      return {
+        route,
+        count: s.count,
+        successRate: s.count ? s.ok / s.count : 1,
+        p50Ms: percentile(sorted, 50),
+        p95Ms: percentile(sorted, 95),
+        p99Ms: percentile(sorted, 99),
+      };
     }),
   }));
   app.get('/metrics', { config: { policy: policy.service() } }, async (_request, reply) => {

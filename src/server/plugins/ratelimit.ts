@@ -7,7 +7,7 @@ import type { HearthApp } from '../../core/index.js';
 import { AppError } from '../../core/index.js';
 
 /** Paths under limits; everything else (the web app's static files) is never limited. */
-export function isLimitedPath(url: string): boolean {
+function isLimitedPath(url: string): boolean {
   return url.startsWith('/api/') || url.startsWith('/v1/') || url === '/metrics' || url.startsWith('/metrics?');
 }
 

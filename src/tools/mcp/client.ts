@@ -5,7 +5,7 @@ import type { Logger } from '../../logging/index.js';
 import type { McpServerConfig, McpServerStore } from './store.js';
 
 /** A tool as an MCP server describes it (all of it untrusted). */
-export interface McpToolInfo {
+interface McpToolInfo {
   readonly name: string;
   readonly description: string;
   readonly inputSchema: Record<string, unknown>;
@@ -14,7 +14,12 @@ export interface McpToolInfo {
 /** Live connections to operator-configured servers, opened lazily and closed on change. */
 export interface McpConnections {
   listTools(server: McpServerConfig, signal?: AbortSignal): Promise<McpToolInfo[]>;
-  callTool(server: McpServerConfig, tool: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<{ text: string; isError: boolean }>;
+  callTool(
+    server: McpServerConfig,
+    tool: string,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<{ text: string; isError: boolean }>;
   /** Drops the connection (after an update or delete). */
   forget(serverId: string): Promise<void>;
   close(): Promise<void>;
@@ -64,7 +69,11 @@ export function createMcpConnections(options: { store: McpServerStore; logger: L
     async listTools(server, signal) {
       const client = await clientFor(server);
       const result = await client.listTools(undefined, requestOptions(server, signal));
-      return result.tools.map((t) => ({ name: t.name, description: t.description ?? '', inputSchema: t.inputSchema as Record<string, unknown> }));
+      return result.tools.map((t) => ({
+        name: t.name,
+        description: t.description ?? '',
+        inputSchema: t.inputSchema as Record<string, unknown>,
+      }));
     },
     async callTool(server, tool, args, signal) {
       const client = await clientFor(server);

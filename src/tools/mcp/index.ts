@@ -1,4 +1,4 @@
-export { createMcpServerStore, mcpMigrations, MCP_SECRETS_COLUMN, type McpServerConfig, type McpServerStore, type McpSecrets } from './store.js';
-export { createMcpConnections, type McpConnections } from './client.js';
-export { mcpToolProvider, mcpToolName } from './provider.js';
+export { createMcpServerStore, mcpMigrations, MCP_SECRETS_COLUMN, type McpServerStore } from './store.js';
+export { createMcpConnections } from './client.js';
+export { mcpToolProvider } from './provider.js';
 export { mcpRoutes } from './routes.js';

@@ -14,13 +14,22 @@ const toolName = z.string().min(1).max(128);
 const common = {
   command: z.string().min(1).max(1024).optional(),
   args: z.array(z.string().max(4096)).max(64).optional(),
-  url: z.string().url().max(2048).refine((u) => /^https?:\/\//.test(u), 'must be http(s)').optional(),
+  url: z
+    .string()
+    .url()
+    .max(2048)
+    .refine((u) => /^https?:\/\//.test(u), 'must be http(s)')
+    .optional(),
   enabled: z.boolean().optional(),
   allowedTools: z.array(toolName).max(200).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
   secrets: secrets.optional(),
 };
-const createBody = z.strictObject({ name: z.string().regex(/^[a-z0-9]{1,24}$/, 'lowercase letters and digits, 1-24'), transport: z.enum(['stdio', 'http']), ...common });
+const createBody = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]{1,24}$/, 'lowercase letters and digits, 1-24'),
+  transport: z.enum(['stdio', 'http']),
+  ...common,
+});
 const patchBody = z.strictObject(common);
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 
@@ -42,11 +51,20 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
 
     app.post('/api/mcp/servers', { config: { policy: policy.owner() }, schema: { body: createBody } }, async (request, reply) => {
       const body = request.body as z.infer<typeof createBody>;
-      if (body.transport === 'stdio' && (!body.command || body.url)) throw new AppError('BAD_REQUEST', 'A stdio server needs a command and no url');
-      if (body.transport === 'http' && (!body.url || body.command)) throw new AppError('BAD_REQUEST', 'An http server needs a url and no command');
+      if (body.transport === 'stdio' && (!body.command || body.url))
+        throw new AppError('BAD_REQUEST', 'A stdio server needs a command and no url');
+      if (body.transport === 'http' && (!body.url || body.command))
+        throw new AppError('BAD_REQUEST', 'An http server needs a url and no command');
       if ((await store.list()).some((s) => s.name === body.name)) throw new AppError('CONFLICT', 'An MCP server with this name exists');
       const server = await store.create(body);
-      await audit.record({ actor: actorOf(requirePrincipal(request)), action: 'mcp.server.create', target: server.id, outcome: 'success', requestId: request.id, details: { name: body.name, transport: body.transport, enabled: server.enabled } });
+      await audit.record({
+        actor: actorOf(requirePrincipal(request)),
+        action: 'mcp.server.create',
+        target: server.id,
+        outcome: 'success',
+        requestId: request.id,
+        details: { name: body.name, transport: body.transport, enabled: server.enabled },
+      });
       reply.code(201);
       return { server: await view(server.id) };
     });
@@ -60,7 +78,14 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
       if (current.transport === 'http' && body.command !== undefined) throw new AppError('BAD_REQUEST', 'An http server has no command');
       await store.update(id, body);
       await connections.forget(id);
-      await audit.record({ actor: actorOf(requirePrincipal(request)), action: 'mcp.server.update', target: id, outcome: 'success', requestId: request.id, details: { fields: Object.keys(body) } });
+      await audit.record({
+        actor: actorOf(requirePrincipal(request)),
+        action: 'mcp.server.update',
+        target: id,
+        outcome: 'success',
+        requestId: request.id,
+        details: { fields: Object.keys(body) },
+      });
       return { server: await view(id) };
     });
 
@@ -68,7 +93,13 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
       const { id } = request.params as z.infer<typeof params>;
       if (!(await store.remove(id))) throw new AppError('NOT_FOUND', 'MCP server not found');
       await connections.forget(id);
-      await audit.record({ actor: actorOf(requirePrincipal(request)), action: 'mcp.server.delete', target: id, outcome: 'success', requestId: request.id });
+      await audit.record({
+        actor: actorOf(requirePrincipal(request)),
+        action: 'mcp.server.delete',
+        target: id,
+        outcome: 'success',
+        requestId: request.id,
+      });
       return { deleted: true };
     });
 

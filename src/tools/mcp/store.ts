@@ -21,7 +21,7 @@ type Tables = { mcp_servers: McpServersTable };
 export const MCP_SECRETS_COLUMN = { table: 'mcp_servers', column: 'secrets_sealed', idColumn: 'id' } as const;
 
 /** Credentials of one server: environment variables (stdio) and HTTP headers; sealed at rest. */
-export interface McpSecrets {
+interface McpSecrets {
   readonly env: Record<string, string>;
   readonly headers: Record<string, string>;
 }
@@ -43,7 +43,7 @@ export interface McpServerConfig {
   readonly updatedAt: number;
 }
 
-export interface McpServerInput {
+interface McpServerInput {
   readonly name: string;
   readonly transport: 'stdio' | 'http';
   readonly command?: string | undefined;
@@ -111,11 +111,17 @@ const toConfig = (r: McpServersTable): McpServerConfig => ({
 const mask = (v: string) => (v.length <= 4 ? '••••' : `••••${v.slice(-4)}`);
 
 /** Repository over `mcp_servers`; credentials sealed with the vault, bound to the row id (DATA-1). */
-export function createMcpServerStore(options: { storage: Storage; vault: Vault; defaultTimeoutMs: number; now?: () => number }): McpServerStore {
+export function createMcpServerStore(options: {
+  storage: Storage;
+  vault: Vault;
+  defaultTimeoutMs: number;
+  now?: () => number;
+}): McpServerStore {
   const db = options.storage.db.withTables<Tables>();
   const now = options.now ?? Date.now;
   const location = (id: string) => ({ table: MCP_SECRETS_COLUMN.table, column: MCP_SECRETS_COLUMN.column, id });
-  const seal = (id: string, s: McpSecrets | undefined) => (s && (Object.keys(s.env).length || Object.keys(s.headers).length) ? options.vault.seal(location(id), JSON.stringify(s)) : null);
+  const seal = (id: string, s: McpSecrets | undefined) =>
+    s && (Object.keys(s.env).length || Object.keys(s.headers).length) ? options.vault.seal(location(id), JSON.stringify(s)) : null;
   const get = async (id: string) => {
     const row = await db.selectFrom('mcp_servers').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toConfig(row) : undefined;

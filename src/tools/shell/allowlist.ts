@@ -28,16 +28,22 @@ export function parseAllowlist(text: string | readonly string[]): AllowRule[] {
 }
 
 /** Matches `*` and `?` globs without regular expressions (linear in practice, no backtracking blow-up). */
-export function globMatch(pattern: string, text: string): boolean {
+function globMatch(pattern: string, text: string): boolean {
   let p = 0;
   let t = 0;
   let star = -1;
   let mark = 0;
   while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) { p++; t++; }
-    else if (p < pattern.length && pattern[p] === '*') { star = p++; mark = t; }
-    else if (star >= 0) { p = star + 1; t = ++mark; }
-    else return false;
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      t = ++mark;
+    } else return false;
   }
   while (p < pattern.length && pattern[p] === '*') p++;
   return p === pattern.length;

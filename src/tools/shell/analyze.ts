@@ -7,7 +7,7 @@ import { checkAssignmentName, unwrap } from './unwrap.js';
 import { resolveWord, type ShellWord } from './words.js';
 
 /** Longest command the policy reads; anything longer is refused rather than half-checked. */
-export const MAX_COMMAND_LENGTH = 16_384;
+const MAX_COMMAND_LENGTH = 16_384;
 
 /**
  * Parses `text` and records every finding and every program it would run, descending into
@@ -114,7 +114,8 @@ function checkRedirect(node: ShellNode, out: Collector): void {
   if (writes && isBlockDevice(target)) out.add('deny', `redirection onto the device ${target}`);
   if (isCredentialPath(target)) out.add('deny', `redirection from or to a credential file: ${target}`);
   const kind = classifyPath(target);
-  if (writes && !target.startsWith('/dev/') && (kind === 'root-or-system' || kind === 'home' || kind === 'traversal')) out.add('ask', `writes to ${target}`);
+  if (writes && !target.startsWith('/dev/') && (kind === 'root-or-system' || kind === 'home' || kind === 'traversal'))
+    out.add('ask', `writes to ${target}`);
 }
 
 /** `sh <<EOF … EOF` and `bash <<< "…"`: the text is a script, so it is checked like one. */
@@ -146,8 +147,11 @@ function checkPipeline(node: ShellNode, ctx: WalkContext): void {
     const probe = createCollector();
     if (stage.type === 'command') {
       unwrap(wordsOf(stage), {
-        out: probe, depth: ctx.depth, checkScript: () => undefined,
-        splitWords: (t) => splitWords(ctx.parser, t), onShellStdin: () => undefined,
+        out: probe,
+        depth: ctx.depth,
+        checkScript: () => undefined,
+        splitWords: (t) => splitWords(ctx.parser, t),
+        onShellStdin: () => undefined,
       });
     }
     const programs = probe.invocations.map((i: Invocation) => i.program);

@@ -5,7 +5,7 @@ import type { AuditActor, AuditLog } from '../../security/audit/types.js';
 /** How long a request waits for the owner (EXEC-1). */
 export const APPROVAL_TTL_MS = 30_000;
 
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
 /** What the owner sees: the whole command, untruncated, and why it needs approval. */
 export interface ApprovalView {
@@ -24,7 +24,7 @@ export interface ApprovalView {
   readonly status: ApprovalStatus;
 }
 
-export interface ApprovalRequestInput {
+interface ApprovalRequestInput {
   readonly command: string;
   readonly reasons: readonly string[];
   readonly familiarId: string;
@@ -34,9 +34,10 @@ export interface ApprovalRequestInput {
 }
 
 /** The outcome the waiting tool sees; `command` is the approved text, the only text it may run. */
-export type ApprovalOutcome = { readonly status: 'approved'; readonly command: string } | { readonly status: Exclude<ApprovalStatus, 'pending' | 'approved'> };
+type ApprovalOutcome =
+  { readonly status: 'approved'; readonly command: string } | { readonly status: Exclude<ApprovalStatus, 'pending' | 'approved'> };
 
-export interface ApprovalDecisionInput {
+interface ApprovalDecisionInput {
   readonly id: string;
   readonly nonce: string;
   readonly approve: boolean;
@@ -109,7 +110,15 @@ export function createApprovals(options: { audit: AuditLog; now?: () => number; 
         settle,
         timer: setTimeout(() => {
           finish(entry, { status: 'expired' });
-          void audit.record({ actor: { type: 'system' }, action: 'shell.approval.expired', target: view.id, outcome: 'denied', details: { commandHash: view.commandHash } }).catch(() => undefined);
+          void audit
+            .record({
+              actor: { type: 'system' },
+              action: 'shell.approval.expired',
+              target: view.id,
+              outcome: 'denied',
+              details: { commandHash: view.commandHash },
+            })
+            .catch(() => undefined);
         }, ttl),
       };
       entry.timer.unref();
@@ -130,11 +139,19 @@ export function createApprovals(options: { audit: AuditLog; now?: () => number; 
       if (!entry) throw new AppError('NOT_FOUND', 'Approval request not found or no longer pending');
       const { view } = entry;
       const fail = async (code: 'FORBIDDEN' | 'CONFLICT' | 'GONE', message: string, reason: string) => {
-        await audit.record({ actor: input.actor, action: 'shell.approval.rejected', target: view.id, outcome: 'denied', details: { reason } });
+        await audit.record({
+          actor: input.actor,
+          action: 'shell.approval.rejected',
+          target: view.id,
+          outcome: 'denied',
+          details: { reason },
+        });
         throw new AppError(code, message);
       };
-      if (!sameSecret(input.nonce, view.nonce)) return fail('FORBIDDEN', 'The approval nonce does not match this request', 'nonce mismatch');
-      if (input.commandHash !== undefined && !sameSecret(input.commandHash, view.commandHash)) return fail('CONFLICT', 'The approval is for a different command', 'command mismatch');
+      if (!sameSecret(input.nonce, view.nonce))
+        return fail('FORBIDDEN', 'The approval nonce does not match this request', 'nonce mismatch');
+      if (input.commandHash !== undefined && !sameSecret(input.commandHash, view.commandHash))
+        return fail('CONFLICT', 'The approval is for a different command', 'command mismatch');
       if (now() >= view.expiresAt) {
         finish(entry, { status: 'expired' });
         return fail('GONE', 'The approval request has expired', 'expired');

@@ -2,8 +2,32 @@ import { posix } from 'node:path';
 
 const TMP_VARS = ['$TMPDIR', '${TMPDIR}'];
 const SYSTEM_TOP = new Set([
-  'bin', 'boot', 'dev', 'etc', 'home', 'lib', 'lib32', 'lib64', 'opt', 'proc', 'root', 'run', 'sbin', 'srv', 'sys',
-  'usr', 'var', 'mnt', 'media', 'snap', 'nix', 'Users', 'System', 'Library', 'Applications', 'private',
+  'bin',
+  'boot',
+  'dev',
+  'etc',
+  'home',
+  'lib',
+  'lib32',
+  'lib64',
+  'opt',
+  'proc',
+  'root',
+  'run',
+  'sbin',
+  'srv',
+  'sys',
+  'usr',
+  'var',
+  'mnt',
+  'media',
+  'snap',
+  'nix',
+  'Users',
+  'System',
+  'Library',
+  'Applications',
+  'private',
 ]);
 
 export type PathKind = 'root-or-system' | 'home' | 'temp' | 'traversal' | 'other';
@@ -24,7 +48,8 @@ export function classifyPath(raw: string): PathKind {
   path = posix.normalize(path);
   if (path === '/' || path === '/*' || path === '/.' || path === '//') return 'root-or-system';
   const parts = path.split('/').filter(Boolean);
-  if (parts[0] === 'tmp' || (parts[0] === 'var' && parts[1] === 'tmp')) return parts.length > (parts[0] === 'tmp' ? 1 : 2) ? 'temp' : 'root-or-system';
+  if (parts[0] === 'tmp' || (parts[0] === 'var' && parts[1] === 'tmp'))
+    return parts.length > (parts[0] === 'tmp' ? 1 : 2) ? 'temp' : 'root-or-system';
   if (parts[0] && SYSTEM_TOP.has(parts[0])) return parts.length <= 2 || parts[0] !== 'home' ? 'root-or-system' : 'home';
   if (parts[0]?.includes('*')) return 'root-or-system';
   return 'other';
@@ -35,7 +60,8 @@ export function isCredentialPath(raw: string): boolean {
   const p = raw.replace(/^["']|["']$/g, '');
   const base = posix.basename(p);
   if (/^id_(rsa|dsa|ecdsa|ed25519)(_sk)?$/.test(base)) return true;
-  if (['.netrc', '.git-credentials', '.pgpass', '.my.cnf', 'master.key', '.npmrc', '.pypirc', 'credentials.json'].includes(base)) return true;
+  if (['.netrc', '.git-credentials', '.pgpass', '.my.cnf', 'master.key', '.npmrc', '.pypirc', 'credentials.json'].includes(base))
+    return true;
   if (base === '.env' || base.startsWith('.env.')) return base !== '.env.example';
   const norm = posix.normalize(p);
   return (

@@ -40,6 +40,18 @@ export function programName(word: ShellWord, out: Collector): string | null {
 
 export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash', 'mksh', 'fish', 'csh', 'tcsh']);
 export const INTERPRETERS = new Set([
-  'python', 'python2', 'python3', 'node', 'nodejs', 'deno', 'bun', 'perl', 'ruby', 'php', 'lua', 'tclsh', 'osascript',
+  'python',
+  'python2',
+  'python3',
+  'node',
+  'nodejs',
+  'deno',
+  'bun',
+  'perl',
+  'ruby',
+  'php',
+  'lua',
+  'tclsh',
+  'osascript',
 ]);
 export const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'aria2c', 'nc', 'ncat', 'socat', 'ftp', 'tftp', 'http', 'xh']);

@@ -17,7 +17,7 @@ export interface SandboxOptions {
   readonly gid?: number;
 }
 
-export interface SandboxResult {
+interface SandboxResult {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly output: string;
@@ -46,11 +46,23 @@ export const SANDBOX_ENV: Readonly<Record<string, string>> = {
 };
 
 /** bubblewrap arguments: no network, read-only system, private /tmp and work dir, new session. */
-export function bwrapArgs(workDir: string, command: string): string[] {
+function bwrapArgs(workDir: string, command: string): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
   args.push('--ro-bind', '/usr', '/usr');
   for (const dir of ['bin', 'lib', 'lib64', 'sbin', 'lib32']) args.push('--symlink', `usr/${dir}`, `/${dir}`);
-  for (const file of ['/etc/alternatives', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/localtime', '/etc/ssl', '/etc/ca-certificates', '/etc/gitconfig']) {
+  for (const file of [
+    '/etc/alternatives',
+    '/etc/ld.so.cache',
+    '/etc/ld.so.conf',
+    '/etc/ld.so.conf.d',
+    '/etc/passwd',
+    '/etc/group',
+    '/etc/nsswitch.conf',
+    '/etc/localtime',
+    '/etc/ssl',
+    '/etc/ca-certificates',
+    '/etc/gitconfig',
+  ]) {
     args.push('--ro-bind-try', file, file);
   }
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', workDir, '/work', '--chdir', '/work');
@@ -94,7 +106,13 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   };
 }
 
-function execute(options: SandboxOptions, workDir: string, command: string, ids: { uid?: number; gid?: number }, signal?: AbortSignal): Promise<SandboxResult> {
+function execute(
+  options: SandboxOptions,
+  workDir: string,
+  command: string,
+  ids: { uid?: number; gid?: number },
+  signal?: AbortSignal,
+): Promise<SandboxResult> {
   return new Promise((resolve) => {
     const child = spawn(options.bwrapPath, bwrapArgs(workDir, command), {
       ...ids,

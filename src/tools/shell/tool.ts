@@ -6,7 +6,7 @@ import type { ShellEnablement } from './enablement.js';
 import type { ShellPolicy } from './policy.js';
 import type { Sandbox } from './sandbox.js';
 
-export const SHELL_TOOL_NAME = 'shell';
+const SHELL_TOOL_NAME = 'shell';
 
 export interface ShellToolOptions {
   readonly policy: ShellPolicy;
@@ -57,7 +57,10 @@ export function createShellTool(options: ShellToolOptions): Tool {
 
       const verdict = policy.classify(command);
       await record('shell.verdict', verdict.verdict === 'deny' ? 'denied' : verdict.verdict === 'ask' ? 'pending' : 'success', {
-        verdict: verdict.verdict, reasons: verdict.reasons, programs: verdict.programs, commandHash,
+        verdict: verdict.verdict,
+        reasons: verdict.reasons,
+        programs: verdict.programs,
+        commandHash,
       });
       if (verdict.verdict === 'deny') return fail('COMMAND_DENIED', `Refused: ${verdict.reasons.join('; ')}`);
       const unavailable = sandbox.unavailableReason();
@@ -69,7 +72,14 @@ export function createShellTool(options: ShellToolOptions): Tool {
       let toRun = command;
       if (verdict.verdict === 'ask') {
         const { view, outcome } = approvals.request(
-          { command, reasons: verdict.reasons, familiarId: context.familiarId, userId: context.userId, conversationId: context.conversationId, requestId: context.requestId },
+          {
+            command,
+            reasons: verdict.reasons,
+            familiarId: context.familiarId,
+            userId: context.userId,
+            conversationId: context.conversationId,
+            requestId: context.requestId,
+          },
           context.signal,
         );
         await record('shell.approval.requested', 'pending', { approvalId: view.id, commandHash, expiresAt: view.expiresAt });
@@ -77,7 +87,10 @@ export function createShellTool(options: ShellToolOptions): Tool {
         const decided = await outcome;
         if (decided.status !== 'approved') {
           await record('shell.result', 'denied', { approvalId: view.id, status: decided.status, commandHash });
-          return fail(decided.status === 'expired' ? 'APPROVAL_EXPIRED' : 'APPROVAL_DENIED', `The owner did not approve this command (${decided.status}); nothing ran.`);
+          return fail(
+            decided.status === 'expired' ? 'APPROVAL_EXPIRED' : 'APPROVAL_DENIED',
+            `The owner did not approve this command (${decided.status}); nothing ran.`,
+          );
         }
         // Run exactly what was approved; refuse if it is not byte-for-byte the requested command.
         if (hashCommand(decided.command) !== commandHash) {
@@ -90,12 +103,20 @@ export function createShellTool(options: ShellToolOptions): Tool {
       try {
         const result = await sandbox.run(toRun, context.signal);
         await record('shell.result', result.exitCode === 0 ? 'success' : 'failure', {
-          commandHash, exitCode: result.exitCode, signal: result.signal, outputBytes: Buffer.byteLength(result.output), truncated: result.truncated, timedOut: result.timedOut,
+          commandHash,
+          exitCode: result.exitCode,
+          signal: result.signal,
+          outputBytes: Buffer.byteLength(result.output),
+          truncated: result.truncated,
+          timedOut: result.timedOut,
         });
-        const notes = [result.timedOut ? '[timed out: killed]' : '', result.truncated ? '[output truncated]' : ''].filter(Boolean).join(' ');
+        const notes = [result.timedOut ? '[timed out: killed]' : '', result.truncated ? '[output truncated]' : '']
+          .filter(Boolean)
+          .join(' ');
         return { ok: true, content: `exit code: ${result.exitCode ?? 'killed'}${notes ? ` ${notes}` : ''}\n${result.output}` };
       } catch (err) {
-        const reason = err instanceof Error && 'code' in err && err.code === 'SANDBOX_UNAVAILABLE' ? err.message : 'the sandbox failed to start';
+        const reason =
+          err instanceof Error && 'code' in err && err.code === 'SANDBOX_UNAVAILABLE' ? err.message : 'the sandbox failed to start';
         await record('shell.result', 'failure', { commandHash, reason });
         return fail('SANDBOX_FAILED', `The shell could not run: ${reason}`);
       }

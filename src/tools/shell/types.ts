@@ -4,7 +4,7 @@ import type { ShellWord } from './words.js';
 export type ShellVerdict = 'allow' | 'ask' | 'deny';
 
 /** One reason behind a verdict, shown to the owner and audited. */
-export interface Finding {
+interface Finding {
   readonly verdict: ShellVerdict;
   readonly reason: string;
 }

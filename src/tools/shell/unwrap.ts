@@ -42,11 +42,17 @@ function skipOptions(words: readonly ShellWord[], start: number, opts: Options):
 }
 
 const set = (...x: string[]) => new Set(x);
-const SUDO: Options = { withValue: set('u', 'g', 'C', 'D', 'h', 'p', 'r', 't', 'U', 'T'), longWithValue: set('--user', '--group', '--chdir', '--prompt', '--host') };
+const SUDO: Options = {
+  withValue: set('u', 'g', 'C', 'D', 'h', 'p', 'r', 't', 'U', 'T'),
+  longWithValue: set('--user', '--group', '--chdir', '--prompt', '--host'),
+};
 const NICE: Options = { withValue: set('n'), longWithValue: set('--adjustment') };
 const TIMEOUT: Options = { withValue: set('s', 'k'), longWithValue: set('--signal', '--kill-after') };
 const STDBUF: Options = { withValue: set('i', 'o', 'e'), longWithValue: set('--input', '--output', '--error') };
-const XARGS: Options = { withValue: set('I', 'L', 'n', 'P', 'd', 'E', 's', 'a', 'i', 'l', 'e'), longWithValue: set('--max-args', '--max-procs', '--delimiter', '--arg-file', '--max-lines', '--max-chars', '--eof', '--replace') };
+const XARGS: Options = {
+  withValue: set('I', 'L', 'n', 'P', 'd', 'E', 's', 'a', 'i', 'l', 'e'),
+  longWithValue: set('--max-args', '--max-procs', '--delimiter', '--arg-file', '--max-lines', '--max-chars', '--eof', '--replace'),
+};
 const IONICE: Options = { withValue: set('c', 'n', 'p', 'P', 'u') };
 const SETSID: Options = { withValue: set() };
 const EXEC: Options = { withValue: set('a') };
@@ -66,11 +72,15 @@ export function unwrap(words: readonly ShellWord[], ctx: UnwrapContext): void {
     const args = rest.slice(1);
     const next = (index: number) => (rest = args.slice(index));
     switch (program) {
-      case 'sudo': case 'doas': case 'pkexec': case 'run0':
+      case 'sudo':
+      case 'doas':
+      case 'pkexec':
+      case 'run0':
         out.add('ask', `${program} asks for elevated privileges`);
         next(skipOptions(args, 0, SUDO));
         continue;
-      case 'su': case 'runuser': {
+      case 'su':
+      case 'runuser': {
         const c = args.findIndex((a) => a.text === '-c' || a.text === '--command');
         out.add('ask', `${program} switches user`);
         if (c >= 0 && args[c + 1]) checkString(args[c + 1]!, ctx, program);
@@ -82,39 +92,72 @@ export function unwrap(words: readonly ShellWord[], ctx: UnwrapContext): void {
         for (; i < args.length; i++) {
           const t = args[i]!.text;
           if (t === '-S' || t === '--split-string' || t.startsWith('-S') || t.startsWith('--split-string=')) {
-            const value = t === '-S' || t === '--split-string' ? args[++i] : { text: t.startsWith('-S') ? t.slice(2) : t.slice(15), dynamic: args[i]!.dynamic };
+            const value =
+              t === '-S' || t === '--split-string'
+                ? args[++i]
+                : { text: t.startsWith('-S') ? t.slice(2) : t.slice(15), dynamic: args[i]!.dynamic };
             if (!value || value.dynamic) return out.add('deny', 'env -S with a computed string');
             const split = ctx.splitWords(value.text);
             if (!split) return out.add('deny', 'env -S string cannot be parsed');
             return unwrap([...split, ...args.slice(i + 1)], { ...ctx, depth: ctx.depth + 1 });
           }
-          if (t === '-u' || t === '--unset' || t === '-C' || t === '--chdir') { i++; continue; }
-          if (t === '--') { i++; break; }
+          if (t === '-u' || t === '--unset' || t === '-C' || t === '--chdir') {
+            i++;
+            continue;
+          }
+          if (t === '--') {
+            i++;
+            break;
+          }
           if (t.startsWith('-')) continue;
-          if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t)) { checkAssignmentName(t.slice(0, t.indexOf('=')), out); continue; }
+          if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(t)) {
+            checkAssignmentName(t.slice(0, t.indexOf('=')), out);
+            continue;
+          }
           break;
         }
         next(i);
         if (rest.length === 0) return;
         continue;
       }
-      case 'command': case 'builtin':
+      case 'command':
+      case 'builtin':
         next(skipOptions(args, 0, { withValue: set() }));
         continue;
-      case 'exec': next(skipOptions(args, 0, EXEC)); continue;
-      case 'nice': case 'renice': {
+      case 'exec':
+        next(skipOptions(args, 0, EXEC));
+        continue;
+      case 'nice':
+      case 'renice': {
         let i = skipOptions(args, 0, NICE);
         if (args[0] && /^-\d+$/.test(args[0].text)) i = Math.max(i, 1);
         next(i);
         continue;
       }
-      case 'nohup': next(args[0]?.text === '--' ? 1 : 0); continue;
-      case 'time': next(skipOptions(args, 0, TIME)); continue;
-      case 'setsid': next(skipOptions(args, 0, SETSID)); continue;
-      case 'ionice': next(skipOptions(args, 0, IONICE)); continue;
-      case 'stdbuf': next(skipOptions(args, 0, STDBUF)); continue;
-      case 'timeout': next(skipOptions(args, 0, TIMEOUT) + 1); continue;
-      case 'chrt': case 'taskset': { const i = skipOptions(args, 0, { withValue: set() }); next(i + 1); continue; }
+      case 'nohup':
+        next(args[0]?.text === '--' ? 1 : 0);
+        continue;
+      case 'time':
+        next(skipOptions(args, 0, TIME));
+        continue;
+      case 'setsid':
+        next(skipOptions(args, 0, SETSID));
+        continue;
+      case 'ionice':
+        next(skipOptions(args, 0, IONICE));
+        continue;
+      case 'stdbuf':
+        next(skipOptions(args, 0, STDBUF));
+        continue;
+      case 'timeout':
+        next(skipOptions(args, 0, TIMEOUT) + 1);
+        continue;
+      case 'chrt':
+      case 'taskset': {
+        const i = skipOptions(args, 0, { withValue: set() });
+        next(i + 1);
+        continue;
+      }
       case 'xargs': {
         out.invocations.push({ program, args });
         const i = skipOptions(args, 0, XARGS);
@@ -123,7 +166,8 @@ export function unwrap(words: readonly ShellWord[], ctx: UnwrapContext): void {
         rest = [...args.slice(i), { text: '<xargs input>', dynamic: true }];
         continue;
       }
-      case 'find': return unwrapFind(args, ctx);
+      case 'find':
+        return unwrapFind(args, ctx);
       case 'eval': {
         if (args.some((a) => a.dynamic)) return out.add('deny', 'eval of a computed string');
         return ctx.checkScript(args.map((a) => a.text).join(' '), ctx.depth + 1, 'eval');
@@ -131,13 +175,21 @@ export function unwrap(words: readonly ShellWord[], ctx: UnwrapContext): void {
       case 'watch': {
         const i = skipOptions(args, 0, { withValue: set('n', 'd', 'q'), longWithValue: set('--interval') });
         if (args.slice(i).some((a) => a.dynamic)) return out.add('deny', 'watch of a computed string');
-        return ctx.checkScript(args.slice(i).map((a) => a.text).join(' '), ctx.depth + 1, 'watch');
+        return ctx.checkScript(
+          args
+            .slice(i)
+            .map((a) => a.text)
+            .join(' '),
+          ctx.depth + 1,
+          'watch',
+        );
       }
-      case 'source': case '.':
+      case 'source':
+      case '.':
         out.invocations.push({ program, args });
         return out.add('ask', `${program} runs a file as shell code`);
       case 'busybox':
-        if (args.length === 0) return out.invocations.push({ program, args }), undefined;
+        if (args.length === 0) return (out.invocations.push({ program, args }), undefined);
         next(0);
         continue;
       default:
@@ -162,7 +214,10 @@ function unwrapShell(program: string, args: readonly ShellWord[], ctx: UnwrapCon
       if (!script) return ctx.out.add('deny', `${program} -c without a command`);
       return checkString(script, ctx, `${program} -c`);
     }
-    if (t === '-o' || t === '+o' || t === '-O' || t === '+O') { i++; continue; }
+    if (t === '-o' || t === '+o' || t === '-O' || t === '+O') {
+      i++;
+      continue;
+    }
     if (t.startsWith('-') || t.startsWith('+')) continue;
     ctx.out.invocations.push({ program, args });
     return ctx.out.add('ask', `${program} runs the script file ${t}, which cannot be checked`);
@@ -187,10 +242,40 @@ function unwrapFind(args: readonly ShellWord[], ctx: UnwrapContext): void {
 
 /** Variables that make the next program run something else, or change how names resolve. */
 const DANGEROUS_VARIABLES = new Set([
-  'PATH', 'IFS', 'BASH_ENV', 'ENV', 'PROMPT_COMMAND', 'PS4', 'SHELLOPTS', 'BASHOPTS', 'PAGER', 'GIT_PAGER', 'EDITOR',
-  'VISUAL', 'GIT_EDITOR', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_EXEC_PATH', 'GIT_ASKPASS', 'SSH_ASKPASS', 'GIT_CONFIG',
-  'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_PARAMETERS', 'GIT_EXTERNAL_DIFF', 'GIT_PROXY_COMMAND', 'LESSOPEN', 'LESSCLOSE',
-  'PYTHONSTARTUP', 'PYTHONPATH', 'NODE_OPTIONS', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT', 'BROWSER', 'MANPAGER', 'HOME',
+  'PATH',
+  'IFS',
+  'BASH_ENV',
+  'ENV',
+  'PROMPT_COMMAND',
+  'PS4',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'PAGER',
+  'GIT_PAGER',
+  'EDITOR',
+  'VISUAL',
+  'GIT_EDITOR',
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'GIT_EXEC_PATH',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+  'GIT_CONFIG',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_PROXY_COMMAND',
+  'LESSOPEN',
+  'LESSCLOSE',
+  'PYTHONSTARTUP',
+  'PYTHONPATH',
+  'NODE_OPTIONS',
+  'PERL5OPT',
+  'PERL5LIB',
+  'RUBYOPT',
+  'BROWSER',
+  'MANPAGER',
+  'HOME',
 ]);
 
 /** Refuses assignments to variables that run programs (LD_PRELOAD, GIT_SSH_COMMAND, PAGER, …). */

@@ -25,7 +25,12 @@ export function MessageBubble(props: { message: ChatMessage; onRetry?: () => voi
       {message.state === 'stopped' && <p class="meta">Stopped.</p>}
       {message.error && (
         <p class="meta error" role="alert">
-          {message.error} {props.onRetry && <button type="button" class="secondary small" onClick={props.onRetry}>Retry</button>}
+          {message.error}{' '}
+          {props.onRetry && (
+            <button type="button" class="secondary small" onClick={props.onRetry}>
+              Retry
+            </button>
+          )}
         </p>
       )}
     </li>

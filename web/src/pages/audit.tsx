@@ -3,7 +3,19 @@ import { useState } from 'preact/hooks';
 import { listOf } from '../api.js';
 import { Notice, NotYet, Page, useResource, when } from '../ui.js';
 
-interface AuditEntry { id?: string | number; seq?: number; at?: number; ts?: number; createdAt?: number; action: string; outcome?: string; actor?: unknown; actorId?: string; target?: string | null; requestId?: string }
+interface AuditEntry {
+  id?: string | number;
+  seq?: number;
+  at?: number;
+  ts?: number;
+  createdAt?: number;
+  action: string;
+  outcome?: string;
+  actor?: unknown;
+  actorId?: string;
+  target?: string | null;
+  requestId?: string;
+}
 
 function actorText(e: AuditEntry): string {
   if (typeof e.actor === 'string') return e.actor;
@@ -33,19 +45,38 @@ export function AuditPage(): JSX.Element {
     const s = p.toString();
     setFilters(`?${s}`);
   };
-  if (res.missing) return <Page title="Audit log"><NotYet what="The audit log API is not on this server yet." /></Page>;
+  if (res.missing)
+    return (
+      <Page title="Audit log">
+        <NotYet what="The audit log API is not on this server yet." />
+      </Page>
+    );
   return (
     <Page title="Audit log">
       <form class="filters" onSubmit={apply} aria-label="Filters">
         <label for="audit-action">Action</label>
-        <input id="audit-action" value={action} placeholder="auth.login" onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
+        <input
+          id="audit-action"
+          value={action}
+          placeholder="auth.login"
+          onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)}
+        />
         <label for="audit-outcome">Outcome</label>
         <select id="audit-outcome" value={outcome} onChange={(e) => setOutcome((e.currentTarget as HTMLSelectElement).value)}>
-          <option value="">any</option><option value="success">success</option><option value="failure">failure</option><option value="denied">denied</option><option value="pending">pending</option>
+          <option value="">any</option>
+          <option value="success">success</option>
+          <option value="failure">failure</option>
+          <option value="denied">denied</option>
+          <option value="pending">pending</option>
         </select>
         <label for="audit-actor-type">Actor type</label>
         <select id="audit-actor-type" value={actorType} onChange={(e) => setActorType((e.currentTarget as HTMLSelectElement).value)}>
-          <option value="">any</option>{['user', 'api_key', 'channel', 'model', 'anonymous', 'system'].map((t) => <option key={t} value={t}>{t}</option>)}
+          <option value="">any</option>
+          {['user', 'api_key', 'channel', 'model', 'anonymous', 'system'].map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
         </select>
         <label for="audit-actor">Person (user id)</label>
         <input id="audit-actor" value={actor} onInput={(e) => setActor((e.currentTarget as HTMLInputElement).value)} />
@@ -53,11 +84,23 @@ export function AuditPage(): JSX.Element {
       </form>
       <Notice error={res.error} />
       <table>
-        <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Outcome</th><th scope="col">Actor</th><th scope="col">Target</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Action</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Target</th>
+          </tr>
+        </thead>
         <tbody>
           {listOf<AuditEntry>(res.data).map((e, i) => (
             <tr key={e.id ?? e.seq ?? i}>
-              <td>{when(e.at ?? e.ts ?? e.createdAt)}</td><td>{e.action}</td><td>{e.outcome}</td><td>{actorText(e)}</td><td>{e.target ?? ''}</td>
+              <td>{when(e.at ?? e.ts ?? e.createdAt)}</td>
+              <td>{e.action}</td>
+              <td>{e.outcome}</td>
+              <td>{actorText(e)}</td>
+              <td>{e.target ?? ''}</td>
             </tr>
           ))}
         </tbody>

@@ -6,9 +6,23 @@ import type { Me } from '../session.js';
 import { MessageBubble, type ChatMessage } from '../components/message.js';
 import { Notice, Page, useResource, when } from '../ui.js';
 
-interface Familiar { id: string; name: string }
-interface Conversation { id: string; title?: string | null; familiarId?: string; updatedAt?: number; createdAt?: number }
-interface StoredMessage { id: string; role: ChatMessage['role']; content?: string; text?: string }
+interface Familiar {
+  id: string;
+  name: string;
+}
+interface Conversation {
+  id: string;
+  title?: string | null;
+  familiarId?: string;
+  updatedAt?: number;
+  createdAt?: number;
+}
+interface StoredMessage {
+  id: string;
+  role: ChatMessage['role'];
+  content?: string;
+  text?: string;
+}
 
 let localIds = 0;
 const localId = () => `local-${++localIds}`;
@@ -115,16 +129,36 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
         <aside class="conversations" aria-label="Conversations">
           <div class="field">
             <label for="familiar">Familiar</label>
-            <select id="familiar" value={familiarId} onChange={(e) => (setFamiliarId((e.currentTarget as HTMLSelectElement).value), setConversationId(null), setMessages([]))}>
+            <select
+              id="familiar"
+              value={familiarId}
+              onChange={(e) => (setFamiliarId((e.currentTarget as HTMLSelectElement).value), setConversationId(null), setMessages([]))}
+            >
               {list.length === 0 && <option value="">No familiars yet</option>}
-              {list.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
+              {list.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.name}
+                </option>
+              ))}
             </select>
           </div>
-          <button type="button" class="secondary" disabled={!familiarId || streaming} onClick={() => void newConversation().catch((e: unknown) => setError(messageOf(e)))}>New conversation</button>
+          <button
+            type="button"
+            class="secondary"
+            disabled={!familiarId || streaming}
+            onClick={() => void newConversation().catch((e: unknown) => setError(messageOf(e)))}
+          >
+            New conversation
+          </button>
           <ul>
             {convs.map((c) => (
               <li key={c.id}>
-                <button type="button" class="link" aria-current={c.id === conversationId ? 'true' : undefined} onClick={() => void openConversation(c.id)}>
+                <button
+                  type="button"
+                  class="link"
+                  aria-current={c.id === conversationId ? 'true' : undefined}
+                  onClick={() => void openConversation(c.id)}
+                >
                   {c.title || 'Conversation'} <small>{when(c.updatedAt ?? c.createdAt)}</small>
                 </button>
               </li>
@@ -139,14 +173,28 @@ export function ChatPage(_props: { me: Me }): JSX.Element {
           </ol>
           <Notice error={error} />
           <form class="composer" onSubmit={submit}>
-            <label for="message" class="sr-only">Message</label>
-            <textarea id="message" rows={2} value={draft} placeholder="Write a message…" maxLength={32000}
+            <label for="message" class="sr-only">
+              Message
+            </label>
+            <textarea
+              id="message"
+              rows={2}
+              value={draft}
+              placeholder="Write a message…"
+              maxLength={32000}
               onInput={(e) => setDraft((e.currentTarget as HTMLTextAreaElement).value)}
-              onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) submit(e); }} />
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && !e.shiftKey) submit(e);
+              }}
+            />
             {streaming ? (
-              <button type="button" class="danger" onClick={() => abort.current?.abort()}>Stop</button>
+              <button type="button" class="danger" onClick={() => abort.current?.abort()}>
+                Stop
+              </button>
             ) : (
-              <button type="submit" disabled={!familiarId || !draft.trim()}>Send</button>
+              <button type="submit" disabled={!familiarId || !draft.trim()}>
+                Send
+              </button>
             )}
           </form>
         </div>

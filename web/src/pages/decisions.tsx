@@ -3,8 +3,24 @@ import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { Notice, NotYet, Page, useResource, when } from '../ui.js';
 
-interface Pairing { id: string; channel: string; externalId: string; displayName: string | null; code: string; createdAt: number; expiresAt: number }
-interface Approval { id: string; nonce: string; command: string; commandHash: string; reasons: readonly string[]; familiarId: string; userId: string }
+interface Pairing {
+  id: string;
+  channel: string;
+  externalId: string;
+  displayName: string | null;
+  code: string;
+  createdAt: number;
+  expiresAt: number;
+}
+interface Approval {
+  id: string;
+  nonce: string;
+  command: string;
+  commandHash: string;
+  reasons: readonly string[];
+  familiarId: string;
+  userId: string;
+}
 
 /** Runs a decision and reports its outcome in the page's status region. */
 function useDecision(reload: () => void) {
@@ -27,21 +43,57 @@ function useDecision(reload: () => void) {
 export function PairingsPage(): JSX.Element {
   const res = useResource<unknown>('/api/pairings');
   const { error, info, decide } = useDecision(res.reload);
-  if (res.missing) return <Page title="Pairings"><NotYet what="Pairings arrive with the channel work; this server does not offer them yet." /></Page>;
+  if (res.missing)
+    return (
+      <Page title="Pairings">
+        <NotYet what="Pairings arrive with the channel work; this server does not offer them yet." />
+      </Page>
+    );
   const rows = listOf<Pairing>(res.data);
   return (
     <Page title="Pairings">
       <Notice error={error ?? res.error} info={info} />
       {rows.length === 0 && <p>No pairing requests are waiting.</p>}
       <table>
-        <thead><tr><th scope="col">Channel</th><th scope="col">Who</th><th scope="col">Code</th><th scope="col">Expires</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Channel</th>
+            <th scope="col">Who</th>
+            <th scope="col">Code</th>
+            <th scope="col">Expires</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {rows.map((p) => (
             <tr key={p.id}>
-              <td>{p.channel}</td><td>{p.displayName ?? p.externalId} <small>({p.externalId})</small></td><td><code>{p.code}</code></td><td>{when(p.expiresAt)}</td>
+              <td>{p.channel}</td>
+              <td>
+                {p.displayName ?? p.externalId} <small>({p.externalId})</small>
+              </td>
+              <td>
+                <code>{p.code}</code>
+              </td>
+              <td>{when(p.expiresAt)}</td>
               <td class="actions">
-                <button type="button" class="small" onClick={() => void decide(`Approved ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/approve`, {}))}>Approve {p.code}</button>
-                <button type="button" class="danger small" onClick={() => void decide(`Denied ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/deny`, {}))}>Deny {p.code}</button>
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() =>
+                    void decide(`Approved ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/approve`, {}))
+                  }
+                >
+                  Approve {p.code}
+                </button>
+                <button
+                  type="button"
+                  class="danger small"
+                  onClick={() => void decide(`Denied ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/deny`, {}))}
+                >
+                  Deny {p.code}
+                </button>
               </td>
             </tr>
           ))}
@@ -55,10 +107,17 @@ export function PairingsPage(): JSX.Element {
 export function ApprovalsPage(): JSX.Element {
   const res = useResource<unknown>('/api/approvals');
   const { error, info, decide } = useDecision(res.reload);
-  if (res.missing) return <Page title="Approvals"><NotYet what="Approvals arrive with the tool work; this server does not offer them yet." /></Page>;
+  if (res.missing)
+    return (
+      <Page title="Approvals">
+        <NotYet what="Approvals arrive with the tool work; this server does not offer them yet." />
+      </Page>
+    );
   const rows = listOf<Approval>(res.data);
   const send = (a: Approval, decision: 'approve' | 'deny') =>
-    decide(decision === 'approve' ? 'Approved.' : 'Denied.', () => api('POST', `/api/approvals/${encodeURIComponent(a.id)}`, { nonce: a.nonce, decision, commandHash: a.commandHash }));
+    decide(decision === 'approve' ? 'Approved.' : 'Denied.', () =>
+      api('POST', `/api/approvals/${encodeURIComponent(a.id)}`, { nonce: a.nonce, decision, commandHash: a.commandHash }),
+    );
   return (
     <Page title="Approvals">
       <Notice error={error ?? res.error} info={info} />
@@ -66,11 +125,21 @@ export function ApprovalsPage(): JSX.Element {
       <ul class="cards">
         {rows.map((a) => (
           <li key={a.id} class="card">
-            <pre class="plain"><code>{a.command}</code></pre>
-            <ul>{a.reasons.map((r) => <li key={r}>{r}</li>)}</ul>
+            <pre class="plain">
+              <code>{a.command}</code>
+            </pre>
+            <ul>
+              {a.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
             <div class="actions">
-              <button type="button" class="small" onClick={() => void send(a, 'approve')}>Approve</button>
-              <button type="button" class="danger small" onClick={() => void send(a, 'deny')}>Deny</button>
+              <button type="button" class="small" onClick={() => void send(a, 'approve')}>
+                Approve
+              </button>
+              <button type="button" class="danger small" onClick={() => void send(a, 'deny')}>
+                Deny
+              </button>
             </div>
           </li>
         ))}

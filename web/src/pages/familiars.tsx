@@ -4,10 +4,26 @@ import { api, listOf, messageOf } from '../api.js';
 import { isAdmin, type Me } from '../session.js';
 import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
 
-interface Familiar { id: string; slug?: string; name: string; persona?: string; providerId?: string | null; model?: string }
+interface Familiar {
+  id: string;
+  slug?: string;
+  name: string;
+  persona?: string;
+  providerId?: string | null;
+  model?: string;
+}
 
-const slugOf = (name: string) => name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'familiar';
-interface Provider { id: string; name: string }
+const slugOf = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63) || 'familiar';
+interface Provider {
+  id: string;
+  name: string;
+}
 
 /** Familiars (CFG-2 limits shown live: name 64, persona 8,000). */
 export function FamiliarsPage(props: { me: Me }): JSX.Element {
@@ -28,7 +44,14 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
     setError(null);
     try {
       const pid = providerId || provs[0]?.id;
-      await api('POST', '/api/familiars', { slug: slug || slugOf(name), name, persona, model, allowedTools: tools.split(/[\s,]+/).filter(Boolean), ...(pid ? { providerId: pid } : {}) });
+      await api('POST', '/api/familiars', {
+        slug: slug || slugOf(name),
+        name,
+        persona,
+        model,
+        allowedTools: tools.split(/[\s,]+/).filter(Boolean),
+        ...(pid ? { providerId: pid } : {}),
+      });
       setInfo(`Created ${name}.`);
       setName('');
       setSlug('');
@@ -47,7 +70,12 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
       setError(messageOf(err));
     }
   };
-  if (res.missing) return <Page title="Familiars"><NotYet what="Familiars arrive with the turn work; this server does not offer them yet." /></Page>;
+  if (res.missing)
+    return (
+      <Page title="Familiars">
+        <NotYet what="Familiars arrive with the turn work; this server does not offer them yet." />
+      </Page>
+    );
   return (
     <Page title="Familiars">
       <ul class="cards">
@@ -55,7 +83,11 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
           <li key={f.id} class="card">
             <h2>{f.name}</h2>
             <p class="clip">{f.persona}</p>
-            {isAdmin(props.me) && <button type="button" class="danger small" onClick={() => void remove(f)}>Delete</button>}
+            {isAdmin(props.me) && (
+              <button type="button" class="danger small" onClick={() => void remove(f)}>
+                Delete
+              </button>
+            )}
           </li>
         ))}
       </ul>
@@ -63,18 +95,38 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
         <form onSubmit={create} aria-labelledby="new-familiar">
           <h2 id="new-familiar">New familiar</h2>
           <Field label="Name" name="familiar-name" value={name} onInput={setName} max={64} required />
-          <Field label="Short name (for the API)" name="familiar-slug" value={slug} onInput={setSlug} max={63} placeholder={slugOf(name || 'familiar')} />
+          <Field
+            label="Short name (for the API)"
+            name="familiar-slug"
+            value={slug}
+            onInput={setSlug}
+            max={63}
+            placeholder={slugOf(name || 'familiar')}
+          />
           <Field label="Persona" name="persona" value={persona} onInput={setPersona} max={8000} multiline required />
           <div class="field">
             <label for="familiar-provider">Provider</label>
             <select id="familiar-provider" value={providerId} onChange={(e) => setProviderId((e.currentTarget as HTMLSelectElement).value)}>
-              {provs.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+              {provs.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
             </select>
           </div>
           <Field label="Model" name="familiar-model" value={model} onInput={setModel} max={200} required />
-          <Field label="Allowed tools (comma-separated)" name="familiar-tools" value={tools} onInput={setTools} max={2000} placeholder="remember, recall, notes_read" />
+          <Field
+            label="Allowed tools (comma-separated)"
+            name="familiar-tools"
+            value={tools}
+            onInput={setTools}
+            max={2000}
+            placeholder="remember, recall, notes_read"
+          />
           <Notice error={error} info={info} />
-          <button type="submit" disabled={name.length > 64 || persona.length > 8000}>Create familiar</button>
+          <button type="submit" disabled={name.length > 64 || persona.length > 8000}>
+            Create familiar
+          </button>
         </form>
       )}
     </Page>

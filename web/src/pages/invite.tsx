@@ -27,7 +27,15 @@ export function InvitePage(props: { token: string; onDone: () => void }): JSX.El
     <Page title="Join Hearth">
       <form onSubmit={submit}>
         <Field label="Your name" name="name" value={name} onInput={setName} max={64} required autocomplete="username" />
-        <Field label="Password (at least 12 characters)" name="password" type="password" value={password} onInput={setPassword} required autocomplete="new-password" />
+        <Field
+          label="Password (at least 12 characters)"
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          required
+          autocomplete="new-password"
+        />
         <Notice error={error} />
         <button type="submit">Create my account</button>
       </form>

@@ -3,7 +3,16 @@ import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { Field, Notice, Page, useResource, when } from '../ui.js';
 
-interface Key { id: string; name: string; scopes?: string[]; prefix?: string; last4?: string; createdAt?: number; lastUsedAt?: number | null; expiresAt?: number | null }
+interface Key {
+  id: string;
+  name: string;
+  scopes?: string[];
+  prefix?: string;
+  last4?: string;
+  createdAt?: number;
+  lastUsedAt?: number | null;
+  expiresAt?: number | null;
+}
 const SCOPES = ['read', 'write', 'chat'] as const;
 
 /** API keys: the secret is shown once, with a copy button; afterwards only its name and last four. */
@@ -38,7 +47,10 @@ export function KeysPage(): JSX.Element {
   };
   const copy = async () => {
     if (!secret) return;
-    await navigator.clipboard.writeText(secret).then(() => setCopied(true), () => setError('Copy failed; select the key and copy it by hand.'));
+    await navigator.clipboard.writeText(secret).then(
+      () => setCopied(true),
+      () => setError('Copy failed; select the key and copy it by hand.'),
+    );
   };
   return (
     <Page title="API keys">
@@ -46,20 +58,47 @@ export function KeysPage(): JSX.Element {
       {secret && (
         <div class="notice info" role="status">
           <p>Your new key. It is shown only now; store it somewhere safe.</p>
-          <code class="secret" id="new-key">{secret}</code>{' '}
-          <button type="button" class="small" onClick={() => void copy()}>{copied ? 'Copied' : 'Copy'}</button>{' '}
-          <button type="button" class="secondary small" onClick={() => setSecret(null)}>Done</button>
+          <code class="secret" id="new-key">
+            {secret}
+          </code>{' '}
+          <button type="button" class="small" onClick={() => void copy()}>
+            {copied ? 'Copied' : 'Copy'}
+          </button>{' '}
+          <button type="button" class="secondary small" onClick={() => setSecret(null)}>
+            Done
+          </button>
         </div>
       )}
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Key</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Scopes</th>
+            <th scope="col">Key</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
-          {listOf<Key & { revokedAt?: number | null }>(res.data).filter((k) => !k.revokedAt).map((k) => (
-            <tr key={k.id}>
-              <td>{k.name}</td><td>{(k.scopes ?? []).join(', ')}</td><td><code>{k.prefix ?? ''}…</code></td><td>{when(k.lastUsedAt) || 'never'}</td>
-              <td><button type="button" class="danger small" onClick={() => void revoke(k)}>Revoke</button></td>
-            </tr>
-          ))}
+          {listOf<Key & { revokedAt?: number | null }>(res.data)
+            .filter((k) => !k.revokedAt)
+            .map((k) => (
+              <tr key={k.id}>
+                <td>{k.name}</td>
+                <td>{(k.scopes ?? []).join(', ')}</td>
+                <td>
+                  <code>{k.prefix ?? ''}…</code>
+                </td>
+                <td>{when(k.lastUsedAt) || 'never'}</td>
+                <td>
+                  <button type="button" class="danger small" onClick={() => void revoke(k)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
         </tbody>
       </table>
       <form onSubmit={create} aria-labelledby="new-key-title">
@@ -69,11 +108,20 @@ export function KeysPage(): JSX.Element {
           <legend>Scopes</legend>
           {SCOPES.map((s) => (
             <label key={s} class="inline">
-              <input type="checkbox" checked={scopes.includes(s)} onChange={(e) => setScopes((cur) => ((e.currentTarget as HTMLInputElement).checked ? [...cur, s] : cur.filter((x) => x !== s)))} /> {s}
+              <input
+                type="checkbox"
+                checked={scopes.includes(s)}
+                onChange={(e) =>
+                  setScopes((cur) => ((e.currentTarget as HTMLInputElement).checked ? [...cur, s] : cur.filter((x) => x !== s)))
+                }
+              />{' '}
+              {s}
             </label>
           ))}
         </fieldset>
-        <button type="submit" disabled={scopes.length === 0}>Create key</button>
+        <button type="submit" disabled={scopes.length === 0}>
+          Create key
+        </button>
       </form>
     </Page>
   );

@@ -28,9 +28,19 @@ export function LoginPage(props: { onLogin: (me: Me) => void }): JSX.Element {
     <Page title="Sign in">
       <form onSubmit={submit}>
         <Field label="Name" name="name" value={name} onInput={setName} required autocomplete="username" />
-        <Field label="Password" name="password" type="password" value={password} onInput={setPassword} required autocomplete="current-password" />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          required
+          autocomplete="current-password"
+        />
         <Notice error={error} />
-        <button type="submit" disabled={busy}>Sign in</button>
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
       </form>
     </Page>
   );

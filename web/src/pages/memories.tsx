@@ -4,8 +4,22 @@ import { api, listOf, messageOf } from '../api.js';
 import type { Me } from '../session.js';
 import { Notice, NotYet, Page, useResource, when } from '../ui.js';
 
-interface Memory { id: string; text?: string; content?: string; provenance?: string; familiarId?: string; createdAt?: number; updatedAt?: number }
-interface HistoryEntry { version: number; text: string; change: string; provenance?: string; at: number }
+interface Memory {
+  id: string;
+  text?: string;
+  content?: string;
+  provenance?: string;
+  familiarId?: string;
+  createdAt?: number;
+  updatedAt?: number;
+}
+interface HistoryEntry {
+  version: number;
+  text: string;
+  change: string;
+  provenance?: string;
+  at: number;
+}
 
 const textOf = (m: Memory) => m.text ?? m.content ?? '';
 
@@ -45,7 +59,12 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
       setError(messageOf(err));
     }
   };
-  if (res.missing) return <Page title="Memories"><NotYet what="Long-term memories arrive with the memory work; this server does not offer them yet." /></Page>;
+  if (res.missing)
+    return (
+      <Page title="Memories">
+        <NotYet what="Long-term memories arrive with the memory work; this server does not offer them yet." />
+      </Page>
+    );
   const rows = listOf<Memory>(res.data);
   return (
     <Page title="Memories">
@@ -62,23 +81,42 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
             {editing?.id === m.id ? (
               <form onSubmit={save}>
                 <label for={`edit-${m.id}`}>Edit memory</label>
-                <textarea id={`edit-${m.id}`} value={editing.text} onInput={(e) => setEditing({ id: m.id, text: (e.currentTarget as HTMLTextAreaElement).value })} />
-                <button type="submit" class="small">Save</button>{' '}
-                <button type="button" class="secondary small" onClick={() => setEditing(null)}>Cancel</button>
+                <textarea
+                  id={`edit-${m.id}`}
+                  value={editing.text}
+                  onInput={(e) => setEditing({ id: m.id, text: (e.currentTarget as HTMLTextAreaElement).value })}
+                />
+                <button type="submit" class="small">
+                  Save
+                </button>{' '}
+                <button type="button" class="secondary small" onClick={() => setEditing(null)}>
+                  Cancel
+                </button>
               </form>
             ) : (
               <p class="plain">{textOf(m)}</p>
             )}
-            <p class="meta">{m.provenance ? `from ${m.provenance} · ` : ''}{when(m.updatedAt ?? m.createdAt)}</p>
+            <p class="meta">
+              {m.provenance ? `from ${m.provenance} · ` : ''}
+              {when(m.updatedAt ?? m.createdAt)}
+            </p>
             <div class="actions">
-              <button type="button" class="secondary small" onClick={() => setEditing({ id: m.id, text: textOf(m) })}>Edit</button>
-              <button type="button" class="secondary small" onClick={() => void showHistory(m)}>History</button>
-              <button type="button" class="danger small" onClick={() => void remove(m)}>Delete</button>
+              <button type="button" class="secondary small" onClick={() => setEditing({ id: m.id, text: textOf(m) })}>
+                Edit
+              </button>
+              <button type="button" class="secondary small" onClick={() => void showHistory(m)}>
+                History
+              </button>
+              <button type="button" class="danger small" onClick={() => void remove(m)}>
+                Delete
+              </button>
             </div>
             {history?.id === m.id && (
               <ol class="history" aria-label="History">
                 {history.rows.map((h) => (
-                  <li key={h.version}>v{h.version} {h.change} {when(h.at)}: <span class="plain">{h.text}</span></li>
+                  <li key={h.version}>
+                    v{h.version} {h.change} {when(h.at)}: <span class="plain">{h.text}</span>
+                  </li>
                 ))}
               </ol>
             )}

@@ -4,8 +4,15 @@ import { api, listOf, messageOf } from '../api.js';
 import { renderMarkdown } from '../markdown.js';
 import { Field, Notice, NotYet, Page, useResource, when } from '../ui.js';
 
-interface Familiar { id: string; name: string }
-interface NoteEntry { path: string; bytes?: number; updatedAt?: number }
+interface Familiar {
+  id: string;
+  name: string;
+}
+interface NoteEntry {
+  path: string;
+  bytes?: number;
+  updatedAt?: number;
+}
 
 /** A familiar's shared notes (MEM-1): list, open, edit, save, delete; preview through the sanitizer. */
 export function NotesPage(): JSX.Element {
@@ -54,26 +61,44 @@ export function NotesPage(): JSX.Element {
       setContent('');
       notes.reload();
     });
-  if (notes.missing && !base) return <Page title="Notes"><NotYet what="Create a familiar first; notes belong to a familiar." /></Page>;
+  if (notes.missing && !base)
+    return (
+      <Page title="Notes">
+        <NotYet what="Create a familiar first; notes belong to a familiar." />
+      </Page>
+    );
   return (
     <Page title="Notes">
       <div class="field">
         <label for="notes-familiar">Familiar</label>
         <select id="notes-familiar" value={familiarId} onChange={(e) => setFamiliarId((e.currentTarget as HTMLSelectElement).value)}>
-          {list.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
+          {list.map((f) => (
+            <option key={f.id} value={f.id}>
+              {f.name}
+            </option>
+          ))}
         </select>
       </div>
       <ul class="files">
         {listOf<NoteEntry>(notes.data).map((n) => (
-          <li key={n.path}><button type="button" class="link" onClick={() => void open(n.path)}>{n.path}</button> <small>{when(n.updatedAt)}</small></li>
+          <li key={n.path}>
+            <button type="button" class="link" onClick={() => void open(n.path)}>
+              {n.path}
+            </button>{' '}
+            <small>{when(n.updatedAt)}</small>
+          </li>
         ))}
       </ul>
       <form onSubmit={save}>
         <Field label="File" name="note-path" value={path} onInput={setPath} placeholder="journal/today.md" required />
         <Field label="Content" name="note-content" value={content} onInput={setContent} multiline max={262144} />
         <Notice error={error ?? notes.error} info={info} />
-        <button type="submit" disabled={!path}>Save note</button>{' '}
-        <button type="button" class="danger" disabled={!path} onClick={() => void remove()}>Delete note</button>
+        <button type="submit" disabled={!path}>
+          Save note
+        </button>{' '}
+        <button type="button" class="danger" disabled={!path} onClick={() => void remove()}>
+          Delete note
+        </button>
       </form>
       <h2>Preview</h2>
       <div class="md preview" dangerouslySetInnerHTML={{ __html: renderMarkdown(content) }} />

@@ -4,7 +4,12 @@ import { api, errorFrom, listOf, messageOf } from '../api.js';
 import type { Me } from '../session.js';
 import { Field, Notice, Page, useResource, when } from '../ui.js';
 
-interface Person { id: string; name: string; role: string; createdAt?: number }
+interface Person {
+  id: string;
+  name: string;
+  role: string;
+  createdAt?: number;
+}
 
 /** People and invites; export and erase with a confirmation that names the person. */
 export function PeoplePage(props: { me: Me }): JSX.Element {
@@ -54,27 +59,53 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
     <Page title="People">
       <Notice error={error ?? res.error} info={info} />
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Since</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">Since</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {listOf<Person>(res.data).map((p) => (
             <tr key={p.id}>
-              <td>{p.name}</td><td>{p.role}</td><td>{when(p.createdAt)}</td>
+              <td>{p.name}</td>
+              <td>{p.role}</td>
+              <td>{when(p.createdAt)}</td>
               <td class="actions">
-                <button type="button" class="secondary small" onClick={() => void exportPerson(p)}>Export {p.name}</button>
-                {p.id !== props.me.id && <button type="button" class="danger small" onClick={() => (setErasing(p), setTyped(''))}>Erase {p.name}…</button>}
+                <button type="button" class="secondary small" onClick={() => void exportPerson(p)}>
+                  Export {p.name}
+                </button>
+                {p.id !== props.me.id && (
+                  <button type="button" class="danger small" onClick={() => (setErasing(p), setTyped(''))}>
+                    Erase {p.name}…
+                  </button>
+                )}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
       {erasing && (
-        <div class="confirm" role="alertdialog" aria-labelledby="erase-title"><form onSubmit={erase}>
-          <h2 id="erase-title">Erase {erasing.name}?</h2>
-          <p>This deletes {erasing.name}'s account, conversations, memories and keys for good. Type <strong>{erasing.name}</strong> to confirm.</p>
-          <Field label={`Type ${erasing.name} to confirm`} name="erase-confirm" value={typed} onInput={setTyped} />
-          <button type="submit" class="danger" disabled={typed !== erasing.name}>Erase {erasing.name}</button>{' '}
-          <button type="button" class="secondary" onClick={() => setErasing(null)}>Cancel</button>
-        </form></div>
+        <div class="confirm" role="alertdialog" aria-labelledby="erase-title">
+          <form onSubmit={erase}>
+            <h2 id="erase-title">Erase {erasing.name}?</h2>
+            <p>
+              This deletes {erasing.name}'s account, conversations, memories and keys for good. Type <strong>{erasing.name}</strong> to
+              confirm.
+            </p>
+            <Field label={`Type ${erasing.name} to confirm`} name="erase-confirm" value={typed} onInput={setTyped} />
+            <button type="submit" class="danger" disabled={typed !== erasing.name}>
+              Erase {erasing.name}
+            </button>{' '}
+            <button type="button" class="secondary" onClick={() => setErasing(null)}>
+              Cancel
+            </button>
+          </form>
+        </div>
       )}
       <form onSubmit={invite} aria-labelledby="invite-title">
         <h2 id="invite-title">Invite someone</h2>
@@ -86,7 +117,11 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
           </select>
         </div>
         <button type="submit">Create invite link</button>
-        {inviteLink && <p>Send this one-time link privately: <code class="secret">{inviteLink}</code></p>}
+        {inviteLink && (
+          <p>
+            Send this one-time link privately: <code class="secret">{inviteLink}</code>
+          </p>
+        )}
       </form>
     </Page>
   );

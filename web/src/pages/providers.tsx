@@ -3,7 +3,13 @@ import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
 
-interface Provider { id: string; name: string; baseUrl?: string; defaultModel?: string | null; apiKey?: string | null }
+interface Provider {
+  id: string;
+  name: string;
+  baseUrl?: string;
+  defaultModel?: string | null;
+  apiKey?: string | null;
+}
 
 /** Model providers: keys go in once and come back only as their last four characters (DATA-1). */
 export function ProvidersPage(): JSX.Element {
@@ -32,7 +38,11 @@ export function ProvidersPage(): JSX.Element {
     setError(null);
     setInfo(null);
     try {
-      const r = await api<{ ok?: boolean; error?: string; models?: string[] }>('POST', `/api/providers/${encodeURIComponent(p.id)}/test`, {});
+      const r = await api<{ ok?: boolean; error?: string; models?: string[] }>(
+        'POST',
+        `/api/providers/${encodeURIComponent(p.id)}/test`,
+        {},
+      );
       if (r && r.ok === false) setError(`${p.name}: ${r.error ?? 'connection failed'}`);
       else setInfo(`${p.name}: connection works${r?.models?.length ? ` (${r.models.length} models)` : ''}.`);
     } catch (err) {
@@ -48,21 +58,44 @@ export function ProvidersPage(): JSX.Element {
       setError(messageOf(err));
     }
   };
-  if (res.missing) return <Page title="Providers"><NotYet what="Providers arrive with the turn work; this server does not offer them yet." /></Page>;
+  if (res.missing)
+    return (
+      <Page title="Providers">
+        <NotYet what="Providers arrive with the turn work; this server does not offer them yet." />
+      </Page>
+    );
   return (
     <Page title="Providers">
       <Notice error={error} info={info} />
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Endpoint</th><th scope="col">Model</th><th scope="col">Key</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Model</th>
+            <th scope="col">Key</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {listOf<Provider>(res.data).map((p) => {
             return (
               <tr key={p.id}>
-                <td>{p.name}</td><td>{p.baseUrl}</td><td>{p.defaultModel}</td>
-                <td><code>{p.apiKey ?? 'none'}</code></td>
+                <td>{p.name}</td>
+                <td>{p.baseUrl}</td>
+                <td>{p.defaultModel}</td>
+                <td>
+                  <code>{p.apiKey ?? 'none'}</code>
+                </td>
                 <td class="actions">
-                  <button type="button" class="secondary small" onClick={() => void test(p)}>Test connection</button>
-                  <button type="button" class="danger small" onClick={() => void remove(p)}>Delete</button>
+                  <button type="button" class="secondary small" onClick={() => void test(p)}>
+                    Test connection
+                  </button>
+                  <button type="button" class="danger small" onClick={() => void remove(p)}>
+                    Delete
+                  </button>
                 </td>
               </tr>
             );
@@ -72,7 +105,15 @@ export function ProvidersPage(): JSX.Element {
       <form onSubmit={create} aria-labelledby="new-provider">
         <h2 id="new-provider">Add an OpenAI-compatible provider</h2>
         <Field label="Name" name="provider-name" value={name} onInput={setName} max={64} required />
-        <Field label="Base URL" name="base-url" type="url" value={baseUrl} onInput={setBaseUrl} placeholder="https://api.openai.com/v1" required />
+        <Field
+          label="Base URL"
+          name="base-url"
+          type="url"
+          value={baseUrl}
+          onInput={setBaseUrl}
+          placeholder="https://api.openai.com/v1"
+          required
+        />
         <Field label="Default model" name="provider-model" value={model} onInput={setModel} max={200} />
         <Field label="API key" name="api-key" type="password" value={apiKey} onInput={setApiKey} autocomplete="off" />
         <button type="submit">Save provider</button>

@@ -3,7 +3,15 @@ import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { Notice, Page, useResource, when } from '../ui.js';
 
-interface SessionRow { id: string; current?: boolean; ip?: string; userAgent?: string; createdAt?: number; lastSeenAt?: number; expiresAt?: number }
+interface SessionRow {
+  id: string;
+  current?: boolean;
+  ip?: string;
+  userAgent?: string;
+  createdAt?: number;
+  lastSeenAt?: number;
+  expiresAt?: number;
+}
 
 /** The person's signed-in sessions, each revocable. */
 export function SessionsPage(): JSX.Element {
@@ -22,15 +30,31 @@ export function SessionsPage(): JSX.Element {
     <Page title="Sessions">
       <Notice error={error ?? res.error} />
       <table>
-        <thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">Started</th><th scope="col">Last seen</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">Address</th>
+            <th scope="col">Started</th>
+            <th scope="col">Last seen</th>
+            <th scope="col">
+              <span class="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {rows.map((s) => (
             <tr key={s.id}>
-              <td>{s.userAgent ?? 'Unknown'} {s.current && <strong>(this one)</strong>}</td>
+              <td>
+                {s.userAgent ?? 'Unknown'} {s.current && <strong>(this one)</strong>}
+              </td>
               <td>{s.ip ?? ''}</td>
               <td>{when(s.createdAt)}</td>
               <td>{when(s.lastSeenAt)}</td>
-              <td><button type="button" class="danger small" onClick={() => void revoke(s.id)}>Revoke</button></td>
+              <td>
+                <button type="button" class="danger small" onClick={() => void revoke(s.id)}>
+                  Revoke
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>

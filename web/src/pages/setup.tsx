@@ -40,10 +40,28 @@ export function SetupPage(props: { onDone: (me: Me | null) => void }): JSX.Eleme
       <p>Create the owner account. There is no default password; choose at least 12 characters.</p>
       <form onSubmit={submit}>
         <Field label="Your name" name="name" value={name} onInput={setName} max={64} required autocomplete="username" />
-        <Field label="Password" name="password" type="password" value={password} onInput={setPassword} required autocomplete="new-password" />
-        <Field label="Repeat password" name="confirm" type="password" value={confirm} onInput={setConfirm} required autocomplete="new-password" />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onInput={setPassword}
+          required
+          autocomplete="new-password"
+        />
+        <Field
+          label="Repeat password"
+          name="confirm"
+          type="password"
+          value={confirm}
+          onInput={setConfirm}
+          required
+          autocomplete="new-password"
+        />
         <Notice error={error} />
-        <button type="submit" disabled={busy || !token}>Create owner</button>
+        <button type="submit" disabled={busy || !token}>
+          Create owner
+        </button>
       </form>
     </Page>
   );
