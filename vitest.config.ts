@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Argon2 and real databases make some files slow; keep parallelism to the cores we have.
     maxWorkers: 2,
+    // Names, once per run, the suites skipped because ../shared/data is absent (test/support/corpora.ts).
+    reporters: ['default', './test/support/corpus-reporter.ts'],
   },
 });

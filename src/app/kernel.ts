@@ -40,7 +40,14 @@ export function pluginBudgets(plugins: readonly HearthPlugin[], config: KernelBa
  */
 export async function loadPlugins(plugins: readonly HearthPlugin[], base: KernelBase & { now: () => number }): Promise<LoadedPlugins> {
   const services = new Map<keyof Services, unknown>();
-  const contributions: ContributionStore = { personData: [], invalidators: [], toolProviders: [], retrievers: [] };
+  const contributions: ContributionStore = {
+    personData: [],
+    familiarData: [],
+    invalidators: [],
+    toolProviders: [],
+    retrievers: [],
+    conversationData: [],
+  };
   const routes: RouteModule[] = [];
   const starters: Array<NonNullable<PluginParts['start']>> = [];
   const closers: Array<NonNullable<PluginParts['close']>> = [];

@@ -43,7 +43,7 @@ export const channelsPlugin = definePlugin({
       logger,
       now,
       familiarId: channelFamiliar,
-      personCommands: memory ? personCommandsOver(memory.repo, channelFamiliar) : undefined,
+      personCommands: memory ? personCommandsOver(memory.repo, channelFamiliar, audit) : undefined,
     });
     let started: Promise<void> | undefined;
     return {

@@ -1,39 +1,11 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Hearth } from '../app/index.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
-import { createHearth, type Hearth } from '../app/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
+import { CliError, EXIT, type CliIo } from './basics.js';
 
-export interface CliIo {
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  readonly stdin: Readable;
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-}
-
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  /** Full help text, shown by `hearth NAME --help`. */
-  readonly usage: string;
-  run(args: string[], io: CliIo): Promise<number>;
-}
-
-/** A failure whose message is a complete, one-line explanation for the operator. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
-
-export function println(stream: Writable, line = ''): void {
-  stream.write(`${line}\n`);
-}
+// The helpers of commands that read the configuration or open Hearth. The application itself
+// (every concern, Fastify, the database drivers) loads only inside withHearth.
+export { CliError, EXIT, println, type CliIo, type Command } from './basics.js';
 
 /** Loads configuration or throws a CliError listing every problem (names only, never values). */
 export function configFrom(io: CliIo): Config {
@@ -54,6 +26,7 @@ export function commandLogger(io: CliIo, config: Config): Logger {
 /** Runs `fn` with an assembled Hearth and always closes it. */
 export async function withHearth<T>(io: CliIo, fn: (hearth: Hearth) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const config = configFrom(io);
+  const { createHearth } = await import('../app/index.js');
   const hearth = await createHearth({ config, logger: commandLogger(io, config), migrate: options.migrate ?? true });
   try {
     return await fn(hearth);
@@ -67,8 +40,4 @@ export async function readStdin(io: CliIo): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export function wantsHelp(args: readonly string[]): boolean {
-  return args.includes('--help') || args.includes('-h');
 }

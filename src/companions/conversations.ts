@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../storage/index.js';
+import type { Kysely } from 'kysely';
+import type { CoreTables, Storage } from '../storage/index.js';
 import type { CompanionTables } from './migrations.js';
 import { createIdGenerator } from './ids.js';
 
@@ -21,6 +22,19 @@ export interface Message {
   readonly status: 'complete' | 'refused' | 'failed';
   readonly screenScore: number | null;
   readonly createdAt: number;
+}
+
+/**
+ * What another concern keeps of one conversation (memory: its indexed turns, their index rows and
+ * vectors), removed with the conversation in the same transaction. Contributed as `conversationData`.
+ */
+export interface ConversationData {
+  /** Names the part in errors ("memories"). */
+  readonly part: string;
+  /** Runs before the transaction: writes still queued for the conversation land first, so they go too. */
+  settle?(): Promise<void>;
+  /** Removes what it keeps of the conversation, inside the deletion's transaction; counts by kind (no content). */
+  remove(tx: Kysely<CoreTables>, conversation: { userId: string; conversationId: string }): Promise<Record<string, number>>;
 }
 
 /**
@@ -51,6 +65,11 @@ export interface ConversationStore {
   /** A page of messages, oldest first; `before` is a message id for paging backwards. */
   messages(userId: string, conversationId: string, options?: { limit?: number; before?: string | undefined }): Promise<Message[]>;
   remove(userId: string, id: string): Promise<boolean>;
+  /**
+   * Deletes the caller's conversation, its messages and what other concerns keep of it (its indexed
+   * turns) in one transaction; undefined when it is not theirs. Counts by kind, never content.
+   */
+  erase(userId: string, id: string): Promise<Record<string, number> | undefined>;
 }
 
 function toConversation(r: CompanionTables['conversations']): Conversation {
@@ -76,7 +95,12 @@ function toMessage(r: CompanionTables['messages']): Message {
   };
 }
 
-export function createConversationStore(options: { storage: Storage; now?: () => number }): ConversationStore {
+export function createConversationStore(options: {
+  storage: Storage;
+  now?: () => number;
+  /** What other concerns keep of a conversation; read at deletion time (the list grows as plugins start). */
+  conversationData?: () => readonly ConversationData[];
+}): ConversationStore {
   const db = options.storage.db.withTables<CompanionTables>();
   const now = options.now ?? Date.now;
   const nextId = createIdGenerator(now);
@@ -157,11 +181,27 @@ export function createConversationStore(options: { storage: Storage; now?: () =>
       return rows.reverse().map(toMessage);
     },
     async remove(userId, id) {
-      return db.transaction().execute(async (trx) => {
-        const res = await trx.deleteFrom('conversations').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-        if (Number(res.numDeletedRows) === 0) return false;
-        await trx.deleteFrom('messages').where('conversation_id', '=', id).execute();
-        return true;
+      return (await store.erase(userId, id)) !== undefined;
+    },
+    async erase(userId, id) {
+      const parts = options.conversationData?.() ?? [];
+      // Queued writes (turns being indexed) land before the transaction, or they would outlive it.
+      for (const part of parts) await part.settle?.();
+      return options.storage.db.transaction().execute(async (core) => {
+        const trx = core.withTables<CompanionTables>();
+        const owned = await trx
+          .selectFrom('conversations')
+          .select('id')
+          .where('id', '=', id)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        if (!owned) return undefined;
+        const removed: Record<string, number> = {};
+        // What others keep of it first, then the messages, then the conversation; a failure rolls all of it back.
+        for (const part of parts) Object.assign(removed, await part.remove(core, { userId, conversationId: id }));
+        const messages = await trx.deleteFrom('messages').where('conversation_id', '=', id).executeTakeFirst();
+        await trx.deleteFrom('conversations').where('id', '=', id).where('user_id', '=', userId).execute();
+        return { ...removed, messages: Number(messages.numDeletedRows), conversations: 1 };
       });
     },
   };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/index.js';
 import type { Storage } from '../storage/index.js';
 import type { AuditActor, AuditLog } from '../security/audit/index.js';
-import { AppError } from '../core/index.js';
+import { AppError, type FamiliarData } from '../core/index.js';
 import type { CompanionTables } from './migrations.js';
 
 type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
@@ -36,13 +37,35 @@ type FamiliarInput = {
   readonly allowedUsers?: readonly string[] | null | undefined;
 };
 
+/** What a familiar's deletion does with what other concerns hold of it: remove it, or leave it in place. */
+type FamiliarDataChoice = 'delete' | 'keep';
+
+/** The outcome of a familiar's deletion: counts by table or kind, never content. */
+interface FamiliarRemoval {
+  /** `none`: the familiar held nothing, so no choice was needed. */
+  readonly data: FamiliarDataChoice | 'none';
+  /** With `delete`, what was removed; with `keep`, what was left in place (and stays its owners'). */
+  readonly counts: Readonly<Record<string, number>>;
+}
+
 export interface FamiliarService {
   list(): Promise<Familiar[]>;
   get(id: string): Promise<Familiar | undefined>;
   bySlug(slug: string): Promise<Familiar | undefined>;
   create(input: FamiliarInput, actor: AuditActor): Promise<Familiar>;
   update(id: string, input: Partial<FamiliarInput>, actor: AuditActor): Promise<Familiar>;
-  remove(id: string, actor: AuditActor): Promise<void>;
+  /** What other concerns hold of the familiar (conversations, memories, notes, tool settings), by kind. */
+  dataOf(id: string): Promise<Record<string, number>>;
+  /**
+   * Deletes a familiar. When anything is held of it, `data` must say what happens to it: `delete`
+   * removes it (every familiarData hook, in reverse plugin order, then the familiar row), `keep`
+   * leaves it; without a choice it is a 409 carrying the counts. Audited as `familiar.delete` either way.
+   */
+  remove(
+    id: string,
+    actor: AuditActor,
+    options?: { data?: FamiliarDataChoice | undefined; requestId?: string | undefined },
+  ): Promise<FamiliarRemoval>;
   /** Whether a person may chat with it: admins always, members when allowed. */
   canUse(familiar: Familiar, user: { userId: string; role?: string | undefined }): boolean;
 }
@@ -68,7 +91,14 @@ function toFamiliar(r: Row): Familiar {
 }
 
 /** Familiars: the operator's companions (persona, model, tools, screen policy, who may chat). */
-export function createFamiliarService(options: { storage: Storage; audit: AuditLog; now?: () => number }): FamiliarService {
+export function createFamiliarService(options: {
+  storage: Storage;
+  audit: AuditLog;
+  now?: () => number;
+  /** Every plugin's familiarData hooks, in plugin order; read at call time. */
+  familiarData?: () => readonly FamiliarData[];
+  logger?: Logger;
+}): FamiliarService {
   const db = options.storage.db.withTables<CompanionTables>();
   const now = options.now ?? Date.now;
   const { audit } = options;
@@ -133,10 +163,38 @@ export function createFamiliarService(options: { storage: Storage; audit: AuditL
       await audit.record({ actor, action: 'familiar.update', target: id, outcome: 'success', details: { fields: Object.keys(input) } });
       return toFamiliar({ ...current, ...patch });
     },
-    async remove(id, actor) {
+    async dataOf(id) {
+      const counts: Record<string, number> = {};
+      for (const hook of options.familiarData?.() ?? []) Object.assign(counts, await hook.count(id));
+      return counts;
+    },
+    async remove(id, actor, opts = {}) {
+      if (!(await service.get(id))) throw new AppError('NOT_FOUND', 'Familiar not found');
+      const held = Object.fromEntries(Object.entries(await service.dataOf(id)).filter(([, n]) => n > 0));
+      const base = { actor, action: 'familiar.delete', target: id, ...(opts.requestId ? { requestId: opts.requestId } : {}) };
+      const choose = 'The familiar has conversations, memories, notes or tool settings; choose data=delete or data=keep';
+      if (Object.keys(held).length > 0 && opts.data === undefined) throw new AppError('CONFLICT', choose, { counts: held });
+      let counts: Record<string, number> = held;
+      if (opts.data === 'delete' && Object.keys(held).length > 0) {
+        counts = {};
+        // Reverse plugin order, the familiar row last: a failed part leaves the familiar, so the deletion can run again.
+        for (const hook of [...(options.familiarData?.() ?? [])].reverse()) {
+          try {
+            Object.assign(counts, await hook.erase(id));
+          } catch (err) {
+            await audit.record({ ...base, outcome: 'failure', details: { data: 'delete', part: hook.part } });
+            options.logger?.error({ err, part: hook.part, familiarId: id }, 'deleting a familiar failed');
+            throw new AppError('INTERNAL', `Deleting the familiar's data failed at ${hook.part}; the familiar is kept, try again`, {
+              part: hook.part,
+            });
+          }
+        }
+      }
       const res = await db.deleteFrom('familiars').where('id', '=', id).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) throw new AppError('NOT_FOUND', 'Familiar not found');
-      await audit.record({ actor, action: 'familiar.delete', target: id, outcome: 'success' });
+      const data = Object.keys(held).length === 0 ? 'none' : opts.data!;
+      await audit.record({ ...base, outcome: 'success', details: { data, [data === 'keep' ? 'kept' : 'removed']: counts } });
+      return { data, counts };
     },
     canUse(familiar, user) {
       if (user.role === 'admin' || user.role === 'owner') return true;

@@ -2,4 +2,5 @@ export type { ChannelName, TurnRequest, TurnEvent, TurnReply, TurnRunner, Memory
 export { createTurnRunner } from './turn.js';
 export type { FamiliarService } from './familiars.js';
 export { createConversationStore } from './conversations.js';
+export type { ConversationData } from './conversations.js';
 export { familiarsPlugin, turnPlugin } from './plugin.js';

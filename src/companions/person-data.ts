@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { PersonData } from '../core/index.js';
+import type { FamiliarData, PersonData } from '../core/index.js';
 import type { CoreTables } from '../storage/index.js';
 import type { CompanionTables } from './migrations.js';
 
@@ -24,6 +24,34 @@ export function companionPersonData(db: Kysely<CoreTables & CompanionTables>): P
         return {
           conversations: Number((await tx.deleteFrom('conversations').where('updated_at', '<', before).executeTakeFirst()).numDeletedRows),
         };
+      }),
+  };
+}
+
+/** A familiar's conversations and their messages: counted before its deletion, removed with `data=delete`. */
+export function companionFamiliarData(db: Kysely<CoreTables & CompanionTables>): FamiliarData {
+  const ofFamiliar = (familiarId: string) => db.selectFrom('conversations').select('id').where('familiar_id', '=', familiarId);
+  return {
+    part: 'conversations',
+    async count(familiarId) {
+      const c = await db
+        .selectFrom('conversations')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('familiar_id', '=', familiarId)
+        .executeTakeFirst();
+      const m = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('conversation_id', 'in', ofFamiliar(familiarId))
+        .executeTakeFirst();
+      return { conversations: Number(c?.n ?? 0), messages: Number(m?.n ?? 0) };
+    },
+    erase: (familiarId) =>
+      db.transaction().execute(async (tx) => {
+        const old = tx.selectFrom('conversations').select('id').where('familiar_id', '=', familiarId);
+        const messages = await tx.deleteFrom('messages').where('conversation_id', 'in', old).executeTakeFirst();
+        const conversations = await tx.deleteFrom('conversations').where('familiar_id', '=', familiarId).executeTakeFirst();
+        return { messages: Number(messages.numDeletedRows), conversations: Number(conversations.numDeletedRows) };
       }),
   };
 }

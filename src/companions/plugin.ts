@@ -2,10 +2,10 @@ import { definePlugin } from '../core/index.js';
 import { modelResolver } from '../providers/index.js';
 import { createInjectionScreen } from '../security/screen/index.js';
 import type { MemoryRetriever, TurnRunner } from './contracts.js';
-import { createConversationStore, type ConversationStore } from './conversations.js';
+import { createConversationStore, type ConversationData, type ConversationStore } from './conversations.js';
 import { createFamiliarService, type FamiliarService } from './familiars.js';
 import { companionMigrations, type CompanionTables } from './migrations.js';
-import { companionPersonData } from './person-data.js';
+import { companionFamiliarData, companionPersonData } from './person-data.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { familiarRoutes } from './routes/familiars.js';
 import { createTurnRunner } from './turn.js';
@@ -22,6 +22,8 @@ declare module '../core/plugin.js' {
   interface Contributions {
     /** Memories and past turns the turn hands the model as delimited data. */
     retrievers: MemoryRetriever;
+    /** What other concerns keep of one conversation (indexed turns), deleted with it in one transaction. */
+    conversationData: ConversationData;
   }
 }
 
@@ -29,13 +31,15 @@ declare module '../core/plugin.js' {
 export const familiarsPlugin = definePlugin({
   name: 'familiars',
   migrations: companionMigrations,
-  init({ storage, audit, now }) {
-    const familiars = createFamiliarService({ storage, audit, now });
-    const conversations = createConversationStore({ storage, now });
+  init(kernel) {
+    const { storage, audit, logger, now } = kernel;
+    const familiars = createFamiliarService({ storage, audit, logger, now, familiarData: () => kernel.contributions('familiarData') });
+    const conversations = createConversationStore({ storage, now, conversationData: () => kernel.contributions('conversationData') });
+    const db = storage.db.withTables<CompanionTables>();
     return {
       services: { familiars, conversations },
       routes: [familiarRoutes(familiars)],
-      contributes: { personData: [companionPersonData(storage.db.withTables<CompanionTables>())] },
+      contributes: { personData: [companionPersonData(db)], familiarData: [companionFamiliarData(db)] },
     };
   },
 });
@@ -67,6 +71,6 @@ export const turnPlugin = definePlugin({
         toolOutputMaxChars: config.HEARTH_TOOL_OUTPUT_MAX_CHARS,
       },
     });
-    return { services: { turns }, routes: [conversationRoutes({ turns, conversations, familiars })] };
+    return { services: { turns }, routes: [conversationRoutes({ turns, conversations, familiars, audit })] };
   },
 });

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { z } from 'zod';
+import { checkTrustedProxies } from './proxies.js';
 import { VARIABLES, VARIABLE_NAMES, type VariableName } from './variables.js';
 
 type Parsed = { [K in VariableName]: z.output<(typeof VARIABLES)[K]['schema']> };
@@ -79,21 +80,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): C
 
   const masterKey = decodeKey('HEARTH_MASTER_KEY', raw.HEARTH_MASTER_KEY, issues);
   const previousMasterKey = decodeKey('HEARTH_MASTER_KEY_PREVIOUS', raw.HEARTH_MASTER_KEY_PREVIOUS, issues);
+  // CFG-2: the rules across variables run even after a schema error, on what did parse, so one
+  // start-up lists every problem (a rule whose inputs failed to parse stays quiet).
+  const failed = new Set(issues.map((i) => i.name));
+  const view = { ...(parsed as Partial<Parsed>), masterKey, raw: (name: VariableName) => raw[name], failed };
+  issues.push(...ruleIssues(view));
+  if (view.HEARTH_ENV === 'production') issues.push(...productionIssues(view));
   if (issues.length > 0) throw new ConfigError(issues);
 
   const p = parsed as Parsed;
-  const config: Config = {
+  return {
     ...p,
     masterKey,
     previousMasterKey,
     dataDir: resolve(cwd, p.HEARTH_DATA_DIR),
     isProduction: p.HEARTH_ENV === 'production',
   };
-  if (config.isProduction) {
-    const prod = productionIssues(config);
-    if (prod.length > 0) throw new ConfigError(prod);
-  }
-  return config;
 }
 
 function emptyToUndefined(v: string | undefined): string | undefined {
@@ -132,15 +134,68 @@ export function decodeKey(name: string, value: string | undefined, issues: Confi
   return key;
 }
 
-function productionIssues(c: Config): ConfigIssue[] {
+/** What the rules see: every variable that parsed, the decoded master key, and which variables failed. */
+type RuleView = Partial<Parsed> & {
+  readonly masterKey: Buffer | undefined;
+  readonly raw: (name: VariableName) => string | undefined;
+  readonly failed: ReadonlySet<string>;
+};
+
+const JWT_VARIABLES = ['HEARTH_JWT_ISSUER', 'HEARTH_JWT_AUDIENCE', 'HEARTH_JWT_JWKS_URL'] as const;
+/** Never accepted with a JWKS (src/identity/jwt.ts filters them out). */
+const REFUSED_JWT_ALGORITHMS = new Set(['none', 'HS256', 'HS384', 'HS512']);
+/** The hosts to which the embeddings client allows plain http (src/memory/embeddings/openai.ts). */
+const EMBEDDINGS_LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Rules across variables in both modes: JWT settings (AUTH-6), the embeddings URL (LLM-5), proxy ranges. */
+function ruleIssues(c: RuleView): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  if (!c.masterKey) out.push({ name: 'HEARTH_MASTER_KEY', message: 'is required in production (openssl rand -hex 32)' });
-  if (c.HEARTH_ALLOWED_ORIGINS.includes('*'))
+  const jwtSet = JWT_VARIABLES.filter((name) => c.raw(name) !== undefined);
+  if (jwtSet.length > 0 && jwtSet.length < JWT_VARIABLES.length) {
+    for (const name of JWT_VARIABLES.filter((n) => !jwtSet.includes(n)))
+      out.push({ name, message: `is required with ${jwtSet.join(' and ')}: bearer JWTs need issuer, audience and JWKS URL together` });
+  }
+  if (
+    jwtSet.length === JWT_VARIABLES.length &&
+    c.HEARTH_JWT_ALGORITHMS &&
+    !c.HEARTH_JWT_ALGORITHMS.some((a) => !REFUSED_JWT_ALGORITHMS.has(a))
+  )
+    out.push({ name: 'HEARTH_JWT_ALGORITHMS', message: 'allows no asymmetric algorithm (none and HS* are refused); e.g. RS256,ES256' });
+  if (c.HEARTH_EMBEDDINGS_URL) {
+    const url = new URL(c.HEARTH_EMBEDDINGS_URL);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && EMBEDDINGS_LOOPBACK.has(url.hostname)))
+      out.push({ name: 'HEARTH_EMBEDDINGS_URL', message: 'must use https (plain http only on loopback)' });
+  }
+  if (c.HEARTH_TRUSTED_PROXIES) {
+    const { invalid } = checkTrustedProxies(c.HEARTH_TRUSTED_PROXIES);
+    if (invalid) out.push({ name: 'HEARTH_TRUSTED_PROXIES', message: invalid });
+  }
+  return out;
+}
+
+/** CFG-3: what production refuses. */
+function productionIssues(c: RuleView): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  if (!c.masterKey && !c.failed.has('HEARTH_MASTER_KEY') && !c.failed.has('HEARTH_MASTER_KEY_FILE'))
+    out.push({ name: 'HEARTH_MASTER_KEY', message: 'is required in production (openssl rand -hex 32)' });
+  if (c.HEARTH_ALLOWED_ORIGINS?.includes('*'))
     out.push({ name: 'HEARTH_ALLOWED_ORIGINS', message: '`*` is not allowed in production; list the origins' });
+  // Anyone on the path of a plain-http JWKS fetch could hand Hearth their own signing keys (AUTH-6).
+  if (c.HEARTH_JWT_JWKS_URL && new URL(c.HEARTH_JWT_JWKS_URL).protocol !== 'https:')
+    out.push({ name: 'HEARTH_JWT_JWKS_URL', message: 'must use https in production (the signing keys are fetched from it)' });
+  if (c.HEARTH_PUBLIC_URL && new URL(c.HEARTH_PUBLIC_URL).protocol !== 'https:')
+    out.push({ name: 'HEARTH_PUBLIC_URL', message: 'must use https in production (setup and invite links carry one-time tokens)' });
+  const proxies = c.HEARTH_TRUSTED_PROXIES ?? [];
+  const proxyCheck = checkTrustedProxies(proxies);
+  if (!proxyCheck.invalid && proxyCheck.catchAll)
+    out.push({
+      name: 'HEARTH_TRUSTED_PROXIES',
+      message: 'trusts every address (a catch-all range), so any client could forge X-Forwarded-For; list only your proxies',
+    });
   const tls = Boolean(c.HEARTH_TLS_CERT_FILE && c.HEARTH_TLS_KEY_FILE);
   if (Boolean(c.HEARTH_TLS_CERT_FILE) !== Boolean(c.HEARTH_TLS_KEY_FILE))
     out.push({ name: 'HEARTH_TLS_CERT_FILE', message: 'TLS needs both HEARTH_TLS_CERT_FILE and HEARTH_TLS_KEY_FILE' });
-  if (!isLoopbackHost(c.HEARTH_HOST) && !tls && c.HEARTH_TRUSTED_PROXIES.length === 0)
+  if (c.HEARTH_HOST !== undefined && !isLoopbackHost(c.HEARTH_HOST) && !tls && proxies.length === 0)
     out.push({
       name: 'HEARTH_HOST',
       message: 'listening beyond loopback in production needs TLS (HEARTH_TLS_*) or a declared HEARTH_TRUSTED_PROXIES',
@@ -157,5 +212,7 @@ export function configWarnings(c: Config): string[] {
     w.push('HEARTH_MASTER_KEY is not set: a key file in the data directory is used; it does not protect a copied data directory.');
   if (!isLoopbackHost(c.HEARTH_HOST)) w.push(`HEARTH_HOST is not loopback: Hearth is reachable from the network without TLS.`);
   if (c.HEARTH_ALLOWED_ORIGINS.includes('*')) w.push('HEARTH_ALLOWED_ORIGINS contains `*`: any website may call this API.');
+  if (checkTrustedProxies(c.HEARTH_TRUSTED_PROXIES).catchAll)
+    w.push('HEARTH_TRUSTED_PROXIES trusts every address: any client can choose its own address with X-Forwarded-For.');
   return w;
 }

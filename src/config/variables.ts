@@ -90,6 +90,11 @@ export const VARIABLES = {
     description: 'Log level',
     defaultText: 'info',
   },
+  HEARTH_LOG_FORMAT: {
+    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    description: 'Log output of `hearth start`: auto (short readable lines on a terminal, JSON lines otherwise), pretty or json',
+    defaultText: 'auto',
+  },
   HEARTH_TLS_CERT_FILE: { schema: z.string().optional(), description: 'PEM certificate for direct TLS' },
   HEARTH_TLS_KEY_FILE: { schema: z.string().optional(), description: 'PEM private key for direct TLS', secret: true },
   HEARTH_BODY_LIMIT: {

@@ -19,5 +19,6 @@ export type {
   Services,
   Contributions,
   PersonData,
+  FamiliarData,
   Invalidator,
 } from './plugin.js';

@@ -30,6 +30,19 @@ export interface PersonData {
   prune?(before: number): Promise<Record<string, number>>;
 }
 
+/**
+ * What a plugin holds of one familiar (its conversations, memories, notes, tool settings), for the
+ * familiar's deletion. The familiars plugin only iterates these, as privacy iterates PersonData.
+ */
+export interface FamiliarData {
+  /** Names the part in reports and errors ("conversations", "memories"). */
+  readonly part: string;
+  /** How much it holds of the familiar, by table or kind (shown before a deletion is confirmed). */
+  count(familiarId: string): Promise<Record<string, number>>;
+  /** Removes everything it holds of the familiar; counts by table or kind. Runs in reverse list order. */
+  erase(familiarId: string): Promise<Record<string, number>>;
+}
+
 /** Drops cached state for `scope` (the signed `invalidate` webhook). */
 export type Invalidator = (scope?: string) => Promise<void> | void;
 
@@ -39,6 +52,7 @@ export type Invalidator = (scope?: string) => Promise<void> | void;
  */
 export interface Contributions {
   personData: PersonData;
+  familiarData: FamiliarData;
   invalidators: Invalidator;
 }
 

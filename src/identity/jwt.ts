@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import { AppError } from '../core/index.js';
 
 export interface JwtSettings {
@@ -18,8 +18,11 @@ const REFUSED = new Set(['none', 'HS256', 'HS384', 'HS512']);
 export function createJwtVerifier(settings: JwtSettings, keys?: JWTVerifyGetKey): JwtVerifier {
   const algorithms = settings.algorithms.filter((a) => !REFUSED.has(a));
   if (algorithms.length === 0) throw new Error('HEARTH_JWT_ALGORITHMS allows no asymmetric algorithm');
-  const getKey = keys ?? createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+  let getKey = keys;
   return async (token) => {
+    // jose loads with the first bearer token, not at start.
+    const { createRemoteJWKSet, jwtVerify } = await import('jose');
+    getKey ??= createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
     try {
       const { payload } = await jwtVerify(token, getKey, {
         issuer: settings.issuer,

@@ -1,4 +1,5 @@
 import { AppError } from '../core/index.js';
+import type { AuditActor, AuditEvent } from '../security/audit/index.js';
 import type { HearthRateLimiter } from '../security/ratelimit/index.js';
 import { normalizeName, record, type IdentityContext, type SessionInfo, type User } from './context.js';
 import { createSession } from './sessions.js';
@@ -29,6 +30,42 @@ function locked(retryAfterMs: number): AppError {
   );
 }
 
+/** The limiter keys one password attempt counts against: the account and the caller's address. */
+export function attemptKeys(name: string, ip: string | undefined): string[] {
+  return [`account:${name}`, ...(ip ? [`ip:${ip}`] : [])];
+}
+
+/** Throws 423 (with Retry-After) while any of the keys is locked out; audits the refused attempt. */
+export async function assertNotLocked(
+  ctx: IdentityContext,
+  limiter: HearthRateLimiter,
+  keys: readonly string[],
+  event: Omit<AuditEvent, 'outcome' | 'details'>,
+): Promise<void> {
+  const states = await Promise.all(keys.map((key) => limiter.peek(LOGIN_BUDGET, key)));
+  if (states.every((s) => s.allowed)) return;
+  await record(ctx, { ...event, outcome: 'denied', details: { reason: 'locked' } });
+  throw locked(Math.max(...states.map((s) => s.retryAfterMs)));
+}
+
+/**
+ * Counts one failed password attempt against every key (AUTH-3); a key that reaches the budget is
+ * locked for 5 minutes, which is audited as `auth.lockout`.
+ */
+export async function countFailure(
+  ctx: IdentityContext,
+  limiter: HearthRateLimiter,
+  keys: readonly string[],
+  target: string,
+  actor: AuditActor,
+) {
+  const results = await Promise.all(keys.map((key) => limiter.consume(LOGIN_BUDGET, key)));
+  const lockNow = results.some((r) => r.remaining === 0);
+  if (!lockNow) return;
+  await Promise.all(results.map((r, i) => (r.remaining === 0 ? limiter.block(LOGIN_BUDGET, keys[i]!, LOGIN_LOCK_SECONDS) : undefined)));
+  await record(ctx, { actor, action: 'auth.lockout', target, outcome: 'denied', details: { seconds: LOGIN_LOCK_SECONDS } });
+}
+
 /**
  * Verifies a password and starts a session. Unknown names spend the same argon2 effort and get
  * the same answer as wrong passwords; failures count per account and per IP.
@@ -39,52 +76,26 @@ export async function login(
   input: LoginInput,
 ): Promise<{ user: User; token: string; session: SessionInfo }> {
   const name = normalizeName(input.name).slice(0, 64);
-  const accountKey = `account:${name}`;
-  const ipKey = `ip:${input.ip}`;
-  const [account, ip] = await Promise.all([limiter.peek(LOGIN_BUDGET, accountKey), limiter.peek(LOGIN_BUDGET, ipKey)]);
-  if (!account.allowed || !ip.allowed) {
-    await record(ctx, {
-      actor: { type: 'anonymous', ip: input.ip },
-      action: 'auth.login',
-      target: name,
-      outcome: 'denied',
-      ...(input.requestId ? { requestId: input.requestId } : {}),
-      details: { reason: 'locked' },
-    });
-    throw locked(Math.max(account.retryAfterMs, ip.retryAfterMs));
-  }
+  const keys = attemptKeys(name, input.ip);
+  const actor: AuditActor = { type: 'anonymous', ip: input.ip };
+  const requestId = input.requestId ? { requestId: input.requestId } : {};
+  await assertNotLocked(ctx, limiter, keys, { actor, action: 'auth.login', target: name, ...requestId });
   const user = await findUserByName(ctx, name);
   const hash = user ? await passwordHashOf(ctx, user.id) : null;
   const ok = user && hash ? await ctx.passwords.verify(hash, input.password) : await ctx.passwords.verifyDummy(input.password);
   if (!ok || !user) {
-    const results = await Promise.all([limiter.consume(LOGIN_BUDGET, accountKey), limiter.consume(LOGIN_BUDGET, ipKey)]);
-    const lockNow = results.some((r) => r.remaining === 0);
-    if (lockNow) {
-      await Promise.all(
-        results.map((r, i) =>
-          r.remaining === 0 ? limiter.block(LOGIN_BUDGET, i === 0 ? accountKey : ipKey, LOGIN_LOCK_SECONDS) : undefined,
-        ),
-      );
-    }
     await record(ctx, {
-      actor: { type: 'anonymous', ip: input.ip },
+      actor,
       action: 'auth.login',
       target: name,
       outcome: 'failure',
-      ...(input.requestId ? { requestId: input.requestId } : {}),
+      ...requestId,
       details: { reason: 'invalid_credentials' },
     });
-    if (lockNow)
-      await record(ctx, {
-        actor: { type: 'anonymous', ip: input.ip },
-        action: 'auth.lockout',
-        target: name,
-        outcome: 'denied',
-        details: { seconds: LOGIN_LOCK_SECONDS },
-      });
+    await countFailure(ctx, limiter, keys, name, actor);
     throw new AppError('UNAUTHENTICATED', INVALID);
   }
-  await limiter.reset(LOGIN_BUDGET, accountKey);
+  await limiter.reset(LOGIN_BUDGET, keys[0]!);
   const { token, session } = await createSession(ctx, user.id, {
     ip: input.ip,
     ...(input.userAgent ? { userAgent: input.userAgent } : {}),
@@ -94,7 +105,7 @@ export async function login(
     action: 'auth.login',
     target: user.id,
     outcome: 'success',
-    ...(input.requestId ? { requestId: input.requestId } : {}),
+    ...requestId,
   });
   return { user, token, session };
 }

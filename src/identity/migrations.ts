@@ -1,6 +1,6 @@
 import { columnTypes, type Migration } from '../storage/index.js';
 
-/** Users, sessions, API keys, one-time tokens (setup, invites) and JWT subject links. */
+/** Users, sessions, API keys, one-time tokens (setup, invites, password resets) and JWT subject links. */
 export const identityMigrations: Migration[] = [
   {
     name: '0100_identity',
@@ -65,6 +65,18 @@ export const identityMigrations: Migration[] = [
     async down(db) {
       for (const table of ['identity_jwt_subjects', 'identity_tokens', 'identity_api_keys', 'identity_sessions', 'identity_users'])
         await db.schema.dropTable(table).execute();
+    },
+  },
+  {
+    // Password-reset links name the person they are for; the index finds a person's links to withdraw them.
+    name: '0900_identity_password_reset',
+    async up(db) {
+      await db.schema.alterTable('identity_tokens').addColumn('user_id', 'text').execute();
+      await db.schema.createIndex('identity_tokens_user').on('identity_tokens').column('user_id').execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('identity_tokens_user').execute();
+      await db.schema.alterTable('identity_tokens').dropColumn('user_id').execute();
     },
   },
 ];

@@ -23,7 +23,12 @@ export function identityPersonData(db: Kysely<CoreTables & IdentityTables>): Per
           identity_sessions: count(await tx.deleteFrom('identity_sessions').where('user_id', '=', userId).executeTakeFirst()),
           identity_api_keys: count(await tx.deleteFrom('identity_api_keys').where('user_id', '=', userId).executeTakeFirst()),
           identity_jwt_subjects: count(await tx.deleteFrom('identity_jwt_subjects').where('user_id', '=', userId).executeTakeFirst()),
-          identity_tokens: count(await tx.deleteFrom('identity_tokens').where('created_by', '=', userId).executeTakeFirst()),
+          identity_tokens: count(
+            await tx
+              .deleteFrom('identity_tokens')
+              .where((eb) => eb.or([eb('created_by', '=', userId), eb('user_id', '=', userId)]))
+              .executeTakeFirst(),
+          ),
           identity_users: count(await tx.deleteFrom('identity_users').where('id', '=', userId).executeTakeFirst()),
         };
       }),

@@ -9,6 +9,7 @@ import type { JwtVerifier } from './jwt.js';
 import { createCredentialLookup } from './lookup.js';
 import * as keys from './keys.js';
 import { login, type LoginInput } from './login.js';
+import * as passwords from './passwords.js';
 import * as sessions from './sessions.js';
 import type { IdentityDb } from './tables.js';
 import * as tokens from './tokens.js';
@@ -21,7 +22,14 @@ export interface IdentityService {
   findUserById(id: string): Promise<User | undefined>;
   listUsers(): Promise<User[]>;
   setRole(userId: string, role: Role, actorId: string): Promise<User>;
-  changePassword(userId: string, current: string, next: string, keepSessionId?: string): Promise<void>;
+  /** A person changes their own password (current one required; failures count like logins; other sessions end). */
+  changePassword(userId: string, current: string, next: string, attempt?: passwords.PasswordAttempt): Promise<void>;
+  /** The operator sets a password at the terminal (`hearth users passwd`); every session of the person ends. */
+  setPassword(userId: string, password: string, via: string): Promise<{ sessionsRevoked: number }>;
+  /** An owner's one-time password-reset link for another person (1 h, single use). */
+  issuePasswordReset(targetId: string, actorId: string): Promise<{ token: string; id: string; expiresAt: number; user: User }>;
+  /** Sets a new password with a reset link; every session of the person ends. */
+  completePasswordReset(token: string, password: string, attempt?: passwords.PasswordAttempt): Promise<User>;
   hasOwner(): Promise<boolean>;
   createApiKey(input: {
     userId: string;
@@ -38,8 +46,8 @@ export interface IdentityService {
   listSessions(userId: string): Promise<SessionInfo[]>;
   revokeSession(userId: string, sessionId: string, actorId?: string): Promise<boolean>;
   revokeAllSessions(userId: string, reason: string, except?: string): Promise<number>;
-  /** A one-time setup link token while no owner exists (AUTH-1); undefined once one does. */
-  issueSetupToken(): Promise<{ token: string; expiresAt: number } | undefined>;
+  /** A one-time setup link token while no owner exists (AUTH-1); undefined once one does. `via` is audited. */
+  issueSetupToken(via?: string): Promise<{ token: string; expiresAt: number } | undefined>;
   /** Creates the first owner with a setup token (single use, 1 h). */
   completeSetup(token: string, name: string, password: string): Promise<User>;
   issueInvite(role: Role, actorId: string, ttlMs?: number): Promise<{ token: string; id: string; expiresAt: number }>;
@@ -75,22 +83,10 @@ export function createIdentityService(options: IdentityOptions): IdentityService
     findUserById: (id) => users.findUserById(ctx, id),
     listUsers: () => users.listUsers(ctx),
     setRole: (userId, role, actorId) => users.setRole(ctx, userId, role, actorId),
-    async changePassword(userId, current, next, keepSessionId) {
-      const user = await users.findUserById(ctx, userId);
-      const hash = user ? await users.passwordHashOf(ctx, userId) : null;
-      if (!user || !hash || !(await ctx.passwords.verify(hash, current))) {
-        await record(ctx, { actor: { type: 'user', id: userId }, action: 'user.password', target: userId, outcome: 'failure' });
-        throw new AppError('FORBIDDEN', 'Current password is wrong');
-      }
-      users.assertPasswordAcceptable(ctx, next, user.name);
-      await ctx.db
-        .updateTable('identity_users')
-        .set({ password_hash: await ctx.passwords.hash(next), updated_at: ctx.now() })
-        .where('id', '=', userId)
-        .execute();
-      await record(ctx, { actor: { type: 'user', id: userId }, action: 'user.password', target: userId, outcome: 'success' });
-      await sessions.revokeAllSessions(ctx, userId, 'password_changed', keepSessionId);
-    },
+    changePassword: (userId, current, next, attempt) => passwords.changePassword(ctx, limiter, userId, current, next, attempt),
+    setPassword: (userId, password, via) => passwords.setPassword(ctx, userId, password, via),
+    issuePasswordReset: (targetId, actorId) => passwords.issuePasswordReset(ctx, targetId, actorId),
+    completePasswordReset: (token, password, attempt) => passwords.completePasswordReset(ctx, token, password, attempt),
     hasOwner: async () => (await users.countOwners(ctx)) > 0,
     createApiKey: (input) => keys.createApiKey(ctx, input),
     listApiKeys: (userId) => keys.listApiKeys(ctx, userId),
@@ -101,10 +97,10 @@ export function createIdentityService(options: IdentityOptions): IdentityService
     listSessions: (userId) => sessions.listSessions(ctx, userId),
     revokeSession: (userId, sessionId, actorId) => sessions.revokeSession(ctx, userId, sessionId, actorId),
     revokeAllSessions: (userId, reason, except) => sessions.revokeAllSessions(ctx, userId, reason, except),
-    async issueSetupToken() {
+    async issueSetupToken(via = 'start') {
       if ((await users.countOwners(ctx)) > 0) return undefined;
-      const { token, expiresAt } = await tokens.issueToken(ctx, 'setup', 'owner', tokens.SETUP_TOKEN_TTL_MS, null);
-      await record(ctx, { actor: { type: 'system' }, action: 'setup.token', outcome: 'success' });
+      const { token, id, expiresAt } = await tokens.issueToken(ctx, 'setup', 'owner', tokens.SETUP_TOKEN_TTL_MS, null);
+      await record(ctx, { actor: { type: 'system' }, action: 'setup.token', target: id, outcome: 'success', details: { via, expiresAt } });
       return { token, expiresAt };
     },
     async completeSetup(token, name, password) {

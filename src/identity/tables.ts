@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { CoreTables } from '../storage/database.js';
 import type { Role } from '../core/index.js';
 
-/** Tables owned by identity (migration 0100_identity). Timestamps are integer milliseconds. */
+/** One-time links: first-run setup, invites, and password resets an owner hands to a person. */
+export type TokenKind = 'setup' | 'invite' | 'reset';
+
+/** Tables owned by identity (migrations 0100_identity, 0900_identity_password_reset). Timestamps are integer milliseconds. */
 export type IdentityTables = {
   identity_users: {
     id: string;
@@ -37,10 +40,12 @@ export type IdentityTables = {
   };
   identity_tokens: {
     id: string;
-    kind: 'setup' | 'invite';
+    kind: TokenKind;
     token_hash: string;
     role: Role;
     created_by: string | null;
+    /** The person a password-reset link is for (migration 0900); null for setup and invite links. */
+    user_id: string | null;
     created_at: number;
     expires_at: number;
     used_at: number | null;

@@ -1,4 +1,5 @@
 export { createLogger } from './logger.js';
+export { formatLogLine, paint, resolveLogFormat } from './pretty.js';
 export type { Logger } from './logger.js';
 export { sanitizeForLog, sanitizeLogString } from './redact.js';
 

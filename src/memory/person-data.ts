@@ -1,5 +1,7 @@
-import type { PersonData } from '../core/index.js';
+import type { ConversationData } from '../companions/index.js';
+import type { FamiliarData, PersonData } from '../core/index.js';
 import type { NotesStore } from './notes/index.js';
+import type { MemoryTables } from './tables.js';
 import type { Memory, MemoryRepository } from './types.js';
 
 const PAGE = 1000;
@@ -24,5 +26,29 @@ export function memoryPersonData(repo: MemoryRepository, notes: NotesStore): Per
       return { memories: await repo.eraseUser(userId), noteFolders: await notes.erasePerson(userId).catch(() => 0) };
     },
     prune: async (before) => ({ turns: await repo.pruneTurns(before) }),
+  };
+}
+
+/** A conversation's indexed turns, with their index rows and vectors: deleted in the conversation's own transaction. */
+export function memoryConversationData(repo: MemoryRepository): ConversationData {
+  return {
+    part: 'memories',
+    settle: () => repo.flush(),
+    remove: async (tx, { userId, conversationId }) => ({
+      turns: await repo.removeConversation(tx.withTables<MemoryTables>(), userId, conversationId),
+    }),
+  };
+}
+
+/** What a familiar keeps in memory: every person's memories and indexed turns with it, and its notes folder. */
+export function memoryFamiliarData(repo: MemoryRepository, notes: NotesStore): FamiliarData {
+  return {
+    part: 'memories',
+    async count(familiarId) {
+      return { ...(await repo.countFamiliar(familiarId)), notes: await notes.countFamiliar(familiarId) };
+    },
+    async erase(familiarId) {
+      return { ...(await repo.eraseFamiliar(familiarId)), notes: await notes.eraseFamiliar(familiarId) };
+    },
   };
 }

@@ -4,7 +4,7 @@ import { definePlugin } from '../core/index.js';
 import { createOpenAIEmbedder, startEmbeddingWorker } from './embeddings/index.js';
 import { memoryMigrations } from './migrations.js';
 import { createNotesStore, type NotesStore } from './notes/index.js';
-import { memoryPersonData } from './person-data.js';
+import { memoryConversationData, memoryFamiliarData, memoryPersonData } from './person-data.js';
 import { createMemoryRepository } from './repository.js';
 import { createMemoryRetriever } from './retriever.js';
 import { memoryRoutes } from './routes/memories.js';
@@ -57,6 +57,8 @@ export const memoryPlugin = definePlugin({
         toolProviders: [memoryToolProvider({ repo, notes })],
         retrievers: [retriever],
         personData: [memoryPersonData(repo, notes)],
+        conversationData: [memoryConversationData(repo)],
+        familiarData: [memoryFamiliarData(repo, notes)],
       },
       async close() {
         await repo.flush();

@@ -380,6 +380,40 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
           return n;
         });
     },
+    async removeConversation(tx, userId, conversationId) {
+      // source_ref is `conversation:message` (index memory_items_source); ';' sorts right after ':'.
+      const rows = await tx
+        .selectFrom('memory_items')
+        .select(['seq', 'id'])
+        .where('user_id', '=', userId)
+        .where('source_ref', '>=', `${conversationId}:`)
+        .where('source_ref', '<', `${conversationId};`)
+        .where(checkOnly(storage.dialect, 'kind'), '=', 'turn')
+        .execute();
+      await removeRows(tx, rows);
+      return rows.length;
+    },
+    async countFamiliar(familiarId) {
+      await turns.settle();
+      const rows = await db
+        .selectFrom('memory_items')
+        .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('familiar_id', '=', familiarId)
+        .groupBy('kind')
+        .execute();
+      const of = (kind: string) => Number(rows.find((r) => r.kind === kind)?.n ?? 0);
+      return { memories: of('memory'), turns: of('turn') };
+    },
+    async eraseFamiliar(familiarId) {
+      await turns.settle();
+      const removed = await db.transaction().execute(async (tx) => {
+        const rows = await tx.selectFrom('memory_items').select(['seq', 'id', 'kind']).where('familiar_id', '=', familiarId).execute();
+        await removeRows(tx, rows);
+        return { memories: rows.filter((r) => r.kind === 'memory').length, turns: rows.filter((r) => r.kind === 'turn').length };
+      });
+      if (removed.memories + removed.turns > 0) await searchIndex.compact();
+      return removed;
+    },
     addTurn: (turn) => turns.push(turn),
     flush: () => turns.settle(),
     async pruneTurns(before) {

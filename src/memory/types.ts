@@ -1,4 +1,4 @@
-import type { MemoryKind, Provenance } from './tables.js';
+import type { MemoryDb, MemoryKind, Provenance } from './tables.js';
 
 export type Metadata = Readonly<Record<string, string | number | boolean>>;
 
@@ -94,4 +94,14 @@ export interface MemoryRepository {
   flush(): Promise<void>;
   /** Removes stored turns older than `before` (retention); returns how many. */
   pruneTurns(before: number): Promise<number>;
+  /**
+   * Removes the indexed turns of one conversation (rows, index entries, vectors, queue rows) inside
+   * the caller's transaction `tx`, so they go with the conversation. Call `flush` before opening it:
+   * queued turns must be written first, and they cannot be while `tx` holds the connection.
+   */
+  removeConversation(tx: MemoryDb, userId: string, conversationId: string): Promise<number>;
+  /** How many memories and indexed turns are kept with a familiar, for every person. */
+  countFamiliar(familiarId: string): Promise<{ memories: number; turns: number }>;
+  /** Removes every memory and indexed turn kept with a familiar, for every person (the familiar's deletion). */
+  eraseFamiliar(familiarId: string): Promise<{ memories: number; turns: number }>;
 }

@@ -28,7 +28,20 @@ export const privacyPlugin = definePlugin({
     const stopRetention = startRetention({ privacy, days: config.HEARTH_RETENTION_DAYS, logger });
     return {
       services: { privacy },
-      routes: [privacyRoutes({ privacy, audit, userExists: async (id) => (await identity.findUserById(id)) !== undefined })],
+      routes: [
+        privacyRoutes({
+          privacy,
+          audit,
+          // A web account, or someone known only on a channel (a `person_…` id with channel identities).
+          findPerson: async (id) => {
+            const user = await identity.findUserById(id);
+            if (user) return { id, role: user.role };
+            const linked = (await channels?.identities.list({ userId: id })) ?? [];
+            return linked.length > 0 ? { id, role: null } : undefined;
+          },
+          people: { users: () => identity.listUsers(), identities: async () => (await channels?.identities.list()) ?? [] },
+        }),
+      ],
       close: stopRetention,
     };
   },

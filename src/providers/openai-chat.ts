@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { checkProviderUrl } from './url-policy.js';
 import { ProviderError, type ChatEvent, type ChatModel, type ChatRequest, type ToolCall } from './types.js';
 
@@ -14,9 +14,18 @@ export interface OpenAIChatOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** The SDK class once loaded: it loads with the first call (a few hundred ms and ~13 MB), not at start. */
+let sdk: typeof OpenAI | undefined;
+let loading: Promise<typeof OpenAI> | undefined;
+function loadSdk(): Promise<typeof OpenAI> {
+  return (loading ??= import('openai').then((m) => (sdk = m.default)));
+}
+
 function classify(err: unknown, signal?: AbortSignal): ProviderError {
   if (err instanceof ProviderError) return err;
   if (signal?.aborted) return new ProviderError('aborted', 'The request was cancelled', { cause: err });
+  const OpenAI = sdk;
+  if (!OpenAI) return new ProviderError('unavailable', 'The model provider client could not be loaded', { cause: err });
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError('timeout', 'The model provider timed out', { cause: err });
   if (err instanceof OpenAI.APIUserAbortError) return new ProviderError('aborted', 'The request was cancelled', { cause: err });
   if (err instanceof OpenAI.APIConnectionError)
@@ -34,13 +43,18 @@ function classify(err: unknown, signal?: AbortSignal): ProviderError {
 export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
   const baseURL = checkProviderUrl(options.baseUrl);
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const client = new OpenAI({
-    baseURL,
-    apiKey: options.apiKey || 'not-needed',
-    timeout: timeoutMs,
-    maxRetries: options.maxRetries ?? 2,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  let created: Promise<OpenAI> | undefined;
+  const clientOf = () =>
+    (created ??= loadSdk().then(
+      (OpenAI) =>
+        new OpenAI({
+          baseURL,
+          apiKey: options.apiKey || 'not-needed',
+          timeout: timeoutMs,
+          maxRetries: options.maxRetries ?? 2,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+    ));
 
   return {
     async *stream(request: ChatRequest): AsyncIterable<ChatEvent> {
@@ -59,6 +73,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
       };
       try {
         arm();
+        const client = await clientOf();
         const stream = await client.chat.completions.create(
           {
             model: request.model,
@@ -113,7 +128,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
     },
     async listModels(signal) {
       try {
-        const page = await client.models.list(signal ? { signal } : undefined);
+        const page = await (await clientOf()).models.list(signal ? { signal } : undefined);
         return page.data.map((m) => m.id);
       } catch (err) {
         throw classify(err, signal);
@@ -121,7 +136,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
     },
     async embed({ model, texts, signal }) {
       try {
-        const res = await client.embeddings.create({ model, input: [...texts] }, signal ? { signal } : undefined);
+        const res = await (await clientOf()).embeddings.create({ model, input: [...texts] }, signal ? { signal } : undefined);
         return res.data.sort((a, b) => a.index - b.index).map((d) => d.embedding);
       } catch (err) {
         throw classify(err, signal);

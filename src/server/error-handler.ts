@@ -14,6 +14,7 @@ const FRAMEWORK_CODES: Record<number, [ErrorCode, string]> = {
   404: ['NOT_FOUND', 'Not found'],
   405: ['METHOD_NOT_ALLOWED', 'Method not allowed'],
   413: ['PAYLOAD_TOO_LARGE', 'Request body too large'],
+  414: ['BAD_REQUEST', 'Request URL too long'],
   415: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type'],
   429: ['RATE_LIMITED', 'Rate limit exceeded'],
 };

@@ -2,7 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import * as sqliteVec from 'sqlite-vec';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { FifoSqliteDialect } from './sqlite-driver.js';
@@ -125,6 +125,8 @@ const NUMERIC_OID = 1700;
 async function openPostgres(url: string, options: OpenOptions): Promise<Storage> {
   const schema = options.pgSchema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('invalid PostgreSQL schema name');
+  // The driver loads only for PostgreSQL (SQLite servers never need it).
+  const { default: pg } = await import('pg');
   if (schema) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();

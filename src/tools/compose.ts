@@ -9,22 +9,21 @@ import {
   createApprovals,
   createSandbox,
   createShellEnablement,
-  createShellParser,
-  createShellPolicy,
   createShellTool,
+  lazyShellPolicy,
   parseAllowlist,
   shellRoutes,
   shellToolProvider,
   type Approvals,
+  type AsyncShellPolicy,
   type ShellEnablement,
-  type ShellPolicy,
 } from './shell/index.js';
 import type { ToolProvider } from './types.js';
 
 /** The tools concern as the rest of Hearth sees it. */
 export interface ToolsService {
-  /** The shell policy (`hearth shell check` and the tool share it). */
-  readonly shellPolicy: ShellPolicy;
+  /** The shell policy of the tool and its routes; its parser loads on the first command. */
+  readonly shellPolicy: AsyncShellPolicy;
   readonly shellEnablement: ShellEnablement;
   readonly mcpServers: McpServerStore;
 }
@@ -39,9 +38,8 @@ export async function wireTools(options: {
   now: () => number;
 }) {
   const { config, storage, vault, audit, logger, now } = options;
-  const parser = await createShellParser();
   const allowlist = parseAllowlist(config.HEARTH_SHELL_ALLOWLIST);
-  const shellPolicy = createShellPolicy({ parser, allowlist });
+  const shellPolicy = lazyShellPolicy({ allowlist });
   const sandbox = createSandbox({
     bwrapPath: config.HEARTH_SHELL_BWRAP,
     timeoutMs: config.HEARTH_SHELL_TIMEOUT_MS,

@@ -22,7 +22,17 @@ export const toolsPlugin = definePlugin({
     return {
       services: { tools: wired.tools, approvals: wired.approvals },
       routes: wired.modules,
-      contributes: { toolProviders: wired.providers },
+      contributes: {
+        toolProviders: wired.providers,
+        // A familiar's tool settings (shell enablement) go with it when its data is deleted.
+        familiarData: [
+          {
+            part: 'tools',
+            count: async (familiarId) => ({ shellEnabled: (await wired.tools.shellEnablement.isEnabled(familiarId)) ? 1 : 0 }),
+            erase: async (familiarId) => ({ shellEnabled: (await wired.tools.shellEnablement.disable(familiarId)) ? 1 : 0 }),
+          },
+        ],
+      },
       close: () => wired.close(),
     };
   },

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type HearthApp, type RouteModule } from '../core/index.js';
 import { policy } from '../server/index.js';
@@ -52,6 +51,8 @@ export function webAppRoutes(options: WebAppOptions = {}): RouteModule {
   return async (app: HearthApp) => {
     const indexHtml = readFileSync(join(distDir, 'index.html'));
     const files = topLevelFiles(distDir);
+    // Loaded with the server, not with the module: a CLI command that opens Hearth never needs it.
+    const { default: fastifyStatic } = await import('@fastify/static');
     await app.register(fastifyStatic, { root: distDir, serve: false, dotfiles: 'deny', index: false, cacheControl: false });
 
     const sendIndex = (reply: FastifyReply) =>

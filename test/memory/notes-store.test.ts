@@ -1,14 +1,59 @@
 import { linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/security/audit/types.js';
 import { createNotesStore, isNoteError, type NotesStore } from '../../src/memory/notes/index.js';
+import { corpusLines, needsCorpus } from '../support/corpora.js';
 import { tempDir } from '../support/databases.js';
 
-const payloads = readFileSync(new URL('../../../shared/data/traversal/directory_traversal.txt', import.meta.url), 'utf8')
-  .split('\n')
-  .filter((l) => l.length > 0);
+const payloads = corpusLines('traversal/directory_traversal.txt') ?? [];
 const variants = payloads.flatMap((p) => [p, encodeURIComponent(p), encodeURIComponent(encodeURIComponent(p)), `${p}.md`, `notes/${p}`]);
+
+/**
+ * Traversal paths without the corpus: `..` written raw, percent-encoded (single, double,
+ * overlong UTF-8, %u), as look-alike dots or padded, joined by any separator (slash, backslash,
+ * encoded), climbing 1–8 levels towards the planted `outside/secret.md` or system files, behind
+ * optional prefixes, with optional suffixes, then optionally URL-encoded once or twice more.
+ */
+const dotDot = fc.constantFrom(
+  '..',
+  '..',
+  '%2e%2e',
+  '%2E%2E',
+  '.%2e',
+  '%2e.',
+  '%252e%252e',
+  '%c0%ae%c0%ae',
+  '%uff0e%uff0e',
+  '\uff0e\uff0e',
+  '\u2024\u2024',
+  '....',
+  '...',
+  '..;',
+  '.. ',
+  ' ..',
+  '..\u0000',
+  '..%00',
+);
+const separator = fc.constantFrom('/', '/', '\\', '%2f', '%2F', '%5c', '%252f', '%c0%af', '//', '/./', '\\\\', '\u2215', '\uff0f');
+const target = fc.constantFrom('outside/secret.md', 'secret.md', 'etc/passwd', 'etc/passwd.md', 'windows/win.ini', 'boot.ini', '');
+const traversalPath: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom('', '', 'notes/', 'a/b/', 'sub/', '/', './', 'C:', 'C:\\', '~/', 'file:///', '\\\\server\\share\\'),
+    fc.array(fc.tuple(dotDot, separator), { minLength: 1, maxLength: 8 }),
+    target,
+    fc.constantFrom('', '', '.md', '%00.md', '\u0000.md', '?.md', '#.md', '/.md', ';.md'),
+    fc.constantFrom<(s: string) => string>(
+      (s) => s,
+      (s) => s,
+      encodeURIComponent,
+      (s) => encodeURIComponent(encodeURIComponent(s)),
+      encodeURI,
+    ),
+  )
+  .map(([prefix, climb, to, suffix, encode]) => encode(`${prefix}${climb.map(([d, sep]) => d + sep).join('')}${to}${suffix}`));
+
 const by = { actor: { type: 'system' } as const, source: 'admin' as const };
 const scope = { familiarId: 'fam1', userId: 'alice' };
 
@@ -55,20 +100,43 @@ describe('notes store (MEM-1)', () => {
     expect(statSync(join(dir, 'notes/fam1/people/alice/sub/b.md')).mode & 0o777).toBe(0o600);
   });
 
-  it(`refuses all ${variants.length} traversal payloads (raw, URL-encoded, double-encoded) with NOTE_PATH_REJECTED`, async () => {
-    for (const p of variants) {
-      for (const op of [
-        store.read(scope, p),
-        store.write(scope, p, 'x', by),
-        store.append(scope, p, 'x', by),
-        store.delete(scope, p, by),
-      ]) {
-        expect([p, await code(op)]).toEqual([p, 'NOTE_PATH_REJECTED']);
+  describe('over the public traversal corpus', needsCorpus('traversal/directory_traversal.txt'), () => {
+    it(`refuses all ${variants.length} traversal payloads (raw, URL-encoded, double-encoded) with NOTE_PATH_REJECTED`, async () => {
+      for (const p of variants) {
+        for (const op of [
+          store.read(scope, p),
+          store.write(scope, p, 'x', by),
+          store.append(scope, p, 'x', by),
+          store.delete(scope, p, by),
+        ]) {
+          expect([p, await code(op)]).toEqual([p, 'NOTE_PATH_REJECTED']);
+        }
+        expect(await code(store.list(scope, p))).not.toBe('OK');
       }
-      expect(await code(store.list(scope, p))).not.toBe('OK');
-    }
+      expect(readFileSync(join(outside, 'secret.md'), 'utf8')).toBe('TOP SECRET');
+      expect(readdirSync(outside)).toEqual(['secret.md']);
+      expect(events.every((e) => e.outcome === 'denied')).toBe(true);
+    });
+  });
+
+  it('refuses generated traversal paths (dot-dot in any encoding, any separator, any depth, prefix and suffix) with NOTE_PATH_REJECTED', async () => {
+    await fc.assert(
+      fc.asyncProperty(traversalPath, async (p) => {
+        for (const op of [
+          store.read(scope, p),
+          store.write(scope, p, 'x', by),
+          store.append(scope, p, 'x', by),
+          store.delete(scope, p, by),
+        ]) {
+          expect([p, await code(op)]).toEqual([p, 'NOTE_PATH_REJECTED']);
+        }
+        expect(await code(store.list(scope, p))).not.toBe('OK');
+      }),
+      { numRuns: 1000 },
+    );
     expect(readFileSync(join(outside, 'secret.md'), 'utf8')).toBe('TOP SECRET');
     expect(readdirSync(outside)).toEqual(['secret.md']);
+    expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.outcome === 'denied')).toBe(true);
   });
 

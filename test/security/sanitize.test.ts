@@ -1,19 +1,51 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { dataBlock, isAllowedLinkUrl, neutralizeDelimiters, stripUnsafeLinks } from '../../src/security/sanitize/index.js';
+import { corpusLines, needsCorpus } from '../support/corpora.js';
+import { dangerousLink, dangerousUrl } from './xss-forms.js';
 
-const xss = [
-  ...readFileSync('../shared/data/xss/xss_polyglots.txt', 'utf8').split('\n'),
-  ...readFileSync('../shared/data/xss/rsnake_xss.txt', 'utf8').split('\n'),
-].filter((l) => l.trim());
+const xss = [...(corpusLines('xss/xss_polyglots.txt') ?? []), ...(corpusLines('xss/rsnake_xss.txt') ?? [])].filter((l) => l.trim());
 
-describe('reply sanitizing (LLM-3)', () => {
+describe('reply sanitizing over the public XSS corpora (LLM-3)', needsCorpus('xss/xss_polyglots.txt', 'xss/rsnake_xss.txt'), () => {
   it('no javascript:/vbscript:/data: scheme survives in any public XSS vector', () => {
     for (const v of xss) {
       const out = stripUnsafeLinks(v).toLowerCase();
       expect(out, v).not.toMatch(/(?:javascript|vbscript|livescript|data)\s*:/);
     }
+  });
+});
+
+/** What a browser would read as the scheme: entities and percent-escapes decoded, whitespace, control and invisible characters dropped. */
+function asBrowserReadsIt(text: string): string {
+  let out = text;
+  for (let i = 0; i < 3; i++) {
+    out = out
+      .replace(/&#x([0-9a-f]+);?/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16) || 32))
+      .replace(/&#(\d+);?/g, (_, d: string) => String.fromCodePoint(parseInt(d, 10) || 32))
+      .replace(/&(tab|newline|colon);/gi, (_, n: string) => ({ tab: '\t', newline: '\n', colon: ':' })[n.toLowerCase()] ?? '')
+      .replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  }
+  return out.replace(/[\u0000-\u0020\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, '').toLowerCase();
+}
+
+describe('reply sanitizing (LLM-3)', () => {
+  it('no javascript:/vbscript:/livescript:/data: scheme survives in generated links (obfuscated schemes in markdown, autolinks, HTML attributes, bare text)', () => {
+    fc.assert(
+      fc.property(dangerousLink, (v) => {
+        const out = stripUnsafeLinks(v);
+        expect(out.toLowerCase(), v).not.toMatch(/(?:javascript|vbscript|livescript|data)\s*:/);
+        expect(asBrowserReadsIt(out), v).not.toMatch(/(?:javascript|vbscript|livescript|data):/);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it('refuses every generated dangerous URL as a link target', () => {
+    fc.assert(
+      fc.property(dangerousUrl, (u) => {
+        expect(isAllowedLinkUrl(u), u).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
   });
   it('sees through encodings and whitespace inside the scheme', () => {
     for (const v of [

@@ -11,6 +11,7 @@ const PUBLIC = new Set([
   'POST /api/auth/login',
   'GET /api/auth/session',
   'POST /api/users/invites/accept',
+  'POST /api/auth/password-reset',
   'OPTIONS *',
   'GET /api/openapi.json',
 ]);

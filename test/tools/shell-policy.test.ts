@@ -1,21 +1,20 @@
-import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createShellParser, createShellPolicy, parseAllowlist, type ShellParser, type ShellPolicy } from '../../src/tools/shell/index.js';
+import { corpusLines, needsCorpus } from '../support/corpora.js';
+import { dangerousCommand, DEVELOPER_PROGRAMS, FORM_PROGRAMS, SAFE_PROGRAMS, safeCommand } from './shell-forms.js';
 
-const DATA = new URL('../../../shared/data/shell/', import.meta.url);
-const lines = (name: string) =>
-  readFileSync(new URL(name, DATA), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+/** Lines of ../shared/data/shell/NAME without blanks and comments; empty when the corpus is absent. */
+const lines = (name: string) => (corpusLines(`shell/${name}`) ?? []).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
 
 let parser: ShellParser;
 beforeAll(async () => {
   parser = await createShellParser();
 });
 
-/** The allowlist a generous operator might write: every program of safe.txt plus wrappers' targets. */
+/** The allowlist a generous operator might write: every program of safe.txt (the same developer programs without the corpus) plus wrappers' targets. */
 function generous(extra: string[] = []): ShellPolicy {
-  const programs = new Set(lines('safe.txt').map((l) => l.split(' ')[0]!));
+  const programs = new Set<string>([...lines('safe.txt').map((l) => l.split(' ')[0]!), ...DEVELOPER_PROGRAMS]);
   for (const p of [
     'sort',
     'find',
@@ -42,7 +41,7 @@ function generous(extra: string[] = []): ShellPolicy {
   return createShellPolicy({ parser, allowlist: parseAllowlist([...programs]) });
 }
 
-describe('EXEC-1 shell policy over the shared data set', () => {
+describe('EXEC-1 shell policy over the shared data set', needsCorpus('shell/dangerous.txt', 'shell/safe.txt'), () => {
   it('every line of dangerous.txt gets ask or deny, even with every program allowlisted', () => {
     const policy = generous();
     const dangerous = lines('dangerous.txt');
@@ -57,11 +56,40 @@ describe('EXEC-1 shell policy over the shared data set', () => {
     const refused = safe.filter((l) => policy.classify(l).verdict !== 'allow').map((l) => [l, policy.classify(l).reasons]);
     expect(refused).toEqual([]);
   });
+});
+
+describe('EXEC-1 shell policy over generated dangerous and safe forms (no corpus needed)', () => {
+  it('every generated dangerous form (wrapped, quoted, substituted, nested in shells and lists) gets ask or deny, even with every program allowlisted', () => {
+    const policy = generous(FORM_PROGRAMS);
+    fc.assert(
+      fc.property(dangerousCommand(), (command) => {
+        expect(policy.classify(command).verdict, command).not.toBe('allow');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('every generated ordinary command is allowed when its programs are on the allowlist', () => {
+    const policy = createShellPolicy({ parser, allowlist: parseAllowlist(SAFE_PROGRAMS) });
+    fc.assert(
+      fc.property(safeCommand, (command) => {
+        const result = policy.classify(command);
+        expect([command, result.verdict, result.reasons]).toEqual([command, 'allow', []]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 
   it('safe commands whose program is not on the allowlist wait for approval', () => {
     const policy = createShellPolicy({ parser, allowlist: [] });
     expect(policy.classify('git status').verdict).toBe('ask');
     expect(policy.classify('git status').reasons.join()).toContain('not on the allowlist');
+    fc.assert(
+      fc.property(safeCommand, (command) => {
+        expect(policy.classify(command).verdict, command).toBe('ask');
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

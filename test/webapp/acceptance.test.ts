@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
+import { needsCorpus } from '../support/corpora.js';
 import {
   armXssTrap,
   collectCspViolations,
   DOCS,
   ensureWebBuild,
+  generatedXssPayloads,
   launchBrowser,
   startWebHearth,
   xssPayloads,
@@ -190,101 +192,118 @@ describe('acceptance in Chromium: setup → login → provider → familiar → 
   });
 });
 
-describe('XSS through the real chat: the person sends every corpus line and the model replies with them (LLM-3)', () => {
-  let browser: Browser;
-  let hearth: WebHearth;
-  let fake: FakeOpenAI;
+/** The person sends the payloads in batches and the model replies with the same text: nothing may run, load from elsewhere or leave its bubble. */
+function xssThroughChat(
+  title: string,
+  payloads: () => string[],
+  options: ReturnType<typeof needsCorpus> | Record<string, never> = {},
+): void {
+  describe(title, options, () => {
+    let browser: Browser;
+    let hearth: WebHearth;
+    let fake: FakeOpenAI;
 
-  beforeAll(async () => {
-    await ensureWebBuild();
-    [browser, hearth, fake] = await Promise.all([launchBrowser(), startWebHearth(), startFakeOpenAI({ fallback: { text: 'ok' } })]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await hearth?.close();
-    await fake?.close();
-  });
-
-  it('nothing runs, nothing loads from elsewhere, and nothing leaves its bubble', async () => {
-    const owner = await hearth.hearth.identity.createUser({ name: OWNER, password: PASSWORD, role: 'owner' });
-    expect(owner.id).toBeTruthy();
-    const page = await browser.newPage();
-    const hits: string[] = [];
-    const violations = collectCspViolations(page);
-    await armXssTrap(page, hits);
-    const outside: string[] = [];
-    page.on('request', (r) => {
-      if (!r.url().startsWith(hearth.baseUrl)) outside.push(r.url());
+    beforeAll(async () => {
+      await ensureWebBuild();
+      [browser, hearth, fake] = await Promise.all([launchBrowser(), startWebHearth(), startFakeOpenAI({ fallback: { text: 'ok' } })]);
     });
-    await page.goto(`${hearth.baseUrl}/providers`);
-    await signIn(page);
-    // Provider and familiar through the API with the page's own session (CSRF header from the app).
-    const created = await page.evaluate(async (url) => {
-      const session = (await (await fetch('/api/auth/session')).json()) as { csrfToken: string };
-      const post = async (path: string, body: unknown) => {
-        const r = await fetch(path, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
-          body: JSON.stringify(body),
-        });
-        return (await r.json()) as { id: string };
-      };
-      const provider = await post('/api/providers', { name: 'Fake', baseUrl: url, defaultModel: 'fake-model' });
-      return post('/api/familiars', {
-        slug: 'ember',
-        name: 'Ember',
-        persona: 'A companion.',
-        model: 'fake-model',
-        providerId: provider.id,
+    afterAll(async () => {
+      await browser?.close();
+      await hearth?.close();
+      await fake?.close();
+    });
+
+    it('nothing runs, nothing loads from elsewhere, and nothing leaves its bubble', async () => {
+      const owner = await hearth.hearth.identity.createUser({ name: OWNER, password: PASSWORD, role: 'owner' });
+      expect(owner.id).toBeTruthy();
+      const page = await browser.newPage();
+      const hits: string[] = [];
+      const violations = collectCspViolations(page);
+      await armXssTrap(page, hits);
+      const outside: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(hearth.baseUrl)) outside.push(r.url());
       });
-    }, fake.url);
-    expect(created.id).toBeTruthy();
+      await page.goto(`${hearth.baseUrl}/providers`);
+      await signIn(page);
+      // Provider and familiar through the API with the page's own session (CSRF header from the app).
+      const created = await page.evaluate(async (url) => {
+        const session = (await (await fetch('/api/auth/session')).json()) as { csrfToken: string };
+        const post = async (path: string, body: unknown) => {
+          const r = await fetch(path, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+            body: JSON.stringify(body),
+          });
+          return (await r.json()) as { id: string };
+        };
+        const provider = await post('/api/providers', { name: 'Fake', baseUrl: url, defaultModel: 'fake-model' });
+        return post('/api/familiars', {
+          slug: 'ember',
+          name: 'Ember',
+          persona: 'A companion.',
+          model: 'fake-model',
+          providerId: provider.id,
+        });
+      }, fake.url);
+      expect(created.id).toBeTruthy();
 
-    const lines = xssPayloads();
-    const batches: string[] = [];
-    for (let i = 0; i < lines.length; i += 12) batches.push(lines.slice(i, i + 12).join('\n\n'));
-    for (const b of batches) fake.script.push({ text: b });
-    await nav(page, 'Chat');
-    for (const b of batches) await chat(page, b);
+      const lines = payloads();
+      const batches: string[] = [];
+      for (let i = 0; i < lines.length; i += 12) batches.push(lines.slice(i, i + 12).join('\n\n'));
+      for (const b of batches) fake.script.push({ text: b });
+      await nav(page, 'Chat');
+      for (const b of batches) await chat(page, b);
 
-    await page.waitForLoadState('networkidle');
-    const report = await page.evaluate(() => {
-      const list = document.querySelector('ol.messages')!;
-      const all = [...list.querySelectorAll('*')];
-      return {
-        children: [...list.children].map((c) => `${c.tagName}.${c.className}`),
-        states: [...list.querySelectorAll('.bubble')].map((b) => b.getAttribute('data-state')),
-        outsideMain: [...document.body.children].map((c) => c.tagName + (c.id ? `#${c.id}` : '')),
-        escaped: document.querySelectorAll('#escaped').length,
-        dangerous: all
-          .filter((el) =>
-            ['SCRIPT', 'IMG', 'SVG', 'IFRAME', 'OBJECT', 'EMBED', 'STYLE', 'FORM', 'INPUT', 'MATH', 'LINK', 'META', 'BASE'].includes(
-              el.tagName.toUpperCase(),
-            ),
-          )
-          .map((el) => el.tagName),
-        attrs: all.flatMap((el) =>
-          [...el.attributes].filter((a) => /^on/i.test(a.name) || a.name === 'style').map((a) => `${el.tagName}[${a.name}]`),
-        ),
-        badLinks: [...list.querySelectorAll('a[href]')]
-          .map((a) => a.getAttribute('href') ?? '')
-          .filter((h) => !/^(https?:|mailto:)/i.test(h)),
-        userTexts: [...list.querySelectorAll('.bubble.user .plain')].map((p) => p.textContent ?? ''),
-      };
+      await page.waitForLoadState('networkidle');
+      const report = await page.evaluate(() => {
+        const list = document.querySelector('ol.messages')!;
+        const all = [...list.querySelectorAll('*')];
+        return {
+          children: [...list.children].map((c) => `${c.tagName}.${c.className}`),
+          states: [...list.querySelectorAll('.bubble')].map((b) => b.getAttribute('data-state')),
+          outsideMain: [...document.body.children].map((c) => c.tagName + (c.id ? `#${c.id}` : '')),
+          escaped: document.querySelectorAll('#escaped').length,
+          dangerous: all
+            .filter((el) =>
+              ['SCRIPT', 'IMG', 'SVG', 'IFRAME', 'OBJECT', 'EMBED', 'STYLE', 'FORM', 'INPUT', 'MATH', 'LINK', 'META', 'BASE'].includes(
+                el.tagName.toUpperCase(),
+              ),
+            )
+            .map((el) => el.tagName),
+          attrs: all.flatMap((el) =>
+            [...el.attributes].filter((a) => /^on/i.test(a.name) || a.name === 'style').map((a) => `${el.tagName}[${a.name}]`),
+          ),
+          badLinks: [...list.querySelectorAll('a[href]')]
+            .map((a) => a.getAttribute('href') ?? '')
+            .filter((h) => !/^(https?:|mailto:)/i.test(h)),
+          userTexts: [...list.querySelectorAll('.bubble.user .plain')].map((p) => p.textContent ?? ''),
+        };
+      });
+      expect(report.children.every((c) => c === 'LI.bubble user' || c === 'LI.bubble assistant')).toBe(true);
+      expect(report.children.length).toBe(batches.length * 2);
+      expect(report.states.every((s) => s === 'done')).toBe(true);
+      expect(report.outsideMain).toEqual(['DIV#app', 'NOSCRIPT']);
+      expect(report.escaped).toBe(0);
+      expect(report.dangerous).toEqual([]);
+      expect(report.attrs).toEqual([]);
+      expect(report.badLinks).toEqual([]);
+      // What the person typed is shown exactly as text.
+      expect(report.userTexts).toEqual(batches);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+      expect(hits).toEqual([]);
+      expect(outside).toEqual([]);
+      expect(violations).toEqual([]);
     });
-    expect(report.children.every((c) => c === 'LI.bubble user' || c === 'LI.bubble assistant')).toBe(true);
-    expect(report.children.length).toBe(batches.length * 2);
-    expect(report.states.every((s) => s === 'done')).toBe(true);
-    expect(report.outsideMain).toEqual(['DIV#app', 'NOSCRIPT']);
-    expect(report.escaped).toBe(0);
-    expect(report.dangerous).toEqual([]);
-    expect(report.attrs).toEqual([]);
-    expect(report.badLinks).toEqual([]);
-    // What the person typed is shown exactly as text.
-    expect(report.userTexts).toEqual(batches);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
-    expect(hits).toEqual([]);
-    expect(outside).toEqual([]);
-    expect(violations).toEqual([]);
   });
-});
+}
+
+xssThroughChat(
+  'XSS through the real chat: the person sends every corpus line and the model replies with them (LLM-3)',
+  xssPayloads,
+  needsCorpus('xss'),
+);
+xssThroughChat(
+  'XSS through the real chat: the person sends generated payloads and the model replies with them (LLM-3, no corpus needed)',
+  () => generatedXssPayloads(96),
+);

@@ -4,12 +4,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needsCorpus } from '../support/corpora.js';
 import { markdownBundle } from './markdown-harness.js';
 import {
   armXssTrap,
   collectCspViolations,
   DOCS,
   ensureWebBuild,
+  generatedXssPayloads,
   launchBrowser,
   startWebHearth,
   xssPayloads,
@@ -74,7 +76,8 @@ describe('web app in Chromium under the strict CSP (HTTP-1, LLM-3)', () => {
     await phone.close();
   });
 
-  it('LLM-3: every XSS corpus line rendered by the chat renderer runs nothing and stays in its bubble', async () => {
+  /** Renders every payload through the chat renderer as user and assistant bubbles; nothing may run, load from elsewhere or leave its bubble. */
+  async function expectRenderedInert(payloads: string[]): Promise<void> {
     const page = await context.newPage();
     const hits: string[] = [];
     await armXssTrap(page, hits);
@@ -86,8 +89,6 @@ describe('web app in Chromium under the strict CSP (HTTP-1, LLM-3)', () => {
     await page.goto(`${hearth.baseUrl}/login`);
     await page.getByRole('heading', { name: /sign in/i }).waitFor();
     await page.evaluate(await markdownBundle());
-    const payloads = xssPayloads();
-    expect(payloads.length).toBeGreaterThan(80);
     const report = await page.evaluate((lines) => {
       const render = (window as unknown as { HearthMarkdown: { renderMarkdown(t: string): string } }).HearthMarkdown.renderMarkdown;
       const list = document.createElement('ol');
@@ -144,6 +145,20 @@ describe('web app in Chromium under the strict CSP (HTTP-1, LLM-3)', () => {
     // Not even blocked attempts: no handler or style ever reached a document, live or detached.
     expect(violations).toEqual([]);
     await page.close();
+  }
+
+  describe('over the public XSS corpora', needsCorpus('xss'), () => {
+    it('LLM-3: every XSS corpus line rendered by the chat renderer runs nothing and stays in its bubble', async () => {
+      const payloads = xssPayloads();
+      expect(payloads.length).toBeGreaterThan(80);
+      await expectRenderedInert(payloads);
+    });
+  });
+
+  it('LLM-3: generated XSS payloads (event handlers, script URLs, mutation XSS, dangerous links, beacons, breakouts) rendered by the chat renderer run nothing and stay in their bubbles', async () => {
+    const payloads = generatedXssPayloads(300);
+    expect(payloads.length).toBeGreaterThan(80);
+    await expectRenderedInert(payloads);
   });
 
   it('LLM-3 control: the trap does fire when unsanitized HTML is inserted, so the test can fail', async () => {

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectCspViolations, ensureWebBuild, launchBrowser, startWebHearth, type WebHearth } from './support.js';
 
@@ -120,6 +120,39 @@ describe('dashboard pages in Chromium: keys, people, audit, observability (AUTH-
     await page.getByRole('img', { name: 'Latency' }).waitFor();
     expect(await page.locator('polyline').count()).toBe(4);
     await expect(page.getByLabel('Service key').inputValue()).resolves.toBe('');
+    expect(violations).toEqual([]);
+  });
+  it('#15 deleting a familiar shows what it holds first; the operator may keep its data', async () => {
+    const owner = (await hearth.hearth.identity.findUserByName(OWNER))!;
+    const familiar = await hearth.hearth.familiars.create(
+      { slug: 'wren', name: 'Wren', persona: 'A quiet friend.', model: 'm' },
+      { type: 'system' },
+    );
+    await hearth.hearth.memory.repo.add({
+      userId: owner.id,
+      familiarId: familiar.id,
+      kind: 'memory',
+      text: 'likes herons',
+      provenance: 'owner',
+    });
+    await nav(page, 'Familiars');
+    const asked: string[] = [];
+    const answer = (d: Dialog) => {
+      asked.push(d.message());
+      // First question: delete it with everything? No. Second: delete it and keep its data? Yes.
+      void (asked.length === 1 ? d.dismiss() : d.accept());
+    };
+    page.on('dialog', answer);
+    await page.getByRole('listitem').filter({ hasText: 'Wren' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('heading', { level: 2, name: 'Wren' }).waitFor({ state: 'detached' });
+    page.off('dialog', answer);
+    expect(asked).toHaveLength(2);
+    expect(asked[0]).toMatch(/everything it holds \(.*\b1 memor/);
+    expect(asked[1]).toMatch(/keep its data/);
+    expect(await hearth.hearth.familiars.get(familiar.id)).toBeUndefined();
+    expect((await hearth.hearth.memory.repo.list({ userId: owner.id, familiarId: familiar.id })).map((m) => m.text)).toEqual([
+      'likes herons',
+    ]);
     expect(violations).toEqual([]);
   });
 });

@@ -3,14 +3,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { corpus } from '../support/corpora.js';
 import { startTestHearth, type TestHearth, type TestHearthOptions } from '../support/hearth.js';
+import { dangerousLink } from '../security/xss-forms.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const WEB = join(ROOT, 'web');
 export const DIST = join(WEB, 'dist');
 export const DOCS = join(ROOT, 'docs');
-export const XSS_DIR = resolve(ROOT, '../shared/data/xss');
+/** The shared XSS corpora (../shared/data/xss), or undefined when absent: suites using xssPayloads() declare needsCorpus('xss'). */
+export const XSS_DIR = corpus('xss');
 
 export { ensureWebBuild } from '../../scripts/web-build.js';
 
@@ -46,21 +50,163 @@ export async function startWebHearth(options: TestHearthOptions = {}): Promise<W
 
 /** Every line of the shared XSS corpora, plus payloads that spring the `window.__xss` trap directly. */
 export function xssPayloads(): string[] {
-  const lines = readdirSync(XSS_DIR)
+  const dir = XSS_DIR;
+  if (dir === undefined) throw new Error("the XSS corpora are absent: declare needsCorpus('xss') on the suite");
+  const lines = readdirSync(dir)
     .filter((f) => f.endsWith('.txt'))
-    .flatMap((f) => readFileSync(join(XSS_DIR, f), 'utf8').split('\n'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
     .map((l) => l.replace(/\r$/, ''))
     .filter((l) => l.trim() !== '');
-  return [
-    ...lines,
-    '<img src=x onerror="window.__xss=1">',
-    '<svg onload="window.__xss=1"></svg>',
-    '[click](javascript:window.__xss=1)',
-    '[data](data:text/html,<script>window.__xss=1</script>)',
-    '![beacon](http://127.0.0.1:9/track.png)',
+  return [...lines, ...TRAP_PAYLOADS];
+}
+
+const TRAP_PAYLOADS = [
+  '<img src=x onerror="window.__xss=1">',
+  '<svg onload="window.__xss=1"></svg>',
+  '[click](javascript:window.__xss=1)',
+  '[data](data:text/html,<script>window.__xss=1</script>)',
+  '![beacon](http://127.0.0.1:9/track.png)',
+  '</div></li></ol><div id="escaped">outside</div>',
+  '<style>body{display:none}</style><p style="position:fixed;inset:0">cover</p>',
+];
+
+const pick = <T>(...values: T[]) => fc.constantFrom(...values);
+
+/** Script a payload runs when it works: sets the trap or opens a dialog (both are watched by armXssTrap). */
+const action = pick(
+  'window.__xss=1',
+  'alert(1)',
+  'confirm(1)',
+  'prompt(1)',
+  "top['al'+'ert'](1)",
+  'window.__xss=document.cookie',
+  'eval(atob(`d2luZG93Ll9feHNzPTE=`))',
+);
+
+/** Case mixing of tag and attribute names, as HTML parsers ignore it. */
+const cased = (word: string) => fc.boolean().map((upper) => (upper ? word.toUpperCase() : word));
+
+/** Between a tag name and its attributes: space, slash, newline or tab. */
+const sep = pick(' ', ' ', '/', '\n', '\t', ' /');
+
+/** javascript:/data: URLs as they would be written into an HTML attribute. */
+const dangerousUrlForHtml = pick(
+  'javascript:',
+  'JaVaScRiPt:',
+  'java\tscript:',
+  '&#106;avascript:',
+  '&#x6A;avascript&#x3A;',
+  ' javascript:',
+  'data:text/html,<script>',
+  'vbscript:',
+);
+
+/** An element that runs script through an event handler or a URL attribute. */
+const element: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(
+      pick(
+        'img src=x',
+        'image src=x',
+        'video src=x',
+        'audio src=x',
+        'svg',
+        'body',
+        'iframe',
+        'object data=x',
+        'input autofocus',
+        'details open',
+        'select autofocus',
+        'marquee',
+        'textarea autofocus',
+        'div tabindex=1 autofocus',
+        'a href=#',
+      ),
+      pick('onerror', 'onload', 'onfocus', 'ontoggle', 'onstart', 'onmouseover', 'onclick', 'onanimationstart', 'onpageshow', 'onbegin'),
+      action,
+      sep,
+      pick('"', "'", '', '`'),
+    )
+    .chain(([tag, handler, run, s, q]) =>
+      fc.tuple(cased(tag.split(' ')[0]!), cased(handler)).map(([name, h]) => `<${name}${tag.slice(name.length)}${s}${h}=${q}${run}${q}>`),
+    ),
+  fc.tuple(cased('script'), action).map(([t, run]) => `<${t}>${run}</${t}>`),
+  fc
+    .tuple(pick('<script src=data:,', '<script src="data:text/javascript,'), action)
+    .map(([open, run]) => `${open}${run}${open.endsWith('"') ? '"' : ''}></script>`),
+  fc
+    .tuple(
+      pick(
+        'a href',
+        'iframe src',
+        'form action',
+        'object data',
+        'embed src',
+        'base href',
+        'link rel=stylesheet href',
+        'meta http-equiv=refresh content="0;url',
+        'math href',
+        'button formaction',
+      ),
+      dangerousUrlForHtml,
+      action,
+    )
+    .map(([attr, url, run]) => {
+      const [tag] = attr.split(' ');
+      const value = attr.endsWith('url') ? `${attr}=${url}${run}"` : `${attr}="${url}${run}"`;
+      return `<${value}>x</${tag}>`;
+    }),
+  pick(
+    '<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>',
+    '<svg><style><img src=x onerror=window.__xss=1></style></svg>',
+    '<noscript><p title="</noscript><img src=x onerror=window.__xss=1>">',
+    '<!--><img src=x onerror=window.__xss=1>-->',
+    '<![CDATA[><img src=x onerror=window.__xss=1>]]>',
+    '<svg><animate onbegin=window.__xss=1 attributeName=x dur=1s>',
+    '<form><button formaction=javascript:window.__xss=1>go</button></form>',
+    '<template><img src=x onerror=window.__xss=1></template>',
+  ),
+);
+
+/** Markdown and layout payloads: dangerous links and images, remote images (beacons), breakouts from the bubble. */
+const markdown: fc.Arbitrary<string> = fc.oneof(
+  dangerousLink,
+  fc
+    .tuple(pick('http://127.0.0.1:9/', 'https://tracker.example/', '//evil.example/'), pick('p.png', 'i.gif?u=1'))
+    .map(([host, file]) => `![beacon](${host}${file})`),
+  pick(
     '</div></li></ol><div id="escaped">outside</div>',
-    '<style>body{display:none}</style><p style="position:fixed;inset:0">cover</p>',
-  ];
+    '</li><li class="bubble"><div id="escaped">x</div>',
+    '<style>body{display:none}</style>',
+    '<p style="position:fixed;inset:0">cover</p>',
+    '<link rel=stylesheet href=//evil.example/x.css>',
+  ),
+);
+
+/** Where in a message a payload sits. */
+const placement = pick(
+  (p: string) => p,
+  (p: string) => `Hello ${p} there`,
+  (p: string) => `- ${p}`,
+  (p: string) => `> ${p}`,
+  (p: string) => `**${p}**`,
+  (p: string) => `| a | ${p} |\n| - | - |`,
+  (p: string) => `1. ${p}\n2. next`,
+  (p: string) => `\`${p}\``,
+);
+
+/**
+ * XSS payloads without the corpora (LLM-3): elements with event handlers or script URLs (mixed
+ * case, odd separators and quotes), mutation-XSS and parser-confusion snippets, dangerous
+ * markdown links, tracking images and breakouts, each placed in ordinary markdown; plus the
+ * trap payloads. Deterministic (a fixed seed) so a failure names the same payload every run.
+ */
+export function generatedXssPayloads(count: number, seed = 17): string[] {
+  const generated = fc.sample(
+    fc.tuple(fc.oneof({ weight: 3, arbitrary: element }, { weight: 2, arbitrary: markdown }), placement).map(([p, place]) => place(p)),
+    { numRuns: count, seed },
+  );
+  return [...new Set([...generated, ...TRAP_PAYLOADS])];
 }
 
 /**

@@ -2,7 +2,9 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Link, navigate, usePath } from './router.js';
 import { isAdmin, loadSession, logout, type Me } from './session.js';
-import { SetupPage } from './pages/setup.js';
+import { SetupPage, useSetupNeeded } from './pages/setup.js';
+import { ResetPasswordPage } from './pages/reset.js';
+import { AccountPage } from './pages/account.js';
 import { InvitePage, inviteToken } from './pages/invite.js';
 import { LoginPage } from './pages/login.js';
 import { ChatPage } from './pages/chat.js';
@@ -34,6 +36,7 @@ const ROUTES: Route[] = [
   { path: '/people', label: 'People', admin: true, view: (me) => <PeoplePage me={me} /> },
   { path: '/keys', label: 'API keys', view: () => <KeysPage /> },
   { path: '/sessions', label: 'Sessions', view: () => <SessionsPage /> },
+  { path: '/account', label: 'Account', view: (me) => <AccountPage me={me} /> },
   { path: '/audit', label: 'Audit log', admin: true, view: () => <AuditPage /> },
   { path: '/observability', label: 'Observability', admin: true, view: () => <ObservabilityPage /> },
   { path: '/pairings', label: 'Pairings', admin: true, view: () => <PairingsPage /> },
@@ -50,10 +53,19 @@ export function App(): JSX.Element {
     void loadSession().then(setMe);
   }, [path === '/setup']);
 
+  // Before setup, the sign-in page says that setup is pending and where the one-time link is (AUTH-1).
+  const setupNeeded = useSetupNeeded(path === '/setup' || me === null);
+
   if (path === '/setup')
     return (
       <main id="main" class="narrow">
-        <SetupPage onDone={(m) => (setMe(m), navigate(m ? '/providers' : '/login', true))} />
+        <SetupPage needed={setupNeeded} onDone={(m) => (setMe(m), navigate(m ? '/providers' : '/login', true))} />
+      </main>
+    );
+  if (path === '/reset-password')
+    return (
+      <main id="main" class="narrow">
+        <ResetPasswordPage onDone={() => (setMe(null), navigate('/login', true))} />
       </main>
     );
   const invite = inviteToken();
@@ -72,7 +84,10 @@ export function App(): JSX.Element {
   if (me === null)
     return (
       <main id="main" class="narrow">
-        <LoginPage onLogin={(m) => (setMe(m), navigate(path === '/login' || path === '/' ? '/chat' : path, true))} />
+        <LoginPage
+          setupPending={setupNeeded === true}
+          onLogin={(m) => (setMe(m), navigate(path === '/login' || path === '/' ? '/chat' : path, true))}
+        />
       </main>
     );
 

@@ -30,7 +30,9 @@ export interface AccessRules {
 
 /** The person's own memory commands (Discord /remember, /forget, /export), provided by the memory concern. */
 export interface PersonCommands {
-  remember(userId: string, text: string): Promise<string>;
-  forget(userId: string): Promise<string>;
+  /** `via`: who asked on which channel, for the audit entry (`memory.write`). */
+  remember(userId: string, text: string, via?: ChannelSender): Promise<string>;
+  /** `via`: who asked on which channel, for the audit entries (`memory.delete`, one per memory). */
+  forget(userId: string, via?: ChannelSender): Promise<string>;
   export(userId: string): Promise<string>;
 }

@@ -96,12 +96,13 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   };
 
   /** /remember, /forget, /export: answered without a turn, always for the caller's own person. */
-  const personCommand = async (interaction: ChatInputCommandInteraction, userId: string): Promise<string> => {
+  const personCommand = async (interaction: ChatInputCommandInteraction, userId: string, sender: ChannelSender): Promise<string> => {
     const person = options.personCommands;
     if (!person) return 'That command is not available on this Hearth.';
     const name = interaction.commandName;
-    if (name === 'remember') return person.remember(userId, interaction.options.getString('text', true));
-    if (name === 'forget') return person.forget(userId);
+    // The sender goes along for the audit entries of these memory writes.
+    if (name === 'remember') return person.remember(userId, interaction.options.getString('text', true), sender);
+    if (name === 'forget') return person.forget(userId, sender);
     if (name === 'export') return person.export(userId);
     return 'Unknown command.';
   };
@@ -155,7 +156,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       {
         vouched: interaction.guildId !== null,
         render: renderDiscord,
-        answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId),
+        answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId, sender),
       },
     );
     return respondParts(result.parts);

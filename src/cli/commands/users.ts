@@ -1,6 +1,8 @@
 import { ROLES, type Role } from '../../core/index.js';
-import { CliError, EXIT, println, readStdin, withHearth, type Command } from '../io.js';
+import { CliError, EXIT, println, readStdin, withHearth, type CliIo, type Command } from '../io.js';
 import { AppError } from '../../core/index.js';
+import { sanitizeLogString } from '../../logging/index.js';
+import { readNewPassword } from './read-secret.js';
 
 /** Turns an AppError into a one-line CLI error (its message is safe to show). */
 export function cliFailure(err: unknown): never {
@@ -8,11 +10,29 @@ export function cliFailure(err: unknown): never {
   throw err;
 }
 
+/** `hearth users passwd NAME`: same password policy as everywhere; every session of the person ends. */
+async function passwd(args: string[], io: CliIo): Promise<number> {
+  const name = args[0];
+  if (!name || name.startsWith('-')) throw new CliError('users passwd needs a NAME', EXIT.usage);
+  return withHearth(io, async (hearth) => {
+    const user = await hearth.identity.findUserByName(name);
+    if (!user) throw new CliError(`no user named ${sanitizeLogString(name, { maxString: 64 })}`);
+    const password = await readNewPassword(io, user.name);
+    const { sessionsRevoked } = await hearth.identity.setPassword(user.id, password, 'cli').catch(cliFailure);
+    println(io.stdout, `password changed for ${user.name}; ${sessionsRevoked} session(s) signed out`);
+    return EXIT.ok;
+  });
+}
+
 export const usersCommand: Command = {
   name: 'users',
   summary: 'Add or list people (password on stdin)',
   usage: `Usage: hearth users add NAME --role owner|admin|member   (reads the password from stdin)
        hearth users list
+       hearth users passwd NAME   (asks twice without echo at a terminal, or reads one line from stdin)
+
+passwd sets a new password without the current one (you are the operator at the server) and
+signs the person out everywhere; it works while the server runs. It is audited.
 
 Passwords: at least 12 characters, not a common password; stored as argon2id hashes.
 Example: printf '%s' "$PASSWORD" | hearth users add alice --role member`,
@@ -23,7 +43,9 @@ Example: printf '%s' "$PASSWORD" | hearth users add alice --role member`,
         for (const u of await hearth.identity.listUsers()) println(io.stdout, `${u.name}\t${u.role}\t${u.id}`);
         return EXIT.ok;
       });
-    if (sub !== 'add') throw new CliError('usage: hearth users add NAME --role owner|admin|member (see --help)', EXIT.usage);
+    if (sub === 'passwd') return passwd(rest, io);
+    if (sub !== 'add')
+      throw new CliError('usage: hearth users add NAME --role owner|admin|member, list, or passwd NAME (see --help)', EXIT.usage);
     const name = rest[0];
     const roleIndex = rest.indexOf('--role');
     const role = roleIndex >= 0 ? rest[roleIndex + 1] : undefined;

@@ -6,6 +6,8 @@ import { streamSse } from '../../server/sse.js';
 import type { ConversationStore } from '../conversations.js';
 import type { FamiliarService } from '../familiars.js';
 import type { TurnRunner } from '../contracts.js';
+import type { AuditActor, AuditLog } from '../../security/audit/index.js';
+import type { Principal } from '../../core/index.js';
 
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 const createBody = z.strictObject({ familiarId: z.string().min(1).max(100), title: z.string().max(200).optional() });
@@ -13,8 +15,16 @@ const messageBody = z.strictObject({ text: z.string().min(1).max(10_000) });
 const page = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).optional(), before: z.string().min(1).max(100).optional() });
 
 /** Conversations over HTTP: create, list, history with paging, and a turn as JSON or SSE (CH-1). */
-export function conversationRoutes(deps: { turns: TurnRunner; conversations: ConversationStore; familiars: FamiliarService }): RouteModule {
-  const { turns, conversations, familiars } = deps;
+const actorOf = (p: Principal): AuditActor =>
+  p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId };
+
+export function conversationRoutes(deps: {
+  turns: TurnRunner;
+  conversations: ConversationStore;
+  familiars: FamiliarService;
+  audit: AuditLog;
+}): RouteModule {
+  const { turns, conversations, familiars, audit } = deps;
   return (app) => {
     app.post('/api/conversations', { config: { policy: policy.member('write') }, schema: { body: createBody } }, async (request, reply) => {
       const p = requirePrincipal(request);
@@ -32,9 +42,19 @@ export function conversationRoutes(deps: { turns: TurnRunner; conversations: Con
       if (!c) throw new AppError('NOT_FOUND', 'Conversation not found');
       return c;
     });
+    // The conversation, its messages and its indexed turns (search rows, vectors) go in one transaction (DATA-5).
     app.delete('/api/conversations/:id', { config: { policy: policy.member('write') }, schema: { params } }, async (request, reply) => {
-      if (!(await conversations.remove(requirePrincipal(request).userId, request.params.id)))
-        throw new AppError('NOT_FOUND', 'Conversation not found');
+      const p = requirePrincipal(request);
+      const removed = await conversations.erase(p.userId, request.params.id);
+      if (!removed) throw new AppError('NOT_FOUND', 'Conversation not found');
+      await audit.record({
+        actor: actorOf(p),
+        action: 'conversation.delete',
+        target: request.params.id,
+        outcome: 'success',
+        requestId: request.id,
+        details: { removed, source: 'api' },
+      });
       return reply.status(204).send();
     });
     app.get(

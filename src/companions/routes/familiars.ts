@@ -23,6 +23,8 @@ const body = z.strictObject({
   allowedUsers: z.array(z.string().min(1).max(100)).max(10_000).nullable().optional(),
 });
 const params = z.strictObject({ id: z.string().min(1).max(100) });
+/** What happens to the familiar's conversations, memories, notes and tool settings; required when it has any. */
+const removeQuery = z.strictObject({ data: z.enum(['delete', 'keep']).optional() });
 
 function actorOf(p: Principal): AuditActor {
   return p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId };
@@ -59,9 +61,25 @@ export function familiarRoutes(familiars: FamiliarService): RouteModule {
       { config: { policy: policy.admin() }, schema: { params, body: body.partial().strict() } },
       async (request) => familiars.update(request.params.id, request.body, actorOf(requirePrincipal(request))),
     );
-    app.delete('/api/familiars/:id', { config: { policy: policy.admin() }, schema: { params } }, async (request, reply) => {
-      await familiars.remove(request.params.id, actorOf(requirePrincipal(request)));
-      return reply.status(204).send();
+    // `?data=delete|keep`; without it a familiar holding anything answers 409 with the counts (to show before confirming).
+    app.get('/api/familiars/:id/data', { config: { policy: policy.admin() }, schema: { params } }, async (request) => {
+      if (!(await familiars.get(request.params.id))) throw new AppError('NOT_FOUND', 'Familiar not found');
+      return { counts: await familiars.dataOf(request.params.id) };
     });
+    app.delete(
+      '/api/familiars/:id',
+      { config: { policy: policy.admin() }, schema: { params, querystring: removeQuery } },
+      async (request) => {
+        const removal = await familiars.remove(request.params.id, actorOf(requirePrincipal(request)), {
+          data: request.query.data,
+          requestId: request.id,
+        });
+        return {
+          deleted: true,
+          data: removal.data,
+          ...(removal.data === 'keep' ? { kept: removal.counts } : { removed: removal.counts }),
+        };
+      },
+    );
   };
 }

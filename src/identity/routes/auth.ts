@@ -9,7 +9,7 @@ import { clearSessionCookie, setSessionCookie } from './cookies.js';
 
 const credentials = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
 
-/** /api/setup and /api/auth/*: first owner, login, logout, session check, session list, password change. */
+/** /api/setup and /api/auth/*: first owner, login, logout, session check, session list, password change and reset. */
 export function registerAuthRoutes(app: HearthApp, deps: { identity: IdentityService; config: Config }): void {
   const { identity } = deps;
   const maxAge = deps.config.HEARTH_SESSION_ABSOLUTE_HOURS * 3600;
@@ -93,9 +93,30 @@ export function registerAuthRoutes(app: HearthApp, deps: { identity: IdentitySer
     async (request) => {
       const principal = requirePrincipal(request);
       if (principal.kind !== 'session') throw new AppError('FORBIDDEN', 'Change your password from a signed-in browser session');
-      // Every other session ends (AUTH-2); the one making the change stays signed in.
-      await identity.changePassword(principal.userId, request.body.current, request.body.next, principal.credentialId);
+      // Every other session ends (AUTH-2); the one making the change stays signed in. A wrong current
+      // password counts against the login failure budget (AUTH-3).
+      await identity.changePassword(principal.userId, request.body.current, request.body.next, {
+        keepSessionId: principal.credentialId,
+        ip: request.ip,
+        requestId: request.id,
+      });
       return { ok: true };
+    },
+  );
+
+  app.post(
+    '/api/auth/password-reset',
+    {
+      config: { policy: policy.public('setting a new password with a one-time reset link from an owner') },
+      schema: { body: z.strictObject({ token: z.string().min(1).max(128), password: z.string().min(1).max(1024) }) },
+    },
+    async (request) => {
+      // Every session of the person ends, this browser's included: they sign in with the new password.
+      const user = await identity.completePasswordReset(request.body.token, request.body.password, {
+        ip: request.ip,
+        requestId: request.id,
+      });
+      return { ok: true, name: user.name };
     },
   );
 }

@@ -6,7 +6,7 @@ import type { IdentityService } from '../service.js';
 const role = z.enum(ROLES as [Role, ...Role[]]);
 const userId = z.object({ id: z.string().min(1).max(64) });
 
-/** /api/users: list, create, change role, invite (AUTH-7). Export and erasure live with memory (DATA-5). */
+/** /api/users: list, create, change role, invite, password-reset links (AUTH-7). Export and erasure live with memory (DATA-5). */
 export function registerUserRoutes(app: HearthApp, deps: { identity: IdentityService }): void {
   const { identity } = deps;
 
@@ -39,6 +39,20 @@ export function registerUserRoutes(app: HearthApp, deps: { identity: IdentitySer
       return { user: await identity.setRole(target.id, request.body.role, principal.userId) };
     },
   );
+
+  app.post('/api/users/:id/password-reset', { config: { policy: policy.owner() }, schema: { params: userId } }, async (request, reply) => {
+    const principal = requirePrincipal(request);
+    const reset = await identity.issuePasswordReset(request.params.id, principal.userId);
+    // Like invites, the token travels in the URL fragment, which browsers never send to servers or logs.
+    return reply.status(201).send({
+      id: reset.id,
+      userId: reset.user.id,
+      name: reset.user.name,
+      token: reset.token,
+      expiresAt: reset.expiresAt,
+      path: `/reset-password#token=${reset.token}`,
+    });
+  });
 
   app.post(
     '/api/users/invites',

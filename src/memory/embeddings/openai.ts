@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Embedder } from './types.js';
 
 export interface OpenAIEmbedderOptions {
@@ -18,16 +18,18 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   // LLM-5: plain http only to a local server.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new Error('embeddings URL must use https (http only on loopback)');
-  const client = new OpenAI({
-    baseURL: options.baseURL,
-    apiKey: options.apiKey ?? 'unused',
-    timeout: options.timeoutMs ?? 15_000,
-    maxRetries: 1,
-  });
+  // The SDK loads with the first call, not at start.
+  let created: Promise<OpenAI> | undefined;
+  const clientOf = () =>
+    (created ??= import('openai').then(
+      ({ default: OpenAI }) =>
+        new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'unused', timeout: options.timeoutMs ?? 15_000, maxRetries: 1 }),
+    ));
   return {
     model: options.model,
     async embed(texts, signal) {
       if (texts.length === 0) return [];
+      const client = await clientOf();
       const res = await client.embeddings.create(
         {
           model: options.model,

@@ -51,6 +51,10 @@ export interface NotesStore {
   delete(scope: NotesScope, path: string, by: NoteWriter): Promise<void>;
   /** Removes every person folder of `userId` under every familiar (erasure, DATA-5). */
   erasePerson(userId: string): Promise<number>;
+  /** How many note files a familiar keeps (shared and every person's), links and temp files not counted. */
+  countFamiliar(familiarId: string): Promise<number>;
+  /** Removes a familiar's whole notes folder (shared and every person's); returns how many note files it held. */
+  eraseFamiliar(familiarId: string): Promise<number>;
 }
 
 export interface NotesStoreOptions {
@@ -148,6 +152,22 @@ export function createNotesStore(options: NotesStoreOptions): NotesStore {
     }
   }
 
+  async function countFamiliarNotes(familiarId: string): Promise<number> {
+    const base = await safeDir(root, [checkFamiliarId(familiarId)], false).catch(() => null);
+    if (base === null) return 0;
+    let files = 0;
+    const stack = [base];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      for (const d of await readdir(dir, { withFileTypes: true })) {
+        if (d.isSymbolicLink() || d.name.startsWith('.')) continue;
+        if (d.isDirectory()) stack.push(join(dir, d.name));
+        else if (d.isFile() && d.name.endsWith('.md')) files++;
+      }
+    }
+    return files;
+  }
+
   return {
     async list(scope, dir) {
       const out: NoteEntry[] = [];
@@ -231,6 +251,14 @@ export function createNotesStore(options: NotesStoreOptions): NotesStore {
         if (!st.isFile() || st.isSymbolicLink()) throw new NoteError('NOTE_LINK_REJECTED', 'not a regular note');
         await unlink(file);
       });
+    },
+    countFamiliar: countFamiliarNotes,
+    async eraseFamiliar(familiarId) {
+      const files = await countFamiliarNotes(familiarId);
+      const target = join(root, checkFamiliarId(familiarId));
+      // rm does not follow symlinks: a link planted here is removed, never its target.
+      if ((await lstatOrNull(target)) !== null) await rm(target, { recursive: true, force: true });
+      return files;
     },
     async erasePerson(userId) {
       checkFamiliarId(userId);

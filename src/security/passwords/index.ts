@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import argon2 from 'argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type { dictionary as Dictionary } from '@zxcvbn-ts/language-common';
 
 /** OWASP's argon2id parameters: 19 MiB, 2 iterations, parallelism 1 (AUTH-1). */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -30,13 +31,20 @@ export const PASSWORD_MESSAGES: Record<PasswordProblem, string> = {
 
 /** Builds the password policy: argon2id hashing and the zxcvbn common-password list. */
 export function createPasswordPolicy(): PasswordPolicy {
-  const common = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  // The list (~10 MB in memory) loads with the first password checked, not at start.
+  let commonList: ReadonlySet<string> | undefined;
+  const commonPasswords = (): ReadonlySet<string> => {
+    if (commonList) return commonList;
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as { dictionary: typeof Dictionary };
+    return (commonList = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase())));
+  };
   let dummy: Promise<string> | undefined;
   return {
     check(password, context = {}) {
       const length = [...password].length;
       if (length < PASSWORD_MIN_LENGTH) return 'too_short';
       if (length > PASSWORD_MAX_LENGTH) return 'too_long';
+      const common = commonPasswords();
       const lower = password.toLowerCase();
       if (common.has(lower) || isRepetitionOfCommon(lower, common)) return 'common';
       const name = context.name?.toLowerCase();

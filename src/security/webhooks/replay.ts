@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Storage } from '../../storage/index.js';
 
 /** Remembers signatures already accepted; `claim` is atomic and false for a replay (HOOK-1). */
@@ -29,14 +29,19 @@ export function databaseReplayCache(storage: Storage, now: () => number = Date.n
 
 /** Replay cache in Redis (SET NX PX), used when HEARTH_REDIS_URL is set. */
 export function redisReplayCache(url: string, prefix = 'hearth:webhook:replay:'): ReplayCache {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  // ioredis loads with the first webhook, not at start.
+  let redis: Promise<Redis> | undefined;
+  const client = () =>
+    (redis ??= import('ioredis').then(
+      ({ Redis }) => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true }),
+    ));
   return {
     async claim(id, ttlMs) {
-      const res = await redis.set(`${prefix}${id}`, '1', 'PX', ttlMs, 'NX');
+      const res = await (await client()).set(`${prefix}${id}`, '1', 'PX', ttlMs, 'NX');
       return res === 'OK';
     },
     async close() {
-      redis.disconnect();
+      if (redis) (await redis).disconnect();
     },
   };
 }

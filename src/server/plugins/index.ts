@@ -7,11 +7,16 @@ import { registerRateLimits, type ArmourLimiter } from './ratelimit.js';
 export type { ArmourLimiter } from './ratelimit.js';
 
 /** The armour around every request: headers, CORS, rate limits, observability (HTTP-1/2/3/7). */
-export function httpArmour(deps: { allowedOrigins: readonly string[]; limiter: ArmourLimiter }): RouteModule {
+export function httpArmour(deps: {
+  allowedOrigins: readonly string[];
+  limiter: ArmourLimiter;
+  /** Prometheus metrics (prom-client); only with HEARTH_SERVICE_KEY, without which /metrics answers 503. */
+  prometheus: boolean;
+}): RouteModule {
   return async (app) => {
     registerCatalogue(app);
     await registerHeaders(app, deps.allowedOrigins);
     registerRateLimits(app, deps.limiter);
-    registerObservability(app);
+    await registerObservability(app, { prometheus: deps.prometheus });
   };
 }

@@ -1,5 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { HearthApp } from '../../core/index.js';
+import { AppError, type HearthApp } from '../../core/index.js';
 import { policy } from '../policy.js';
 
 const WINDOW_SIZE = 1000;
@@ -18,11 +17,9 @@ function percentile(sorted: readonly number[], p: number): number {
   return Math.round(sorted[Math.max(0, i)]! * 100) / 100;
 }
 
-/**
- * HTTP-7: per-route counts, success rates and p50/p95/p99 over the latest 1,000 requests
- * (GET /api/observability) and Prometheus metrics (GET /metrics); both need the service key.
- */
-export function registerObservability(app: HearthApp): void {
+/** The Prometheus registry and the two HTTP metrics; prom-client (~10 MB) loads only when they can be read. */
+async function prometheusMetrics() {
+  const { Counter, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -38,13 +35,23 @@ export function registerObservability(app: HearthApp): void {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
+  return { registry, requests, duration };
+}
+
+/**
+ * HTTP-7: per-route counts, success rates and p50/p95/p99 over the latest 1,000 requests
+ * (GET /api/observability) and Prometheus metrics (GET /metrics); both need the service key, so
+ * without one (`prometheus` false) /metrics answers 503 and prom-client is never loaded.
+ */
+export async function registerObservability(app: HearthApp, options: { prometheus: boolean }): Promise<void> {
+  const prometheus = options.prometheus ? await prometheusMetrics() : undefined;
   const stats = new Map<string, RouteStats>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
     const key = `${request.method} ${route}`;
     const ms = reply.elapsedTime;
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    duration.observe({ method: request.method, route }, ms / 1000);
+    prometheus?.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    prometheus?.duration.observe({ method: request.method, route }, ms / 1000);
     let s = stats.get(key);
     if (!s) stats.set(key, (s = { count: 0, ok: 0, durations: [], next: 0 }));
     s.count++;
@@ -68,7 +75,9 @@ export function registerObservability(app: HearthApp): void {
     }),
   }));
   app.get('/metrics', { config: { policy: policy.service() } }, async (_request, reply) => {
-    void reply.header('content-type', registry.contentType);
-    return registry.metrics();
+    // Unreachable without the service key (the policy answers 503 first).
+    if (!prometheus) throw new AppError('UNAVAILABLE', 'Metrics need HEARTH_SERVICE_KEY');
+    void reply.header('content-type', prometheus.registry.contentType);
+    return prometheus.registry.metrics();
   });
 }

@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { McpServerConfig, McpServerStore } from './store.js';
 
@@ -41,11 +39,24 @@ export function createMcpConnections(options: { store: McpServerStore; logger: L
 
   const connect = async (server: McpServerConfig): Promise<Client> => {
     const secrets = await options.store.secrets(server.id);
-    const client = new Client({ name: 'hearth', version: '1.0.0' });
-    const transport =
-      server.transport === 'http'
-        ? new StreamableHTTPClientTransport(new URL(server.url ?? ''), { requestInit: { headers: secrets.headers, redirect: 'error' } })
-        : new StdioClientTransport({ command: server.command ?? '', args: [...server.args], env: stdioEnv(secrets.env), stderr: 'ignore' });
+    // The SDK (and what it depends on: ajv, cross-spawn, …) loads with the first connection, not at start.
+    const sdk = await import('@modelcontextprotocol/sdk/client/index.js');
+    const client = new sdk.Client({ name: 'hearth', version: '1.0.0' });
+    let transport;
+    if (server.transport === 'http') {
+      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+      transport = new StreamableHTTPClientTransport(new URL(server.url ?? ''), {
+        requestInit: { headers: secrets.headers, redirect: 'error' },
+      });
+    } else {
+      const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+      transport = new StdioClientTransport({
+        command: server.command ?? '',
+        args: [...server.args],
+        env: stdioEnv(secrets.env),
+        stderr: 'ignore',
+      });
+    }
     const timer = AbortSignal.timeout(server.timeoutMs);
     await client.connect(transport, { timeout: server.timeoutMs, signal: timer });
     return client;

@@ -1,5 +1,5 @@
 export { createShellParser, type ShellParser } from './parser.js';
-export { createShellPolicy, type ShellPolicy } from './policy.js';
+export { createShellPolicy, lazyShellPolicy, type AsyncShellPolicy, type ShellPolicy } from './policy.js';
 export { parseAllowlist } from './allowlist.js';
 export { createSandbox } from './sandbox.js';
 export { createApprovals, type Approvals, type ApprovalView } from './approvals.js';

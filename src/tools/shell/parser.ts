@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 
 export type { Node as ShellNode } from 'web-tree-sitter';
 
@@ -11,9 +11,11 @@ export interface ShellParser {
 
 /**
  * Loads the tree-sitter runtime and the bash grammar from their npm packages (EXEC-1).
- * Async once at start-up; parsing is synchronous afterwards.
+ * Async once (the server does it on the first shell command: see lazyShellPolicy); parsing is
+ * synchronous afterwards.
  */
 export async function createShellParser(): Promise<ShellParser> {
+  const { Language, Parser } = await import('web-tree-sitter');
   const require = createRequire(import.meta.url);
   const runtimeWasm = require.resolve('web-tree-sitter/web-tree-sitter.wasm');
   const grammarWasm = require.resolve('tree-sitter-bash/tree-sitter-bash.wasm');

@@ -1,6 +1,6 @@
 import { analyze } from './analyze.js';
 import { isAllowed, type AllowRule } from './allowlist.js';
-import type { ShellParser } from './parser.js';
+import { createShellParser, type ShellParser } from './parser.js';
 import { stricter, type Classification, type ShellVerdict } from './types.js';
 
 /** Classifies commands: allowlist + catalogue of dangerous forms → allow | ask | deny (EXEC-1). */
@@ -34,6 +34,31 @@ export function createShellPolicy(options: { parser: ShellParser; allowlist: rea
         // Only assignments or builtins handled structurally: nothing runs.
       }
       return { verdict, reasons: [...new Set(reasons)], programs: [...new Set(out.invocations.map((i) => i.program))] };
+    },
+  };
+}
+
+/** A policy that may still have to load its parser: what the shell tool and its routes hold. */
+export interface AsyncShellPolicy {
+  classify(command: string): Classification | Promise<Classification>;
+}
+
+/**
+ * The server's policy: the bash parser (tree-sitter and its wasm, ~10 MB) loads on the first
+ * command classified, not at start; most servers never run one. A failed load is retried next time.
+ */
+export function lazyShellPolicy(options: { allowlist: readonly AllowRule[]; loadParser?: () => Promise<ShellParser> }): AsyncShellPolicy {
+  let ready: Promise<ShellPolicy> | undefined;
+  return {
+    async classify(command) {
+      ready ??= (options.loadParser ?? createShellParser)().then(
+        (parser) => createShellPolicy({ parser, allowlist: options.allowlist }),
+        (err: unknown) => {
+          ready = undefined;
+          throw err;
+        },
+      );
+      return (await ready).classify(command);
     },
   };
 }

@@ -6,7 +6,7 @@ import { actorOf } from '../actor.js';
 import type { AllowRule } from './allowlist.js';
 import type { Approvals } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
-import type { ShellPolicy } from './policy.js';
+import type { AsyncShellPolicy } from './policy.js';
 import type { Sandbox } from './sandbox.js';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(100) });
@@ -28,7 +28,7 @@ const checkBody = z.strictObject({ command: z.string().max(16_384) });
 export function shellRoutes(options: {
   approvals: Approvals;
   enablement: ShellEnablement;
-  policy: ShellPolicy;
+  policy: AsyncShellPolicy;
   sandbox: Sandbox;
   allowlist: readonly AllowRule[];
   audit: AuditLog;

@@ -3,13 +3,13 @@ import type { Tool, ToolContext, ToolProvider, ToolResult } from '../types.js';
 import type { Approvals } from './approvals.js';
 import { APPROVAL_TTL_MS, hashCommand } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
-import type { ShellPolicy } from './policy.js';
+import type { AsyncShellPolicy } from './policy.js';
 import type { Sandbox } from './sandbox.js';
 
 const SHELL_TOOL_NAME = 'shell';
 
 export interface ShellToolOptions {
-  readonly policy: ShellPolicy;
+  readonly policy: AsyncShellPolicy;
   readonly sandbox: Sandbox;
   readonly approvals: Approvals;
   readonly audit: AuditLog;
@@ -55,7 +55,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
       const commandHash = hashCommand(command);
       await record('shell.request', 'pending', { command, length: command.length, commandHash, ignoredFields: ignored });
 
-      const verdict = policy.classify(command);
+      const verdict = await policy.classify(command);
       await record('shell.verdict', verdict.verdict === 'deny' ? 'denied' : verdict.verdict === 'ask' ? 'pending' : 'success', {
         verdict: verdict.verdict,
         reasons: verdict.reasons,

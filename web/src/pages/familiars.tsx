@@ -62,9 +62,22 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
     }
   };
   const remove = async (f: Familiar) => {
-    if (!window.confirm(`Delete the familiar ${f.name}?`)) return;
+    const path = `/api/familiars/${encodeURIComponent(f.id)}`;
     try {
-      await api('DELETE', `/api/familiars/${encodeURIComponent(f.id)}`);
+      // What it holds is shown before confirming; the operator chooses to delete it or keep it.
+      const { counts } = await api<{ counts: Record<string, number> }>('GET', `${path}/data`);
+      const held = Object.entries(counts).filter(([, n]) => n > 0);
+      let data: 'delete' | 'keep' = 'delete';
+      if (held.length === 0) {
+        if (!window.confirm(`Delete the familiar ${f.name}? It holds no conversations, memories or notes.`)) return;
+      } else {
+        const list = held.map(([what, n]) => `${n} ${what.replace(/_/g, ' ')}`).join(', ');
+        if (window.confirm(`Delete the familiar ${f.name} and everything it holds (${list})? Cancel to choose keeping its data.`))
+          data = 'delete';
+        else if (window.confirm(`Delete the familiar ${f.name} but keep its data (${list})?`)) data = 'keep';
+        else return;
+      }
+      await api('DELETE', `${path}?data=${data}`);
       res.reload();
     } catch (err) {
       setError(messageOf(err));

@@ -3,9 +3,10 @@ import { useState } from 'preact/hooks';
 import { messageOf } from '../api.js';
 import { login, type Me } from '../session.js';
 import { Field, Notice, Page } from '../ui.js';
+import { SetupPending } from './setup.js';
 
-/** Sign in with name and password; lockouts and rate limits show their message. */
-export function LoginPage(props: { onLogin: (me: Me) => void }): JSX.Element {
+/** Sign in with name and password; lockouts and rate limits show their message. Before setup, it says where the setup link is. */
+export function LoginPage(props: { onLogin: (me: Me) => void; setupPending?: boolean }): JSX.Element {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -26,6 +27,7 @@ export function LoginPage(props: { onLogin: (me: Me) => void }): JSX.Element {
   };
   return (
     <Page title="Sign in">
+      {props.setupPending && <SetupPending />}
       <form onSubmit={submit}>
         <Field label="Name" name="name" value={name} onInput={setName} required autocomplete="username" />
         <Field

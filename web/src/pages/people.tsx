@@ -11,7 +11,7 @@ interface Person {
   createdAt?: number;
 }
 
-/** People and invites; export and erase with a confirmation that names the person. */
+/** People and invites; password-reset links (owners); export and erase with a confirmation that names the person. */
 export function PeoplePage(props: { me: Me }): JSX.Element {
   const res = useResource<unknown>('/api/users');
   const [error, setError] = useState<string | null>(null);
@@ -19,6 +19,7 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
   const [inviteRole, setInviteRole] = useState('member');
   const [inviteLink, setInviteLink] = useState<string | null>(null);
   const [erasing, setErasing] = useState<Person | null>(null);
+  const [resetLink, setResetLink] = useState<{ name: string; link: string } | null>(null);
   const [typed, setTyped] = useState('');
 
   const invite = async (e: Event) => {
@@ -26,6 +27,17 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
     try {
       const r = await api<{ path?: string; token?: string }>('POST', '/api/users/invites', { role: inviteRole });
       setInviteLink(r.path ? `${window.location.origin}${r.path}` : r.token ? `${window.location.origin}/#invite=${r.token}` : null);
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  // Owners only (the server checks too): a one-time link, valid 1 hour, that lets the person choose a new password.
+  const resetPassword = async (p: Person) => {
+    setError(null);
+    setResetLink(null);
+    try {
+      const r = await api<{ path?: string }>('POST', `/api/users/${encodeURIComponent(p.id)}/password-reset`, {});
+      if (r.path) setResetLink({ name: p.name, link: `${window.location.origin}${r.path}` });
     } catch (err) {
       setError(messageOf(err));
     }
@@ -79,6 +91,11 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
                 <button type="button" class="secondary small" onClick={() => void exportPerson(p)}>
                   Export {p.name}
                 </button>
+                {p.id !== props.me.id && props.me.role === 'owner' && (
+                  <button type="button" class="secondary small" onClick={() => void resetPassword(p)}>
+                    Reset password of {p.name}
+                  </button>
+                )}
                 {p.id !== props.me.id && (
                   <button type="button" class="danger small" onClick={() => (setErasing(p), setTyped(''))}>
                     Erase {p.name}…
@@ -89,6 +106,14 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
           ))}
         </tbody>
       </table>
+      {resetLink && (
+        <div class="notice info" role="status">
+          <p>
+            Send {resetLink.name} this one-time link privately. It works once, within 1 hour, replaces any earlier reset link, and signs{' '}
+            {resetLink.name} out everywhere when used: <code class="secret">{resetLink.link}</code>
+          </p>
+        </div>
+      )}
       {erasing && (
         <div class="confirm" role="alertdialog" aria-labelledby="erase-title">
           <form onSubmit={erase}>

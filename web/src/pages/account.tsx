@@ -1,0 +1,77 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, messageOf } from '../api.js';
+import type { Me } from '../session.js';
+import { Field, Notice, Page } from '../ui.js';
+
+/** The signed-in person's account: who they are, and changing their own password (AUTH-2). */
+export function AccountPage(props: { me: Me }): JSX.Element {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setInfo(null);
+    if (next !== confirm) return setError('The two new passwords differ.');
+    if ([...next].length < 12) return setError('Use at least 12 characters for the new password.');
+    setError(null);
+    setBusy(true);
+    try {
+      await api('POST', '/api/auth/password', { current, next });
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+      setInfo('Password changed. Every other session of yours was signed out; this one stays signed in.');
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Page title="Account">
+      <p>
+        Signed in as <strong>{props.me.name}</strong> ({props.me.role}).
+      </p>
+      <form onSubmit={submit} aria-labelledby="password-title">
+        <h2 id="password-title">Change your password</h2>
+        <Field
+          label="Current password"
+          name="current-password"
+          type="password"
+          value={current}
+          onInput={setCurrent}
+          required
+          autocomplete="current-password"
+        />
+        <Field
+          label="New password (at least 12 characters)"
+          name="new-password"
+          type="password"
+          value={next}
+          onInput={setNext}
+          required
+          autocomplete="new-password"
+        />
+        <Field
+          label="Repeat the new password"
+          name="repeat-password"
+          type="password"
+          value={confirm}
+          onInput={setConfirm}
+          required
+          autocomplete="new-password"
+        />
+        <Notice error={error} info={info} />
+        <button type="submit" disabled={busy}>
+          Change password
+        </button>
+      </form>
+    </Page>
+  );
+}
