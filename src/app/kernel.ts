@@ -28,7 +28,7 @@ export function pluginBudgets(plugins: readonly HearthPlugin[], config: KernelBa
   const budgets: Record<string, Budget> = {};
   for (const plugin of plugins)
     for (const [name, budget] of Object.entries(plugin.budgets?.(config) ?? {})) {
-      if (name in budgets) throw new Error(`plugin ${plugin.name} declares budget ${name} twice`);
+      if (name in budgets) throw new Error(`plugin ${plugin.name} declares budget ${name}, which a plugin before it declares`);
       budgets[name] = budget;
     }
   return budgets;
