@@ -2,21 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, formatLogLine, resolveLogFormat } from '../../src/logging/index.js';
 import { prettyDestination } from '../../src/logging/pretty.js';
 import { createServer } from '../../src/server/index.js';
+import { FAKE_SECRETS, tokenOf } from '../support/fake-secrets.js';
 import { LogCapture } from '../support/hearth.js';
 
-// Clearly fake credentials of each shape a terminal line must never carry (LOG-1), as in logging.test.ts.
-const SECRETS: Record<string, string> = {
-  bearer: 'Bearer abcDEF123456ghiJKL789mnoPQR',
-  openai: 'sk-proj-FAKEfake0123456789abcdefABCDEF',
-  hearth: 'hth_FAKE7Zq0123456789abcdefghijABCDEFGHIJ',
-  telegram: '123456789:AAFakeFakeFakeFakeFakeFakeFake_12345',
-  discord: 'MTAxMjM0NTY3ODkwMTIzNDU2Nw.GhIjKl.FakeFakeFakeFakeFakeFakeFakeFake12',
-  jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLWZha2UtZmFrZQ',
-  urlPassword: 'postgres://hearth:pw-FAKE-s3cret@db.example:5432/hearth',
-  github: 'ghp_FAKEfakeFAKEfake0123456789abcdefAB',
-};
-const tokenOf = (value: string): string =>
-  value.startsWith('Bearer ') ? value.slice(7) : value.includes('://') ? 'pw-FAKE-s3cret' : value;
+const SECRETS = FAKE_SECRETS;
 
 function pretty(options: { color?: boolean } = {}) {
   const out = new LogCapture();
