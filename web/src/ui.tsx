@@ -115,3 +115,41 @@ export function when(t: unknown): string {
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleString();
 }
+
+/** A new password and its repetition, as the account and reset pages ask for it. */
+export function NewPasswordFields(props: {
+  password: string;
+  repeat: string;
+  onPassword: (v: string) => void;
+  onRepeat: (v: string) => void;
+}): JSX.Element {
+  return (
+    <>
+      <Field
+        label="New password (at least 12 characters)"
+        name="new-password"
+        type="password"
+        value={props.password}
+        onInput={props.onPassword}
+        required
+        autocomplete="new-password"
+      />
+      <Field
+        label="Repeat the new password"
+        name="repeat-password"
+        type="password"
+        value={props.repeat}
+        onInput={props.onRepeat}
+        required
+        autocomplete="new-password"
+      />
+    </>
+  );
+}
+
+/** What is wrong with a new password before the server judges its strength, or null. */
+export function newPasswordProblem(password: string, repeat: string): string | null {
+  if (password !== repeat) return 'The two new passwords differ.';
+  if ([...password].length < 12) return 'Use at least 12 characters for the new password.';
+  return null;
+}

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import type { Me } from '../session.js';
-import { Field, Notice, Page } from '../ui.js';
+import { Field, NewPasswordFields, newPasswordProblem, Notice, Page } from '../ui.js';
 
 /** The signed-in person's account: who they are, and changing their own password (AUTH-2). */
 export function AccountPage(props: { me: Me }): JSX.Element {
@@ -16,8 +16,8 @@ export function AccountPage(props: { me: Me }): JSX.Element {
   const submit = async (e: Event) => {
     e.preventDefault();
     setInfo(null);
-    if (next !== confirm) return setError('The two new passwords differ.');
-    if ([...next].length < 12) return setError('Use at least 12 characters for the new password.');
+    const problem = newPasswordProblem(next, confirm);
+    if (problem) return setError(problem);
     setError(null);
     setBusy(true);
     try {
@@ -49,24 +49,7 @@ export function AccountPage(props: { me: Me }): JSX.Element {
           required
           autocomplete="current-password"
         />
-        <Field
-          label="New password (at least 12 characters)"
-          name="new-password"
-          type="password"
-          value={next}
-          onInput={setNext}
-          required
-          autocomplete="new-password"
-        />
-        <Field
-          label="Repeat the new password"
-          name="repeat-password"
-          type="password"
-          value={confirm}
-          onInput={setConfirm}
-          required
-          autocomplete="new-password"
-        />
+        <NewPasswordFields password={next} repeat={confirm} onPassword={setNext} onRepeat={setConfirm} />
         <Notice error={error} info={info} />
         <button type="submit" disabled={busy}>
           Change password

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
-import { Field, Notice, Page } from '../ui.js';
+import { NewPasswordFields, newPasswordProblem, Notice, Page } from '../ui.js';
 
 /** The reset token lives in the fragment (`/reset-password#token=…`), so it never reaches a server log. */
 function tokenFromHash(): string {
@@ -19,8 +19,8 @@ export function ResetPasswordPage(props: { onDone: () => void }): JSX.Element {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (password !== confirm) return setError('The two passwords differ.');
-    if ([...password].length < 12) return setError('Use at least 12 characters.');
+    const problem = newPasswordProblem(password, confirm);
+    if (problem) return setError(problem);
     setError(null);
     setBusy(true);
     try {
@@ -50,24 +50,7 @@ export function ResetPasswordPage(props: { onDone: () => void }): JSX.Element {
       {!token && <Notice error="This page needs the one-time reset link an owner made for you. Ask them for a new one." />}
       <p>The link works once, within an hour of being made. Using it signs you out on every device.</p>
       <form onSubmit={submit}>
-        <Field
-          label="New password (at least 12 characters)"
-          name="new-password"
-          type="password"
-          value={password}
-          onInput={setPassword}
-          required
-          autocomplete="new-password"
-        />
-        <Field
-          label="Repeat the new password"
-          name="repeat-password"
-          type="password"
-          value={confirm}
-          onInput={setConfirm}
-          required
-          autocomplete="new-password"
-        />
+        <NewPasswordFields password={password} repeat={confirm} onPassword={setPassword} onRepeat={setConfirm} />
         <Notice error={error} />
         <button type="submit" disabled={busy || !token}>
           Set new password
