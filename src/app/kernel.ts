@@ -64,7 +64,9 @@ export async function loadPlugins(plugins: readonly HearthPlugin[], base: Kernel
   };
   const close = async () => {
     for (const closer of closers.reverse())
-      await Promise.resolve(closer()).catch((err: unknown) => base.logger.error({ err }, 'plugin failed to close'));
+      await Promise.resolve()
+        .then(closer)
+        .catch((err: unknown) => base.logger.error({ err }, 'plugin failed to close'));
   };
   try {
     for (const plugin of plugins) {
