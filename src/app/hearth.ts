@@ -65,6 +65,7 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
           logger,
           limiter: rateLimiter,
           modules: routes,
+          gauges: () => kernel.contributions('gauges'),
           ...(authenticator ? { authenticate: authenticator } : {}),
         });
         await loaded.start();

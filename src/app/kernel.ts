@@ -47,6 +47,7 @@ export async function loadPlugins(plugins: readonly HearthPlugin[], base: Kernel
     toolProviders: [],
     retrievers: [],
     conversationData: [],
+    gauges: [],
   };
   const routes: RouteModule[] = [];
   const starters: Array<NonNullable<PluginParts['start']>> = [];

@@ -21,4 +21,5 @@ export type {
   PersonData,
   FamiliarData,
   Invalidator,
+  Gauge,
 } from './plugin.js';

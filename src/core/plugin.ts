@@ -46,6 +46,14 @@ export interface FamiliarData {
 /** Drops cached state for `scope` (the signed `invalidate` webhook). */
 export type Invalidator = (scope?: string) => Promise<void> | void;
 
+/** A figure read at every /metrics scrape, exported as a Prometheus gauge (HTTP-7). */
+export interface Gauge {
+  /** Prometheus name, `hearth_…`. */
+  readonly name: string;
+  readonly help: string;
+  read(): Promise<number> | number;
+}
+
 /**
  * What plugins hand to each other by kind. Kinds owned by a concern (tool providers, memory
  * retrievers) are added by declaration merging in that concern.
@@ -54,6 +62,7 @@ export interface Contributions {
   personData: PersonData;
   familiarData: FamiliarData;
   invalidators: Invalidator;
+  gauges: Gauge;
 }
 
 type ContributionLists = { readonly [K in keyof Contributions]?: readonly Contributions[K][] };

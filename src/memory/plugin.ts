@@ -45,6 +45,11 @@ export const memoryPlugin = definePlugin({
     const repo = createMemoryRepository({ storage, now, embedder });
     const notes = createNotesStore({ root: join(config.dataDir, 'notes'), audit });
     const worker = embedder ? startEmbeddingWorker({ storage, index: repo.searchIndex, embedder, logger }) : undefined;
+    const embeddingQueue = {
+      name: 'hearth_embedding_queue_depth',
+      help: 'Memories waiting for their embedding vector',
+      read: async () => (worker ? worker.queueDepth() : 0),
+    };
     const retriever = createMemoryRetriever(repo);
     const memory: MemoryService = { repo, notes, retriever, drainEmbeddings: async () => (worker ? worker.drain() : 0) };
     return {
@@ -59,6 +64,7 @@ export const memoryPlugin = definePlugin({
         personData: [memoryPersonData(repo, notes)],
         conversationData: [memoryConversationData(repo)],
         familiarData: [memoryFamiliarData(repo, notes)],
+        gauges: [embeddingQueue],
       },
       async close() {
         await repo.flush();

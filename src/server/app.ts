@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { AppError, type Authenticator, type HearthApp, type RouteModule } from '../core/index.js';
+import { AppError, type Authenticator, type Gauge, type HearthApp, type RouteModule } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
 import { checkRouteDeclaration, enforcePolicy } from './access.js';
@@ -26,6 +26,8 @@ export interface ServerOptions {
   readonly limiter?: ArmourLimiter;
   /** Registered in order, inside the policy and error handling, each encapsulated. */
   readonly modules?: readonly RouteModule[];
+  /** The plugins' gauges, read at every /metrics scrape. */
+  readonly gauges?: () => readonly Gauge[];
 }
 
 const noCredentials: Authenticator = async () => null;
@@ -89,6 +91,7 @@ export async function createServer(options: ServerOptions): Promise<HearthApp> {
       allowedOrigins: config.HEARTH_ALLOWED_ORIGINS ?? [],
       limiter: options.limiter,
       prometheus: Boolean(config.HEARTH_SERVICE_KEY),
+      gauges: options.gauges ?? (() => []),
     })(app);
   // After the armour's hooks, so the rerouted request already carries its headers and was counted.
   app.addHook('onRequest', failRerouted);

@@ -9,82 +9,119 @@ export interface EmbeddingWorkerOptions {
   readonly index: SearchIndex;
   readonly embedder: Embedder;
   readonly logger: Logger;
+  /** Texts per provider request. */
   readonly batchSize?: number;
+  /** How often an idle worker looks at the queue again. */
   readonly intervalMs?: number;
   readonly maxAttempts?: number;
+  /** Aborts the batch in flight when the server stops (besides `stop()`). */
+  readonly signal?: AbortSignal;
 }
 
 export interface EmbeddingWorker {
-  /** Embeds up to one batch from the queue; returns how many were embedded. */
+  /** Embeds batch after batch until the queue is empty or a batch fails; returns how many were embedded. */
   drain(): Promise<number>;
+  /** Memories waiting for a vector (for /metrics). */
+  queueDepth(): Promise<number>;
   stop(): Promise<void>;
 }
 
 /**
  * Computes embeddings in the background from the queue, so a write never waits on a provider
- * (MEM-2). Failures are retried a few times, then dropped (the memory stays found lexically).
+ * (MEM-2). One batch is in flight at a time and the next starts as soon as it is stored: the
+ * provider's own pace is the backpressure. Failures are retried a few times, then dropped (the
+ * memory stays found lexically).
  */
 export function startEmbeddingWorker(options: EmbeddingWorkerOptions): EmbeddingWorker {
   const db = options.storage.db.withTables<MemoryTables>();
-  const batch = options.batchSize ?? 32;
+  const batch = options.batchSize ?? 64;
   const maxAttempts = options.maxAttempts ?? 5;
   let running: Promise<number> | undefined;
   let stopped = false;
-  const controller = new AbortController();
+  const stopping = new AbortController();
 
-  async function drainOnce(): Promise<number> {
+  /** One provider request with a signal of its own: the SDK's listeners go with it, never onto a long-lived signal. */
+  async function embed(texts: string[]): Promise<Float32Array[]> {
+    const request = new AbortController();
+    const abort = () => request.abort();
+    stopping.signal.addEventListener('abort', abort, { once: true });
+    options.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      return await options.embedder.embed(texts, request.signal);
+    } finally {
+      stopping.signal.removeEventListener('abort', abort);
+      options.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** One batch; how many were embedded, or -1 when the batch failed. */
+  async function embedBatch(): Promise<number> {
     const queued = await db
       .selectFrom('memory_embed_queue as q')
       .innerJoin('memory_items as m', 'm.seq', 'q.seq')
-      .select(['q.seq as seq', 'q.user_id as user_id', 'm.text as text', 'q.attempts as attempts'])
+      .select(['q.seq as seq', 'q.user_id as user_id', 'm.text as text'])
       .where('q.attempts', '<', maxAttempts)
       .orderBy('q.enqueued_at')
+      .orderBy('q.seq')
       .limit(batch)
       .execute();
     if (queued.length === 0) return 0;
+    const seqs = queued.map((q) => q.seq);
     let vectors: Float32Array[];
     try {
-      vectors = await options.embedder.embed(
-        queued.map((q) => q.text),
-        controller.signal,
-      );
+      vectors = await embed(queued.map((q) => q.text));
     } catch (err) {
       options.logger.warn({ err: (err as Error).message, count: queued.length }, 'embedding batch failed; will retry');
       await db
         .updateTable('memory_embed_queue')
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where(
-          'seq',
-          'in',
-          queued.map((q) => q.seq),
-        )
+        .where('seq', 'in', seqs)
         .execute();
-      return 0;
+      return -1;
     }
-    for (const [i, q] of queued.entries()) {
-      // The memory may have been deleted meanwhile: only store a vector for a row that still exists.
-      const still = await db.selectFrom('memory_items').select('seq').where('seq', '=', q.seq).executeTakeFirst();
-      if (still) await options.index.putVector(Number(q.seq), q.user_id, vectors[i]!);
-      await db.deleteFrom('memory_embed_queue').where('seq', '=', q.seq).execute();
-    }
+    // A memory may have been deleted meanwhile: only store vectors for rows that still exist.
+    const existing = new Set(
+      (await db.selectFrom('memory_items').select('seq').where('seq', 'in', seqs).execute()).map((r) => Number(r.seq)),
+    );
+    for (const [i, q] of queued.entries())
+      if (existing.has(Number(q.seq))) await options.index.putVector(Number(q.seq), q.user_id, vectors[i]!);
+    await db.deleteFrom('memory_embed_queue').where('seq', 'in', seqs).execute();
     return queued.length;
   }
+
+  async function drainAll(): Promise<number> {
+    let total = 0;
+    while (!stopped) {
+      const done = await embedBatch();
+      if (done <= 0) break;
+      total += done;
+    }
+    return total;
+  }
   function drain(): Promise<number> {
-    running ??= drainOnce().finally(() => {
+    running ??= drainAll().finally(() => {
       running = undefined;
     });
     return running;
   }
   const timer = setInterval(() => {
-    if (!stopped) void drain().catch((err: unknown) => options.logger.error({ err }, 'embedding worker failed'));
+    if (!stopped && !running) void drain().catch((err: unknown) => options.logger.error({ err }, 'embedding worker failed'));
   }, options.intervalMs ?? 2000);
   timer.unref();
   return {
     drain,
+    async queueDepth() {
+      const row = await db
+        .selectFrom('memory_embed_queue')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('attempts', '<', maxAttempts)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     async stop() {
       stopped = true;
       clearInterval(timer);
-      controller.abort();
+      stopping.abort();
       await running?.catch(() => undefined);
     },
   };

@@ -1,4 +1,4 @@
-import type { RouteModule } from '../../core/index.js';
+import type { Gauge, RouteModule } from '../../core/index.js';
 import { registerCatalogue } from './catalogue.js';
 import { registerHeaders } from './headers.js';
 import { registerObservability } from './observability.js';
@@ -12,11 +12,12 @@ export function httpArmour(deps: {
   limiter: ArmourLimiter;
   /** Prometheus metrics (prom-client); only with HEARTH_SERVICE_KEY, without which /metrics answers 503. */
   prometheus: boolean;
+  gauges: () => readonly Gauge[];
 }): RouteModule {
   return async (app) => {
     registerCatalogue(app);
     await registerHeaders(app, deps.allowedOrigins);
     registerRateLimits(app, deps.limiter);
-    await registerObservability(app, { prometheus: deps.prometheus });
+    await registerObservability(app, { prometheus: deps.prometheus, gauges: deps.gauges });
   };
 }

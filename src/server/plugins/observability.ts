@@ -1,4 +1,4 @@
-import { AppError, type HearthApp } from '../../core/index.js';
+import { AppError, type Gauge, type HearthApp } from '../../core/index.js';
 import { policy } from '../policy.js';
 
 const WINDOW_SIZE = 1000;
@@ -17,11 +17,30 @@ function percentile(sorted: readonly number[], p: number): number {
   return Math.round(sorted[Math.max(0, i)]! * 100) / 100;
 }
 
-/** The Prometheus registry and the two HTTP metrics; prom-client (~10 MB) loads only when they can be read. */
-async function prometheusMetrics() {
-  const { Counter, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
+/**
+ * The Prometheus registry, the two HTTP metrics and the plugins' gauges (each read at scrape
+ * time); prom-client (~10 MB) loads only when they can be read.
+ */
+async function prometheusMetrics(gauges: () => readonly Gauge[]) {
+  const { Counter, Gauge: PromGauge, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const registered = new Set<string>();
+  // Plugins contribute gauges as they start, so new ones are picked up at each scrape.
+  const registerGauges = () => {
+    for (const gauge of gauges()) {
+      if (registered.has(gauge.name)) continue;
+      registered.add(gauge.name);
+      new PromGauge({
+        name: gauge.name,
+        help: gauge.help,
+        registers: [registry],
+        async collect() {
+          this.set(await gauge.read());
+        },
+      });
+    }
+  };
   const requests = new Counter({
     name: 'hearth_http_requests_total',
     help: 'HTTP requests',
@@ -35,7 +54,7 @@ async function prometheusMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
-  return { registry, requests, duration };
+  return { registry, requests, duration, registerGauges };
 }
 
 /**
@@ -43,8 +62,11 @@ async function prometheusMetrics() {
  * (GET /api/observability) and Prometheus metrics (GET /metrics); both need the service key, so
  * without one (`prometheus` false) /metrics answers 503 and prom-client is never loaded.
  */
-export async function registerObservability(app: HearthApp, options: { prometheus: boolean }): Promise<void> {
-  const prometheus = options.prometheus ? await prometheusMetrics() : undefined;
+export async function registerObservability(
+  app: HearthApp,
+  options: { prometheus: boolean; gauges: () => readonly Gauge[] },
+): Promise<void> {
+  const prometheus = options.prometheus ? await prometheusMetrics(options.gauges) : undefined;
   const stats = new Map<string, RouteStats>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
@@ -77,6 +99,7 @@ export async function registerObservability(app: HearthApp, options: { prometheu
   app.get('/metrics', { config: { policy: policy.service() } }, async (_request, reply) => {
     // Unreachable without the service key (the policy answers 503 first).
     if (!prometheus) throw new AppError('UNAVAILABLE', 'Metrics need HEARTH_SERVICE_KEY');
+    prometheus.registerGauges();
     void reply.header('content-type', prometheus.registry.contentType);
     return prometheus.registry.metrics();
   });
