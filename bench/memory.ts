@@ -1,13 +1,15 @@
 // `npm run bench -- memory [--memories 1000000] [--people 1000] [--heavy 100000] [--dims 384]
-//  [--queries 300] [--json]`: bulk insert rate, lexical search p95 scoped to one person among many,
-// hybrid (BM25 + int8 vectors, RRF) p95 for one heavy person. SQLite (the default store).
+//  [--queries 300] [--encrypted] [--json]`: bulk insert rate, lexical search p95 scoped to one person among many,
+// hybrid (BM25 + int8 vectors, RRF) p95 for one heavy person. SQLite (the default store); --encrypted
+// runs it on an encrypted database (HEARTH_DATABASE_ENCRYPTION=on, DATA-2) to show the cost.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { migrationsOf } from '../src/app/index.js';
 import { createMemoryRepository, type Embedder, type NewMemory } from '../src/memory/index.js';
-import { migrateToLatest, openStorage } from '../src/storage/index.js';
+import { databaseKey, migrateToLatest, openStorage } from '../src/storage/index.js';
 
 const migrations = migrationsOf();
 
@@ -54,7 +56,8 @@ export async function main(argv: string[]): Promise<void> {
   const embedder: Embedder = { model: 'random', embed: async (texts) => texts.map(randomVector) };
 
   const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-memory-'));
-  const storage = await openStorage({ dataDir: dir });
+  const encrypted = argv.includes('--encrypted');
+  const storage = await openStorage({ dataDir: dir, ...(encrypted ? { encryptionKey: databaseKey(randomBytes(32)) } : {}) });
   try {
     await migrateToLatest(storage, migrations);
     const repo = createMemoryRepository({ storage });
@@ -114,12 +117,15 @@ export async function main(argv: string[]): Promise<void> {
       people,
       heavyMemories: heavy,
       dims,
+      encrypted,
     };
     if (argv.includes('--json')) {
       console.log(JSON.stringify(result));
       return;
     }
-    console.log(`memory benchmark (SQLite, ${total} memories over ${people} people; heavy person ${heavy} memories × ${dims} dims int8)`);
+    console.log(
+      `memory benchmark (SQLite${encrypted ? ', encrypted' : ''}, ${total} memories over ${people} people; heavy person ${heavy} memories × ${dims} dims int8)`,
+    );
     console.log('| figure | value | target |\n|---|---|---|');
     console.log(`| bulk insert | ${result.insertPerSec} memories/s | ≥ 5,000/s |`);
     console.log(`| lexical search p95 (one person) | ${result.lexicalP95Ms} ms | < 5 ms |`);

@@ -7,6 +7,7 @@ import { createVault, dataKey, DATA_KEYS_COLUMN, resolveMasterKey, vaultMigratio
 import { createServer } from '../server/index.js';
 import { coreMigrations, createSettingsRepository, ensureDataDir, migrateToLatest, openStorage } from '../storage/index.js';
 import { loadPlugins, pluginBudgets } from './kernel.js';
+import { storageOptions } from './storage-options.js';
 import { HEARTH_PLUGINS } from './plugins.js';
 
 /** The assembled application: the kernel, every plugin's services by name, the server factory. */
@@ -44,7 +45,7 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
   const now = options.now ?? Date.now;
   const { tightened } = ensureDataDir(config.dataDir);
   if (tightened) logger.warn({ dataDir: config.dataDir }, 'data directory permissions were too open; tightened to 0700');
-  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.HEARTH_DATABASE_URL, pgSchema: options.pgSchema });
+  const storage = await openStorage(storageOptions(config, logger, { pgSchema: options.pgSchema }));
   let limiter: Kernel['limiter'] | undefined;
   try {
     if (options.migrate !== false) await migrateToLatest(storage, migrationsOf(plugins));

@@ -24,8 +24,12 @@ export function commandLogger(io: CliIo, config: Config): Logger {
 }
 
 /** Runs `fn` with an assembled Hearth and always closes it. */
-export async function withHearth<T>(io: CliIo, fn: (hearth: Hearth) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const config = configFrom(io);
+export async function withHearth<T>(
+  io: CliIo,
+  fn: (hearth: Hearth) => Promise<T>,
+  options: { migrate?: boolean; env?: Record<string, string> } = {},
+): Promise<T> {
+  const config = configFrom(options.env ? { ...io, env: { ...io.env, ...options.env } } : io);
   const { createHearth } = await import('../app/index.js');
   const hearth = await createHearth({ config, logger: commandLogger(io, config), migrate: options.migrate ?? true });
   try {

@@ -48,6 +48,12 @@ export const VARIABLES = {
     description: 'PostgreSQL URL; unset means SQLite in the data directory',
     secret: true,
   },
+  HEARTH_DATABASE_ENCRYPTION: {
+    schema: z.enum(['on', 'off']).default('off'),
+    description:
+      "on: the SQLite database and its WAL are encrypted (ChaCha20-Poly1305, key derived from the master key); convert an existing one with `hearth db encrypt`. PostgreSQL: use the server's own at-rest encryption",
+    defaultText: 'off',
+  },
   HEARTH_REDIS_URL: {
     schema: z
       .string()

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { cipherPragmas } from './encryption.js';
 
 /** What one checkpoint did: WAL frames in the log, and how many of them are now in the database. */
 interface CheckpointResult {
@@ -22,6 +23,8 @@ export interface CheckpointerOptions {
   readonly intervalMs?: number;
   /** Called when the worker stops unexpectedly, so the main connection can checkpoint itself again. */
   readonly onFailure?: (err: unknown) => void;
+  /** The page key of an encrypted database (encryption.ts); the worker's connection is keyed with it. */
+  readonly encryptionKey?: Buffer | undefined;
 }
 
 // Plain JavaScript, evaluated in the worker: it needs no TypeScript loader.
@@ -29,6 +32,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
+if (workerData.cipherPragmas) for (const pragma of workerData.cipherPragmas) db.pragma(pragma);
 // Unset: the first look always checkpoints (commits may have come before the worker started).
 let seen;
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
@@ -64,7 +68,12 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { file: options.file, driver, intervalMs: options.intervalMs ?? 200 },
+    workerData: {
+      file: options.file,
+      driver,
+      intervalMs: options.intervalMs ?? 200,
+      cipherPragmas: options.encryptionKey ? cipherPragmas(options.encryptionKey) : undefined,
+    },
   });
   // The worker never keeps the process alive; the storage's close stops it.
   worker.unref();

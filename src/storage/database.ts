@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import * as sqliteVec from 'sqlite-vec';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { applyKey, keyOpens, rekey, sqliteFileKind, StorageError } from './encryption.js';
 import { FifoSqliteDialect } from './sqlite-driver.js';
 import { cachedStatements } from './statement-cache.js';
 
@@ -43,6 +44,10 @@ export interface OpenOptions {
   readonly backgroundCheckpoints?: boolean | undefined;
   /** How often the checkpoint worker looks for new commits (default 200 ms). */
   readonly checkpointIntervalMs?: number | undefined;
+  /** SQLite: the page key of the encrypted database (`databaseKey(masterKey)`); unset = a plain database. */
+  readonly encryptionKey?: Buffer | undefined;
+  /** SQLite: the key before a master-key rotation; a database still under it is re-keyed to `encryptionKey`. */
+  readonly previousEncryptionKey?: Buffer | undefined;
 }
 
 /** WAL pages at which SQLite checkpoints inside a commit (its default). */
@@ -71,12 +76,55 @@ export async function openStorage(options: OpenOptions): Promise<Storage> {
   return openSqlite(options);
 }
 
+/**
+ * Opens the file as configured (DATA-2): keyed when encryption is on, refusing a plain file then
+ * (it must be converted first: `hearth db encrypt`) and an encrypted one when it is off.
+ */
+function openSqliteFile(file: string, options: OpenOptions): BetterSqlite3.Database {
+  const kind = sqliteFileKind(file);
+  const key = options.encryptionKey;
+  if (!key) {
+    if (kind === 'opaque')
+      throw new StorageError(
+        'DATABASE_ENCRYPTED',
+        `${file} is encrypted (or is not a SQLite database): set HEARTH_DATABASE_ENCRYPTION=on with the master key it was encrypted under`,
+      );
+    return new BetterSqlite3(file);
+  }
+  if (kind === 'plain')
+    throw new StorageError(
+      'DATABASE_NOT_ENCRYPTED',
+      `${file} is not encrypted: stop Hearth and run \`hearth db encrypt\` to convert it, or unset HEARTH_DATABASE_ENCRYPTION`,
+    );
+  const keyed = (k: Buffer) => {
+    const db = new BetterSqlite3(file);
+    applyKey(db, k);
+    // Sorts and temporary indexes never spill plaintext into temporary files.
+    db.pragma('temp_store = MEMORY');
+    if (keyOpens(db)) return db;
+    db.close();
+    return undefined;
+  };
+  const current = keyed(key);
+  if (current) return current;
+  const previous = options.previousEncryptionKey ? keyed(options.previousEncryptionKey) : undefined;
+  if (previous) {
+    // A master-key rotation: the database moves to the new key at once (one transaction).
+    rekey(previous, key);
+    return previous;
+  }
+  throw new StorageError(
+    'DATABASE_KEY_WRONG',
+    `${file} cannot be decrypted with this master key: set the HEARTH_MASTER_KEY it was encrypted under (during a rotation, the old one as HEARTH_MASTER_KEY_PREVIOUS)`,
+  );
+}
+
 function openSqlite(options: OpenOptions): Storage {
   ensureDataDir(options.dataDir);
   const file = join(options.dataDir, options.sqliteFile ?? 'hearth.db');
   if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
-  const sqlite = new BetterSqlite3(file);
+  const sqlite = openSqliteFile(file, options);
   // WAL + NORMAL: a committed transaction survives a process crash (SIGKILL); only an OS
   // crash can lose the last commits, and the file stays consistent either way.
   sqlite.pragma('journal_mode = WAL');
@@ -95,6 +143,7 @@ function openSqlite(options: OpenOptions): Storage {
     sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
     checkpointer = startCheckpointer({
       file,
+      encryptionKey: options.encryptionKey,
       ...(options.checkpointIntervalMs !== undefined ? { intervalMs: options.checkpointIntervalMs } : {}),
       // Without the worker, commits checkpoint again as SQLite does by default.
       onFailure: () => {
@@ -115,6 +164,8 @@ function openSqlite(options: OpenOptions): Storage {
       // The worker first: the last connection to close folds the WAL into the database.
       await checkpointer?.close();
       await db.destroy();
+      // kysely closes the handle only if it ever used it; raw users (FTS, backup) may have been the only ones.
+      if (sqlite.open) sqlite.close();
     },
   };
 }

@@ -1,5 +1,7 @@
 export { openStorage, ensureDataDir } from './database.js';
-export type { Storage, CoreTables } from './database.js';
+export type { Storage, CoreTables, OpenOptions } from './database.js';
+export { databaseKey, StorageError } from './encryption.js';
+export { encryptDatabaseFile } from './encrypt-file.js';
 export { migrateToLatest, migrationStatus, migrateDown, columnTypes } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { coreMigrations } from './core-migrations.js';

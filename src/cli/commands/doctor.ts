@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, configWarnings, loadConfig } from '../../config/index.js';
-import { migrationsOf } from '../../app/index.js';
+import { migrationsOf, storageOptions } from '../../app/index.js';
 import { migrationStatus, openStorage } from '../../storage/index.js';
-import { println, type Command } from '../io.js';
+import { commandLogger, println, type Command } from '../io.js';
 
 type Level = 'ok' | 'warn' | 'fail';
 interface Finding {
@@ -66,7 +66,7 @@ Exits 1 when anything fails.`,
       }
       if (dirMode !== undefined || config.HEARTH_DATABASE_URL) {
         try {
-          const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.HEARTH_DATABASE_URL });
+          const storage = await openStorage(storageOptions(config, commandLogger(io, config)));
           try {
             const status = await migrationStatus(storage, migrationsOf());
             const pending = status.filter((s) => !s.appliedAt).length;

@@ -57,6 +57,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./backup.js')).restoreCommand,
   },
   {
+    name: 'db',
+    summary: 'Encrypt the SQLite database in place (stop Hearth first)',
+    load: async () => (await import('./db.js')).dbCommand,
+  },
+  {
     name: 'shell',
     summary: 'Check shell commands against the shell tool policy',
     load: async () => (await import('./shell.js')).shellCommand,

@@ -1,11 +1,11 @@
-import { migrationsOf } from '../../app/index.js';
+import { migrationsOf, storageOptions } from '../../app/index.js';
 import { migrateDown, migrateToLatest, migrationStatus, openStorage, type Storage } from '../../storage/index.js';
-import { CliError, configFrom, EXIT, println, type CliIo, type Command } from '../io.js';
+import { CliError, commandLogger, configFrom, EXIT, println, type CliIo, type Command } from '../io.js';
 
 /** Migrations need only the database: no services are built (they may need the tables first). */
 async function withStorage<T>(io: CliIo, fn: (storage: Storage) => Promise<T>): Promise<T> {
   const config = configFrom(io);
-  const storage = await openStorage({ dataDir: config.dataDir, databaseUrl: config.HEARTH_DATABASE_URL });
+  const storage = await openStorage(storageOptions(config, commandLogger(io, config)));
   try {
     return await fn(storage);
   } finally {
