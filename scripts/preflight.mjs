@@ -3,7 +3,7 @@
 // what the suite uses, so `npm ci && npm test` passes on a fresh clone of a Debian or Ubuntu machine.
 //
 //   - Debian packages: chromium (/usr/bin/chromium, browser tests), bubblewrap (shell sandbox),
-//     espeak-ng (offline speech), and postgresql / redis-server when those services are not running;
+//     espeak-ng, ffmpeg, pocketsphinx and pocketsphinx-en-us (voice), and postgresql / redis-server when those services are not running;
 //   - PostgreSQL answering at HEARTH_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
 //     see test/support/databases.ts): started if stopped, database created if missing, and, only
 //     when the password-less connection is refused, one `trust` line in pg_hba.conf for exactly
@@ -63,6 +63,17 @@ const TOOLS = [
   { what: 'Chromium (/usr/bin/chromium, for the browser tests)', pkg: 'chromium', present: () => isExecutable('/usr/bin/chromium') },
   { what: 'bubblewrap (bwrap, for the shell sandbox)', pkg: 'bubblewrap', present: () => which('bwrap') !== undefined },
   { what: 'espeak-ng (offline speech)', pkg: 'espeak-ng', present: () => which('espeak-ng') !== undefined },
+  { what: 'ffmpeg (voice: audio conversion)', pkg: 'ffmpeg', present: () => which('ffmpeg') !== undefined },
+  {
+    what: 'pocketsphinx (voice: offline speech to text)',
+    pkg: 'pocketsphinx',
+    present: () => which('pocketsphinx_continuous') !== undefined,
+  },
+  {
+    what: 'the pocketsphinx US-English model',
+    pkg: 'pocketsphinx-en-us',
+    present: () => existsSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin'),
+  },
 ];
 
 /** The newest PostgreSQL major version with a Debian cluster configuration, e.g. "15". */
@@ -163,7 +174,9 @@ const ready = () => missingTools.length === 0 && postgres.state === 'ok' && redi
 if (ready()) {
   const ms = Math.round(performance.now() - started);
   const fixed = done.length ? `${done.join('; ')}; ` : '';
-  log(`${fixed}Chromium, bubblewrap, espeak-ng, PostgreSQL ${PG_WHERE} and Redis ${REDIS.host}:${REDIS.port} ready (${ms} ms)`);
+  log(
+    `${fixed}Chromium, bubblewrap, espeak-ng, ffmpeg, pocketsphinx, PostgreSQL ${PG_WHERE} and Redis ${REDIS.host}:${REDIS.port} ready (${ms} ms)`,
+  );
   process.exit(0);
 }
 

@@ -1,3 +1,4 @@
+import { registerDataDirUser } from '../backup/index.js';
 import type { Config } from '../config/index.js';
 import type { HearthApp, HearthPlugin, Kernel, Migration, Services } from '../core/index.js';
 import type { Logger } from '../logging/index.js';
@@ -45,13 +46,18 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
   const now = options.now ?? Date.now;
   const { tightened } = ensureDataDir(config.dataDir);
   if (tightened) logger.warn({ dataDir: config.dataDir }, 'data directory permissions were too open; tightened to 0700');
-  const storage = await openStorage(storageOptions(config, logger, { pgSchema: options.pgSchema }));
+  // Registered while open, so `hearth restore` refuses to replace data under a running Hearth (DATA-6).
+  const inUse = registerDataDirUser(config.dataDir);
+  const storage = await openStorage(storageOptions(config, logger, { pgSchema: options.pgSchema })).catch((err: unknown) => {
+    inUse.release();
+    throw err;
+  });
   let limiter: Kernel['limiter'] | undefined;
   try {
     if (options.migrate !== false) await migrateToLatest(storage, migrationsOf(plugins));
     const vault = createVault({ masterKey: resolveMasterKey({ config, logger }), previousMasterKey: config.previousMasterKey });
     for (const column of [DATA_KEYS_COLUMN, ...plugins.flatMap((p) => p.sealedColumns ?? [])]) vault.registerSealedColumn(column);
-    const audit = createAuditLog({ storage, key: await dataKey(storage, vault, 'audit.chain', now), now });
+    const audit = createAuditLog({ storage, key: await dataKey(storage, vault, 'audit.chain', now), vault, now });
     limiter = createRateLimiter({ budgets: pluginBudgets(plugins, config), logger, redisUrl: config.HEARTH_REDIS_URL });
     const settings = createSettingsRepository(storage.db, now);
     const loaded = await loadPlugins(plugins, { config, logger, storage, settings, vault, audit, limiter, now });
@@ -76,6 +82,7 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
         await loaded.close();
         await rateLimiter.close();
         await storage.close();
+        inUse.release();
       },
     };
     // Each service by name (hearth.identity, hearth.memory, …) for the CLI and tests.
@@ -86,6 +93,7 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
   } catch (err) {
     await limiter?.close().catch(() => undefined);
     await storage.close();
+    inUse.release();
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import { budgetsPlugin } from '../budgets/index.js';
 import { channelsPlugin } from '../channels/index.js';
 import { familiarsPlugin, turnPlugin } from '../companions/index.js';
 import type { HearthPlugin } from '../core/index.js';
@@ -9,6 +10,7 @@ import { providersPlugin } from '../providers/index.js';
 import { auditPlugin } from '../security/audit/index.js';
 import { webhooksPlugin } from '../security/webhooks/index.js';
 import { toolsPlugin } from '../tools/index.js';
+import { voicePlugin } from '../voice/index.js';
 import { webAppPlugin } from '../webapp/index.js';
 
 /**
@@ -24,7 +26,9 @@ export const HEARTH_PLUGINS: readonly HearthPlugin[] = [
   familiarsPlugin, // familiars and conversations
   memoryPlugin, // memories, notes, their tools, the retriever
   toolsPlugin, // shell and MCP tools
+  budgetsPlugin, // token, money and tool-call budgets; the turn wraps its model and tools in them
   turnPlugin, // the turn, built with every tool provider and retriever above
+  voicePlugin, // speech to text and text to speech around the turn; before channels (Telegram voice notes)
   channelsPlugin, // OpenAI-compatible endpoint, Telegram, Discord, Twitch
   privacyPlugin, // export, erasure and retention over every personData hook
   webAppPlugin, // the dashboard; last, so its catch-all never shadows an API route

@@ -1,22 +1,31 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { createTempFile, fsyncDir } from '../files/index.js';
+import { createReadStream, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { createTempFile } from '../files/index.js';
 import type { HearthVault } from '../security/vault/index.js';
-import type { Storage } from '../storage/index.js';
-import { BackupError, encodePrefix, backupKey, type BackupHeader } from './format.js';
+import { sqliteFileKind, type Storage } from '../storage/index.js';
+import { writeArchive } from './archive.js';
+import { exportPostgres } from './postgres.js';
+import { addDataTree } from './tree.js';
 
 export interface BackupResult {
   readonly file: string;
   readonly bytes: number;
   readonly keyId: string;
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Files of the data directory copied (notes and the rest). */
+  readonly files: number;
+  /** PostgreSQL rows exported (0 for SQLite, whose database is one file). */
+  readonly rows: number;
+  /** Entries of the data directory not copied: links, devices, hard-linked files. */
+  readonly skipped: readonly string[];
 }
 
 /**
- * Writes an encrypted, authenticated snapshot of the SQLite database to `file` while Hearth keeps
- * serving (DATA-6): SQLite's online backup into a private 0600 temp file, AES-256-GCM under a
- * per-backup key derived from the master key, written atomically (temp, fsync, rename).
+ * Writes an encrypted, authenticated snapshot to `file` while Hearth keeps serving (DATA-6): the
+ * database (SQLite's online backup, or one REPEATABLE READ export of the PostgreSQL schema), then
+ * the data directory's files (notes and the rest; see tree.ts for what stays out), through
+ * AES-256-GCM under a per-backup key derived from the master key, written atomically (0600).
  */
 export async function createBackup(options: {
   storage: Storage;
@@ -25,46 +34,38 @@ export async function createBackup(options: {
   file: string;
   now?: () => number;
 }): Promise<BackupResult> {
-  const { storage, vault } = options;
-  if (storage.dialect !== 'sqlite' || !storage.sqlite)
-    throw new BackupError('BACKUP_UNSUPPORTED', 'hearth backup covers SQLite; for PostgreSQL use pg_dump (see docs/backup.md)');
-  const target = resolve(options.file);
-  const snapshot = createTempFile(options.dataDir, '.db');
-  const partial = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.partial`);
+  const { storage, vault, dataDir } = options;
+  const file = resolve(options.file);
+  const dbName = basename(storage.file ?? 'hearth.db');
+  let files = 0;
+  let rows = 0;
+  let skipped: readonly string[] = [];
+  const snapshot = storage.dialect === 'sqlite' ? createTempFile(dataDir, '.db') : undefined;
   try {
-    await storage.sqlite.backup(snapshot.path);
-    const header: BackupHeader = {
-      v: 1,
-      keyId: vault.keyId,
-      salt: randomBytes(16).toString('hex'),
-      nonce: randomBytes(12).toString('hex'),
-      createdAt: (options.now ?? Date.now)(),
-      dialect: 'sqlite',
-    };
-    const prefix = encodePrefix(header);
-    const cipher = createCipheriv('aes-256-gcm', backupKey(vault, header), Buffer.from(header.nonce, 'hex'));
-    cipher.setAAD(prefix);
-    const out = await open(partial, 'wx', 0o600);
-    let bytes = 0;
-    try {
-      const write = async (b: Buffer) => {
-        if (b.length === 0) return;
-        await out.write(b);
-        bytes += b.length;
-      };
-      await write(prefix);
-      for await (const chunk of createReadStream(snapshot.path)) await write(cipher.update(chunk as Buffer));
-      await write(cipher.final());
-      await write(cipher.getAuthTag());
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    await rename(partial, target);
-    fsyncDir(dirname(target));
-    return { file: target, bytes, keyId: header.keyId };
+    const { bytes, keyId } = await writeArchive({
+      vault,
+      dialect: storage.dialect,
+      file,
+      now: options.now ?? Date.now,
+      async fill(sink) {
+        if (snapshot) {
+          // An encrypted database cannot feed SQLite's online backup into a plain file; VACUUM INTO
+          // writes the same consistent snapshot, encrypted under the database's own key (DATA-2).
+          if (storage.file && sqliteFileKind(storage.file) === 'opaque') {
+            rmSync(snapshot.path, { force: true });
+            storage.sqlite!.prepare('VACUUM INTO ?').run(snapshot.path);
+          } else await storage.sqlite!.backup(snapshot.path);
+          const size = (await stat(snapshot.path)).size;
+          await sink.add({ t: 'sqlite', size }, createReadStream(snapshot.path));
+        } else rows = (await exportPostgres(sink, storage)).rows;
+        const tree = await addDataTree(sink, dataDir, dbName);
+        files = tree.files;
+        skipped = tree.skipped;
+        await sink.add({ t: 'end', files, rows });
+      },
+    });
+    return { file, bytes, keyId, dialect: storage.dialect, files, rows, skipped };
   } finally {
-    snapshot.remove();
-    await rm(partial, { force: true });
+    snapshot?.remove();
   }
 }

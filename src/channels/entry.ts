@@ -1,6 +1,7 @@
 import type { ChannelName } from '../companions/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
+import type { ApprovalButtons } from './approval-buttons.js';
 import {
   ChannelError,
   type ChannelAdapter,
@@ -19,6 +20,14 @@ export interface EnvAccess {
   readonly ownerIds: readonly string[];
 }
 
+/** Voice notes (the voice concern, CH-5): an upload transcribed, a reply spoken as OGG/Opus. */
+export interface VoiceNotes {
+  /** The largest voice note accepted, in bytes. */
+  readonly maxBytes: number;
+  transcribe(upload: Buffer): Promise<{ readonly text: string }>;
+  speak(text: string, format: 'ogg'): Promise<{ readonly audio: Buffer }>;
+}
+
 /** Everything an adapter may need, handed over by the channels service when it starts one. */
 interface ChannelDeps {
   readonly token: string;
@@ -30,6 +39,10 @@ interface ChannelDeps {
   readonly stored: () => StoredChannelSettings;
   /** The person's own memory commands (Discord /remember, /forget, /export); absent = "not available". */
   readonly personCommands?: PersonCommands | undefined;
+  /** Shell approval buttons for the owner (EXEC-1); absent = no buttons. */
+  readonly approvals?: ApprovalButtons | undefined;
+  /** Voice notes in and out (CH-5); absent = voice notes are answered with a "write instead". */
+  readonly voice?: VoiceNotes | undefined;
 }
 
 /** What the service knows about one platform; each lives next to its adapter (e.g. telegram/entry.ts). */

@@ -27,6 +27,8 @@ export const channelsPlugin = definePlugin({
     const turns = kernel.service('turns');
     const familiars = kernel.service('familiars');
     const memory = kernel.optional('memory');
+    const approvals = kernel.optional('approvals');
+    const identity = kernel.service('identity');
     const channelFamiliar = async () => {
       const wanted = config.HEARTH_CHANNEL_FAMILIAR;
       const found = wanted ? ((await familiars.bySlug(wanted)) ?? (await familiars.get(wanted))) : (await familiars.list())[0];
@@ -43,12 +45,24 @@ export const channelsPlugin = definePlugin({
       logger,
       now,
       familiarId: channelFamiliar,
-      personCommands: memory ? personCommandsOver(memory.repo, channelFamiliar, audit) : undefined,
+      accounts: { find: (id) => identity.findUserById(id) },
+      usage: kernel.optional('budgets')?.describe,
+      voice: kernel.optional('voice'),
+      // /why reads the turn a memory came from through the caller's own conversations
+      personCommands: memory ? personCommandsOver(memory.repo, channelFamiliar, audit, kernel.optional('conversations')) : undefined,
+      approvals: approvals
+        ? {
+            service: approvals,
+            owners: async () => (await identity.listUsers()).filter((u) => u.role === 'owner').map((u) => u.id),
+            familiarName: async (id: string) => (await familiars.get(id))?.name,
+            personName: async (id: string) => (await identity.findUserById(id))?.name,
+          }
+        : undefined,
     });
     let started: Promise<void> | undefined;
     return {
       services: { channels },
-      routes: [openaiRoutes({ turns, familiars }), channelRoutes(channels)],
+      routes: [openaiRoutes({ turns, familiars, budgetHeaders: kernel.optional('budgets')?.headersFor }), channelRoutes(channels)],
       contributes: { personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables>())] },
       start() {
         // Not awaited: a slow platform must not hold up the server; failures are logged without tokens.

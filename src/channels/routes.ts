@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { maskSecret } from '../security/vault/index.js';
-import { AppError, type RouteModule } from '../core/index.js';
+import { AppError, defineErrorCodes, type RouteModule } from '../core/index.js';
 import { policy, requirePrincipal } from '../server/index.js';
+import { registerLinkRoutes } from './links/routes.js';
 import type { ChannelsService } from './service.js';
 
 const CHANNELS = ['telegram', 'discord', 'twitch'] as const;
@@ -19,11 +20,27 @@ const settingsBody = z.strictObject({
 });
 const pairingParam = z.strictObject({ id: z.string().uuid() });
 const approveBody = z.strictObject({ userId: id.optional() }).optional();
-const linkBody = z.strictObject({ channel: z.enum(CHANNELS), externalId: id, userId: id });
+const linkBody = z.strictObject({
+  channel: z.enum(CHANNELS),
+  externalId: id,
+  userId: id.optional(),
+  displayName: z.string().max(100).optional(),
+});
+
+/** Why a link made by an admin or the owner is refused (#15); `details.reason` names it. */
+const linkErrors = defineErrorCodes({
+  OWNER_ONLY: 'FORBIDDEN',
+  IDENTITY_ALREADY_LINKED: 'CONFLICT',
+  PERSON_NOT_FOUND: 'NOT_FOUND',
+});
+const OWNER_ONLY_MESSAGE =
+  'Only the owner may attach a channel identity to an existing person; the person can link it themselves from their Account page';
 
 /**
- * /api/channels (settings, masked tokens, allowlists, identity links) and /api/pairings
- * (pending codes; approve or deny). Admins read and decide; only the owner changes tokens.
+ * /api/channels (settings, masked tokens, allowlists, identity links), /api/channels/links (a
+ * person's own links, by consent) and /api/pairings (pending codes; approve or deny). Admins read
+ * and admit strangers as new channel people; only the owner changes tokens or attaches an identity
+ * to an existing person.
  */
 export function channelRoutes(service: ChannelsService): RouteModule {
   return (app) => {
@@ -75,19 +92,21 @@ export function channelRoutes(service: ChannelsService): RouteModule {
       identities: await service.identities.list(),
     }));
 
-    app.post('/api/channels/identities', { config: { policy: policy.admin() }, schema: { body: linkBody } }, async (request) => {
+    app.post('/api/channels/identities', { config: { policy: policy.admin() }, schema: { body: linkBody } }, async (request, reply) => {
       const body = linkBody.parse(request.body);
       const principal = requirePrincipal(request);
-      const identity = await service.identities.link({ channel: body.channel, externalId: body.externalId, userId: body.userId });
-      await service.audit.record({
-        actor: { type: 'user', id: principal.userId },
-        action: 'channel.identity.link',
-        target: `${body.channel}:${body.externalId}`,
-        outcome: 'success',
-        details: { userId: body.userId },
-      });
-      return { identity };
+      const by = { type: 'user' as const, id: principal.userId, role: principal.role };
+      const ref = { channel: body.channel, externalId: body.externalId, displayName: body.displayName ?? null };
+      const result =
+        body.userId === undefined ? await service.hub.linking.toNewPerson(ref, by) : await service.hub.linking.attach(ref, body.userId, by);
+      if (result.kind === 'forbidden') throw linkErrors.create('OWNER_ONLY', OWNER_ONLY_MESSAGE);
+      if (result.kind === 'unknown_person') throw linkErrors.create('PERSON_NOT_FOUND', 'No person has that id');
+      if (result.kind !== 'ok')
+        throw linkErrors.create('IDENTITY_ALREADY_LINKED', 'That channel identity already speaks as a person; only the owner may move it');
+      return reply.status(201).send({ identity: await service.identities.find(body.channel, body.externalId) });
     });
+
+    registerLinkRoutes(app, service.hub.linking, service.identities);
 
     app.get('/api/pairings', { config: { policy: policy.admin() } }, async () => ({ pairings: await service.hub.pending() }));
 
@@ -102,11 +121,13 @@ export function channelRoutes(service: ChannelsService): RouteModule {
           const result = await service.hub.decide(
             { id: pairingId },
             verb === 'approve' ? 'approved' : 'denied',
-            { type: 'user', id: principal.userId },
+            { type: 'user', id: principal.userId, role: principal.role },
             verb === 'approve' ? body?.userId : undefined,
           );
           if (result.kind === 'not_found') throw new AppError('NOT_FOUND', 'Pairing request not found');
           if (result.kind === 'expired') throw new AppError('GONE', 'Pairing code expired');
+          if (result.kind === 'forbidden') throw linkErrors.create('OWNER_ONLY', OWNER_ONLY_MESSAGE);
+          if (result.kind === 'unknown_person') throw linkErrors.create('PERSON_NOT_FOUND', 'No person has that id');
           if (result.kind !== 'ok') throw new AppError('CONFLICT', 'Pairing request already decided');
           return { pairing: result.pairing };
         },

@@ -10,10 +10,14 @@ import {
   createChannelHub,
   createChannelSettings,
   createIdentityLinks,
+  createLinkCodes,
   createPairingStore,
   createScrubber,
   EMPTY_SETTINGS,
+  LINK_BUDGET,
+  LINK_BUDGET_LIMIT,
   PERSON_BUDGET,
+  type AccountDirectory,
   type AccessRules,
   type ChannelAdapter,
   type PersonCommands,
@@ -24,8 +28,10 @@ import {
   type StoredChannelSettings,
 } from './core/index.js';
 import { discordGuildIds } from './discord/entry.js';
-import type { ChannelEntry, ChatChannel, EnvAccess } from './entry.js';
+import type { ChannelEntry, ChatChannel, EnvAccess, VoiceNotes } from './entry.js';
 import { CHANNEL_ENTRIES } from './registry.js';
+import { createApprovalButtons } from './approval-buttons.js';
+import type { Approvals } from '../tools/index.js';
 
 /** Surfaces without an entry (web, api, openai) get no access from the environment. */
 const NO_ENV_ACCESS: EnvAccess = { allowedIds: [], ownerIds: [] };
@@ -41,8 +47,23 @@ export interface ChannelsOptions {
   readonly now: () => number;
   /** Resolves which familiar answers on chat channels. */
   readonly familiarId: () => Promise<string>;
+  /** Web accounts a channel identity may be linked to (the identity concern). */
+  readonly accounts: AccountDirectory;
   /** Discord /remember, /forget, /export (see personCommandsOver); absent = "not available". */
   readonly personCommands?: PersonCommands | undefined;
+  /** Voice notes (the voice concern); absent = not offered. */
+  readonly voice?: VoiceNotes | undefined;
+  /** `/usage`: what is left of the person's budgets (the budgets concern); absent: not answered. */
+  readonly usage?: ((userId: string, familiarId: string) => Promise<string>) | undefined;
+  /** Shell approvals and who the owners are: bots offer the owner Approve/Deny buttons (EXEC-1). */
+  readonly approvals?:
+    | {
+        readonly service: Approvals;
+        readonly owners: () => Promise<string[]>;
+        readonly familiarName?: (id: string) => Promise<string | undefined>;
+        readonly personName?: (id: string) => Promise<string | undefined>;
+      }
+    | undefined;
 }
 
 /** The channels concern as the app sees it: stores, the hub, running adapters, settings. */
@@ -66,6 +87,7 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
   const db = options.storage.db.withTables<ChannelTables>();
   options.limiter.define(PERSON_BUDGET, { points: config.HEARTH_RATE_CHANNEL_PERSON, durationSec: 60 });
   options.limiter.define(CHANNEL_BUDGET, { points: config.HEARTH_RATE_CHANNEL_TOTAL, durationSec: 60 });
+  options.limiter.define(LINK_BUDGET, LINK_BUDGET_LIMIT);
   const identities = createIdentityLinks({ db, now: options.now });
   const pairings = createPairingStore({ db, now: options.now });
   const settings = createChannelSettings({ db, vault, now: options.now });
@@ -86,6 +108,8 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
   const hub = createChannelHub({
     identities,
     pairings,
+    linkCodes: createLinkCodes({ db, now: options.now }),
+    accounts: options.accounts,
     audit,
     limiter: options.limiter,
     logger,
@@ -94,7 +118,20 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     rules,
     familiarId: () => options.familiarId(),
     notify: async (channel, externalId, text) => adapters.get(channel)?.deliver(externalId, text),
+    usage: options.usage,
   });
+
+  const approvalButtons = options.approvals
+    ? createApprovalButtons({
+        approvals: options.approvals.service,
+        identities,
+        owners: options.approvals.owners,
+        ...(options.approvals.familiarName ? { familiarName: options.approvals.familiarName } : {}),
+        ...(options.approvals.personName ? { personName: options.approvals.personName } : {}),
+        adapters: () => adapters.values(),
+        logger,
+      })
+    : undefined;
 
   /** Loads one channel's settings, seals its environment token, and starts it if it has what it needs. */
   const startChannel = async (entry: ChannelEntry) => {
@@ -118,6 +155,8 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
         logger,
         scrubber,
         personCommands: options.personCommands,
+        voice: options.voice,
+        approvals: approvalButtons?.buttons,
         stored: () => stored.get(channel) ?? EMPTY_SETTINGS,
       });
       await adapter.start();
@@ -150,12 +189,14 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     },
     async start() {
       for (const entry of CHANNEL_ENTRIES) await startChannel(entry);
+      approvalButtons?.start();
     },
     async stop() {
       for (const [name, adapter] of adapters) {
         await adapter.stop().catch((err: unknown) => logger.warn({ channel: name, err: scrubber.error(err) }, 'channel stop failed'));
       }
       adapters.clear();
+      approvalButtons?.stop();
     },
   };
 }

@@ -4,7 +4,8 @@
  * of memory or models.
  */
 
-import type { Conversation } from './conversations.js';
+import type { Conversation, MessageMeta } from './conversations.js';
+import type { ModelUsage } from '../providers/index.js';
 
 export type ChannelName = 'web' | 'api' | 'openai' | 'telegram' | 'discord' | 'twitch' | 'voice';
 
@@ -27,6 +28,20 @@ export interface TurnRequest {
   readonly context?: readonly string[];
   /** The person's role when the channel knows it; admins and owners may use every familiar. */
   readonly role?: 'owner' | 'admin' | 'member';
+  /**
+   * An edit or a regeneration: this message of the person's (already checked to be theirs, in this
+   * conversation) and every later one are deleted, and `text` is stored in its place.
+   */
+  readonly replaceFrom?: string;
+  /**
+   * false: a stateless turn, nothing stored (no conversation, message or indexed turn); the caller
+   * sends the whole conversation in `context` (the OpenAI endpoint when the client names no conversation).
+   */
+  readonly store?: boolean;
+  /** The caller sends the conversation so far itself (in `context`): stored messages are not added to the prompt, so nothing goes twice. */
+  readonly historyFromCaller?: boolean;
+  /** The caller's own output limit (OpenAI `max_tokens`), honoured within the familiar's or provider's. */
+  readonly maxOutputTokens?: number;
 }
 
 export type TurnEvent =
@@ -40,6 +55,12 @@ export interface TurnReply {
   readonly conversationId: string;
   readonly messageId: string;
   readonly text: string;
+  /** The reply's model, tokens and latency, as stored. */
+  readonly meta?: MessageMeta;
+  /** Tokens the model calls used (the provider's figures, or an estimate marked so); absent when no model was called. */
+  readonly usage?: ModelUsage;
+  /** The last model call's finish reason (`stop`, `length`…). */
+  readonly finishReason?: string;
   /** Set when the screen flagged the inbound text (LLM-2). */
   readonly screened?: { readonly score: number; readonly action: 'log' | 'neutralize' | 'refuse' };
 }
@@ -70,5 +91,13 @@ export interface MemoryRetriever {
     messageId: string;
     role: 'user' | 'assistant';
     text: string;
+  }): Promise<void>;
+  /** Called once per stored exchange (automatic memory, MEM-2); the turn does not wait for it. */
+  afterTurn?(exchange: {
+    userId: string;
+    familiarId: string;
+    conversationId: string;
+    userMessageId: string;
+    replyMessageId: string;
   }): Promise<void>;
 }

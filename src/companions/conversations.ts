@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CoreTables, Storage } from '../storage/index.js';
 import type { CompanionTables } from './migrations.js';
 import { createIdGenerator } from './ids.js';
@@ -14,14 +14,24 @@ export interface Conversation {
   readonly updatedAt: number;
 }
 
+/** What a reply cost and took, shown on demand in the web chat. */
+export interface MessageMeta {
+  readonly model?: string;
+  readonly tokens?: number;
+  /** From the person's message being stored to the reply being complete. */
+  readonly latencyMs?: number;
+}
+
 export interface Message {
   readonly id: string;
   readonly conversationId: string;
   readonly role: 'user' | 'assistant';
   readonly content: string;
-  readonly status: 'complete' | 'refused' | 'failed';
+  /** `stopped`: the person pressed Stop or went away; the reply holds what was streamed until then. */
+  readonly status: 'complete' | 'refused' | 'failed' | 'stopped';
   readonly screenScore: number | null;
   readonly createdAt: number;
+  readonly meta: MessageMeta | null;
 }
 
 /**
@@ -35,6 +45,11 @@ export interface ConversationData {
   settle?(): Promise<void>;
   /** Removes what it keeps of the conversation, inside the deletion's transaction; counts by kind (no content). */
   remove(tx: Kysely<CoreTables>, conversation: { userId: string; conversationId: string }): Promise<Record<string, number>>;
+  /** Removes what it keeps of some messages of a conversation (one deleted, or the turns an edit replaces). */
+  removeMessages?(
+    tx: Kysely<CoreTables>,
+    messages: { userId: string; conversationId: string; messageIds: readonly string[] },
+  ): Promise<void>;
 }
 
 /**
@@ -53,7 +68,10 @@ export interface ConversationStore {
   get(userId: string, id: string): Promise<Conversation | undefined>;
   /** Find or create the conversation for a stable channel key (a Telegram chat). */
   byKey(input: { userId: string; familiarId: string; channel: string; key: string }): Promise<Conversation>;
-  list(userId: string, options?: { limit?: number; before?: number | undefined }): Promise<Conversation[]>;
+  /** Newest first; `query` matches the title or any message's text (case-insensitive). */
+  list(userId: string, options?: { limit?: number; before?: number | undefined; query?: string | undefined }): Promise<Conversation[]>;
+  /** Sets the caller's conversation's title; undefined when it is not theirs. */
+  rename(userId: string, id: string, title: string | null): Promise<Conversation | undefined>;
   addMessage(input: {
     conversationId: string;
     userId: string;
@@ -61,7 +79,15 @@ export interface ConversationStore {
     content: string;
     status: Message['status'];
     screenScore?: number | null;
+    meta?: MessageMeta | null;
   }): Promise<Message>;
+  /** One of the caller's messages in that conversation, or undefined. */
+  message(userId: string, conversationId: string, messageId: string): Promise<Message | undefined>;
+  /**
+   * Deletes the caller's messages in a conversation, with what other concerns keep of them, in one
+   * transaction: just `messageId`, or (`andLater`) it and every later one (an edit or a regeneration). Returns how many.
+   */
+  removeMessages(userId: string, conversationId: string, messageId: string, options?: { andLater?: boolean }): Promise<number>;
   /** A page of messages, oldest first; `before` is a message id for paging backwards. */
   messages(userId: string, conversationId: string, options?: { limit?: number; before?: string | undefined }): Promise<Message[]>;
   remove(userId: string, id: string): Promise<boolean>;
@@ -92,8 +118,26 @@ function toMessage(r: CompanionTables['messages']): Message {
     status: r.status as Message['status'],
     screenScore: r.screen_score === null ? null : Number(r.screen_score),
     createdAt: Number(r.created_at),
+    meta: parseMeta(r.meta),
   };
 }
+
+function parseMeta(raw: string | null | undefined): MessageMeta | null {
+  if (!raw) return null;
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    return {
+      ...(typeof v.model === 'string' ? { model: v.model } : {}),
+      ...(typeof v.tokens === 'number' ? { tokens: v.tokens } : {}),
+      ...(typeof v.latencyMs === 'number' ? { latencyMs: v.latencyMs } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** `%` and `_` match themselves in a LIKE pattern (escape character `\`). */
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createConversationStore(options: {
   storage: Storage;
@@ -148,6 +192,25 @@ export function createConversationStore(options: {
     async list(userId, opts = {}) {
       let q = db.selectFrom('conversations').selectAll().where('user_id', '=', userId);
       if (opts.before !== undefined) q = q.where('updated_at', '<', opts.before);
+      const query = opts.query?.trim();
+      if (query) {
+        const pattern = likePattern(query);
+        const like = (column: 'conversations.title' | 'messages.content') =>
+          sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+        q = q.where((eb) =>
+          eb.or([
+            like('conversations.title'),
+            eb.exists(
+              eb
+                .selectFrom('messages')
+                .select('messages.id')
+                .whereRef('messages.conversation_id', '=', 'conversations.id')
+                .where('messages.user_id', '=', userId)
+                .where(like('messages.content')),
+            ),
+          ]),
+        );
+      }
       const rows = await q
         .orderBy('updated_at', 'desc')
         .orderBy('id')
@@ -166,6 +229,7 @@ export function createConversationStore(options: {
         status: input.status,
         screen_score: input.screenScore ?? null,
         created_at: t,
+        meta: input.meta ? JSON.stringify(input.meta) : null,
       };
       // The insert also sets the conversation's updated_at (trigger of migration 0800).
       await db.insertInto('messages').values(row).execute();
@@ -179,6 +243,41 @@ export function createConversationStore(options: {
         .limit(Math.min(Math.max(opts.limit ?? 50, 1), 200))
         .execute();
       return rows.reverse().map(toMessage);
+    },
+    async rename(userId, id, title) {
+      // The list's order stays: a rename is not activity.
+      const result = await db
+        .updateTable('conversations')
+        .set({ title })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      return store.get(userId, id);
+    },
+    async message(userId, conversationId, messageId) {
+      const r = await db
+        .selectFrom('messages')
+        .selectAll()
+        .where('id', '=', messageId)
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return r ? toMessage(r) : undefined;
+    },
+    async removeMessages(userId, conversationId, messageId, opts = {}) {
+      const parts = options.conversationData?.() ?? [];
+      for (const part of parts) await part.settle?.();
+      return options.storage.db.transaction().execute(async (core) => {
+        const trx = core.withTables<CompanionTables>();
+        let q = trx.selectFrom('messages').select('id').where('conversation_id', '=', conversationId).where('user_id', '=', userId);
+        q = opts.andLater ? q.where('id', '>=', messageId) : q.where('id', '=', messageId);
+        const ids = (await q.execute()).map((r) => r.id);
+        if (ids.length === 0) return 0;
+        for (const part of parts) await part.removeMessages?.(core, { userId, conversationId, messageIds: ids });
+        await trx.deleteFrom('messages').where('user_id', '=', userId).where('id', 'in', ids).execute();
+        return ids.length;
+      });
     },
     async remove(userId, id) {
       return (await store.erase(userId, id)) !== undefined;

@@ -6,6 +6,8 @@ import { AppError, type FamiliarData } from '../core/index.js';
 import type { CompanionTables } from './migrations.js';
 
 type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
+/** Automatic memory (MEM-2): learn from conversations on its own, never, or ask the person first. */
+type MemoryExtraction = 'off' | 'on' | 'ask';
 
 export interface Familiar {
   readonly id: string;
@@ -15,8 +17,11 @@ export interface Familiar {
   readonly providerId: string | null;
   readonly model: string;
   readonly temperature: number | null;
+  /** Most output tokens per model call; null: its provider's limit, else HEARTH_TURN_MAX_OUTPUT_TOKENS. */
+  readonly maxOutputTokens: number | null;
   readonly allowedTools: readonly string[];
   readonly injectionPolicy: InjectionPolicy;
+  readonly memoryExtraction: MemoryExtraction;
   readonly greeting: string | null;
   /** null: every member may chat with it. */
   readonly allowedUsers: readonly string[] | null;
@@ -31,8 +36,10 @@ type FamiliarInput = {
   readonly providerId?: string | null | undefined;
   readonly model: string;
   readonly temperature?: number | null | undefined;
+  readonly maxOutputTokens?: number | null | undefined;
   readonly allowedTools?: readonly string[] | undefined;
   readonly injectionPolicy?: InjectionPolicy | undefined;
+  readonly memoryExtraction?: MemoryExtraction | undefined;
   readonly greeting?: string | null | undefined;
   readonly allowedUsers?: readonly string[] | null | undefined;
 };
@@ -81,8 +88,10 @@ function toFamiliar(r: Row): Familiar {
     providerId: r.provider_id,
     model: r.model,
     temperature: r.temperature === null ? null : Number(r.temperature),
+    maxOutputTokens: r.max_output_tokens === null || r.max_output_tokens === undefined ? null : Number(r.max_output_tokens),
     allowedTools: JSON.parse(r.allowed_tools) as string[],
     injectionPolicy: r.injection_policy,
+    memoryExtraction: r.memory_extraction ?? 'off',
     greeting: r.greeting,
     allowedUsers: r.allowed_users === null ? null : (JSON.parse(r.allowed_users) as string[]),
     createdAt: Number(r.created_at),
@@ -134,8 +143,10 @@ export function createFamiliarService(options: {
         provider_id: input.providerId ?? null,
         model: input.model,
         temperature: input.temperature ?? null,
+        max_output_tokens: input.maxOutputTokens ?? null,
         allowed_tools: JSON.stringify(input.allowedTools ?? []),
         injection_policy: input.injectionPolicy ?? 'neutralize',
+        memory_extraction: input.memoryExtraction ?? 'off',
         greeting: input.greeting ?? null,
         allowed_users: input.allowedUsers ? JSON.stringify(input.allowedUsers) : null,
         created_at: t,
@@ -155,8 +166,10 @@ export function createFamiliarService(options: {
       if (input.providerId !== undefined) patch.provider_id = input.providerId;
       if (input.model !== undefined) patch.model = input.model;
       if (input.temperature !== undefined) patch.temperature = input.temperature;
+      if (input.maxOutputTokens !== undefined) patch.max_output_tokens = input.maxOutputTokens;
       if (input.allowedTools !== undefined) patch.allowed_tools = JSON.stringify(input.allowedTools);
       if (input.injectionPolicy !== undefined) patch.injection_policy = input.injectionPolicy;
+      if (input.memoryExtraction !== undefined) patch.memory_extraction = input.memoryExtraction;
       if (input.greeting !== undefined) patch.greeting = input.greeting;
       if (input.allowedUsers !== undefined) patch.allowed_users = input.allowedUsers ? JSON.stringify(input.allowedUsers) : null;
       await unique(() => db.updateTable('familiars').set(patch).where('id', '=', id).execute());

@@ -10,6 +10,9 @@ export type CompanionTables = {
     provider_id: string | null;
     model: string;
     temperature: number | null;
+    /** Most output tokens per model call; null: the provider's limit or HEARTH_TURN_MAX_OUTPUT_TOKENS. */
+    memory_extraction: 'off' | 'on' | 'ask';
+    max_output_tokens: number | null;
     /** JSON array of tool names. */
     allowed_tools: string;
     injection_policy: 'log' | 'neutralize' | 'refuse';
@@ -35,10 +38,12 @@ export type CompanionTables = {
     user_id: string;
     role: 'user' | 'assistant';
     content: string;
-    /** complete | refused | failed */
+    /** complete | refused | failed | stopped */
     status: string;
     screen_score: number | null;
     created_at: number;
+    /** JSON of a reply's model, tokens and latency (MessageMeta); null for the person's messages. */
+    meta: string | null;
   };
 };
 
@@ -127,6 +132,39 @@ export const companionMigrations: Migration[] = [
     async down(db, dialect) {
       await sql`DROP TRIGGER IF EXISTS messages_touch_conversation${dialect === 'postgres' ? sql` ON messages` : sql``}`.execute(db);
       if (dialect === 'postgres') await sql`DROP FUNCTION IF EXISTS messages_touch_conversation()`.execute(db);
+    },
+  },
+  {
+    // What the web chat shows on demand for a reply: its model, tokens and latency.
+    name: '1020_messages_meta',
+    async up(db) {
+      await db.schema.alterTable('messages').addColumn('meta', 'text').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('messages').dropColumn('meta').execute();
+    },
+  },
+  {
+    // A familiar's model may cap its output far below the turn's token budget (and refuse a larger max_tokens).
+    name: '1040_familiars_max_output_tokens',
+    async up(db, dialect) {
+      await db.schema.alterTable('familiars').addColumn('max_output_tokens', columnTypes(dialect).bigint).execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('familiars').dropColumn('max_output_tokens').execute();
+    },
+  },
+  {
+    // Automatic memory per familiar (MEM-2); off for familiars made before it existed.
+    name: '1050_familiars_memory_extraction',
+    async up(db) {
+      await db.schema
+        .alterTable('familiars')
+        .addColumn('memory_extraction', 'text', (c) => c.notNull().defaultTo('off'))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('familiars').dropColumn('memory_extraction').execute();
     },
   },
 ];

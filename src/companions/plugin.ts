@@ -1,3 +1,4 @@
+import { budgetGuard } from '../budgets/index.js';
 import { definePlugin } from '../core/index.js';
 import { modelResolver } from '../providers/index.js';
 import { createInjectionScreen } from '../security/screen/index.js';
@@ -8,6 +9,7 @@ import { companionMigrations, type CompanionTables } from './migrations.js';
 import { companionFamiliarData, companionPersonData } from './person-data.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { familiarRoutes } from './routes/familiars.js';
+import { createTitler } from './titles.js';
 import { createTurnRunner } from './turn.js';
 
 declare module '../core/plugin.js' {
@@ -55,10 +57,13 @@ export const turnPlugin = definePlugin({
     const familiars = kernel.service('familiars');
     const conversations = kernel.service('conversations');
     const providers = kernel.service('providers');
+    const modelFor = modelResolver(providers);
+    const budgets = kernel.optional('budgets');
     const turns = createTurnRunner({
       familiars,
       conversations,
-      modelFor: modelResolver(providers),
+      modelFor,
+      ...(budgets ? { budgetFor: (scope) => budgetGuard(budgets, scope) } : {}),
       audit,
       logger,
       toolProviders: kernel.contributions('toolProviders'),
@@ -69,8 +74,23 @@ export const turnPlugin = definePlugin({
         toolTimeoutMs: config.HEARTH_TOOL_TIMEOUT_MS,
         tokenBudget: config.HEARTH_TURN_TOKEN_BUDGET,
         toolOutputMaxChars: config.HEARTH_TOOL_OUTPUT_MAX_CHARS,
+        maxOutputTokens: config.HEARTH_TURN_MAX_OUTPUT_TOKENS,
+        maxContextChars: config.HEARTH_TURN_MAX_CONTEXT_CHARS,
       },
     });
-    return { services: { turns }, routes: [conversationRoutes({ turns, conversations, familiars, audit })] };
+    const titles = createTitler({ modelFor, logger });
+    return {
+      services: { turns },
+      routes: [
+        conversationRoutes({
+          turns,
+          conversations,
+          familiars,
+          audit,
+          titles,
+          budgetHeaders: budgets?.headersFor,
+        }),
+      ],
+    };
   },
 });

@@ -1,13 +1,13 @@
 import { dataBlock } from '../security/sanitize/index.js';
 import type { ChatMessage, ChatModel, ToolCall } from '../providers/index.js';
-import type { Tool, ToolContext, ToolResult } from '../tools/index.js';
+import type { PersonWait, Tool, ToolContext, ToolResult } from '../tools/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import type { TurnEvent } from './contracts.js';
 
 export interface ToolLoopLimits {
   /** Model rounds that may request tools (LLM-4: 5). */
   readonly maxRounds: number;
-  /** Per tool call (LLM-4: 10 s). */
+  /** Per tool call, for tools without their own limit (LLM-4: 10 s); waiting for a person does not count. */
   readonly toolTimeoutMs: number;
   /** Prompt + completion tokens over the whole turn. */
   readonly tokenBudget: number;
@@ -23,10 +23,40 @@ export interface ToolLoopInput {
   readonly tools: readonly Tool[];
   readonly tag: string;
   readonly limits: ToolLoopLimits;
-  readonly context: Omit<ToolContext, 'signal'>;
+  readonly context: Omit<ToolContext, 'signal' | 'waitForPerson'>;
   readonly signal?: AbortSignal | undefined;
   readonly audit: AuditLog;
   readonly onEvent: (event: TurnEvent) => void;
+}
+
+/** The longest a tool may wait for a person, whatever it awaits (approvals expire after at most 10 minutes). */
+const MAX_PERSON_WAIT_MS = 11 * 60_000;
+
+/**
+ * A time limit that pauses while the tool waits for a person: the tool's own run time and the
+ * owner's decision are separate budgets (LLM-4, EXEC-1).
+ */
+function pausableTimer(limitMs: number, onExpire: () => void) {
+  let remaining = limitMs;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let paused = 0;
+  const arm = () => {
+    startedAt = Date.now();
+    timer = setTimeout(onExpire, Math.max(0, remaining));
+  };
+  arm();
+  return {
+    pause() {
+      if (paused++ > 0) return;
+      clearTimeout(timer);
+      remaining -= Date.now() - startedAt;
+    },
+    resume() {
+      if (--paused === 0) arm();
+    },
+    stop: () => clearTimeout(timer),
+  };
 }
 
 async function runTool(tool: Tool | undefined, call: ToolCall, input: ToolLoopInput): Promise<ToolResult> {
@@ -40,22 +70,37 @@ async function runTool(tool: Tool | undefined, call: ToolCall, input: ToolLoopIn
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ToolResult>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({ ok: false, code: 'TOOL_TIMEOUT', message: `The tool took longer than ${input.limits.toolTimeoutMs} ms` });
-    }, input.limits.toolTimeoutMs);
-  });
+  const limitMs = tool.timeoutMs ?? input.limits.toolTimeoutMs;
+  let expired!: (r: ToolResult) => void;
+  const timeout = new Promise<ToolResult>((resolve) => (expired = resolve));
+  const fail = (message: string) => {
+    controller.abort();
+    expired({ ok: false, code: 'TOOL_TIMEOUT', message });
+  };
+  const clock = pausableTimer(limitMs, () => fail(`The tool took longer than ${limitMs} ms`));
+  const waitForPerson = async <T>(notice: PersonWait, wait: Promise<T>): Promise<T> => {
+    clock.pause();
+    input.onEvent({ type: 'tool', name: call.name, status: 'waiting_approval' });
+    const cap = setTimeout(
+      () => fail('Nobody answered in time'),
+      Math.min(MAX_PERSON_WAIT_MS, Math.max(0, notice.expiresAt - Date.now()) + 60_000),
+    );
+    try {
+      return await wait;
+    } finally {
+      clearTimeout(cap);
+      clock.resume();
+    }
+  };
   try {
     return await Promise.race([
       tool
-        .run(args, { ...input.context, signal: controller.signal })
+        .run(args, { ...input.context, signal: controller.signal, waitForPerson })
         .catch((): ToolResult => ({ ok: false, code: 'TOOL_FAILED', message: 'The tool failed' })),
       timeout,
     ]);
   } finally {
-    clearTimeout(timer);
+    clock.stop();
     input.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../security/audit/index.js';
-import { createInjectionScreen, neutralizedNotice, type InjectionScreen } from '../security/screen/index.js';
+import { createInjectionScreen, type InjectionScreen } from '../security/screen/index.js';
 import { stripUnsafeLinks } from '../security/sanitize/index.js';
-import { ProviderError, type ChatModel } from '../providers/index.js';
+import { meterModel, ProviderError, type ChatModel, type MeteredModel } from '../providers/index.js';
 import { AppError } from '../core/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Tool, ToolProvider } from '../tools/index.js';
@@ -9,6 +9,8 @@ import type { MemoryRetriever, RetrievedContext, TurnEvent, TurnReply, TurnReque
 import type { ConversationStore, Conversation } from './conversations.js';
 import type { FamiliarService, Familiar } from './familiars.js';
 import { assemblePrompt } from './prompt.js';
+import { screenTurn } from './screening.js';
+import { statelessConversation, type TurnStore } from './stateless.js';
 import { runToolLoop, type ToolLoopLimits } from './tool-loop.js';
 
 export interface TurnOptions {
@@ -23,11 +25,20 @@ export interface TurnOptions {
   readonly memoryRetrievers: readonly MemoryRetriever[];
   readonly screen?: InjectionScreen;
   readonly limits?: Partial<TurnLimits>;
+  /** Budgets (issue #22): wraps the model and tools of one person's turn so every call is reserved and settled. */
+  readonly budgetFor?: (scope: { userId: string; familiarId: string; channel: string; requestId?: string | undefined }) => {
+    model(model: ChatModel): ChatModel;
+    tools(tools: readonly Tool[]): Tool[];
+  };
 }
 
 interface TurnLimits extends ToolLoopLimits {
   /** Characters of one inbound message (HTTP-6: 10,000). */
   readonly maxTextChars: number;
+  /** Characters of the message and its context together (an OpenAI client's whole transcript). */
+  readonly maxContextChars: number;
+  /** Output tokens asked per model call when neither the familiar nor its provider sets a limit. */
+  readonly maxOutputTokens: number;
   readonly historyMessages: number;
   readonly memories: number;
 }
@@ -38,6 +49,8 @@ const DEFAULT_TURN_LIMITS: TurnLimits = {
   tokenBudget: 32_000,
   toolOutputMaxChars: 16_000,
   maxTextChars: 10_000,
+  maxContextChars: 60_000,
+  maxOutputTokens: 4096,
   historyMessages: 20,
   memories: 8,
 };
@@ -101,17 +114,40 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       if (!text) throw new AppError('VALIDATION_FAILED', 'Message text is empty');
       if (text.length > limits.maxTextChars)
         throw new AppError('VALIDATION_FAILED', `Message text is longer than ${limits.maxTextChars} characters`);
+      const context = (request.context ?? []).map((c) => c.replace(CONTROL, ''));
+      const total = context.reduce((n, c) => n + c.length, text.length);
+      if (total > limits.maxContextChars)
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `The message and its context are ${total} characters; the limit is ${limits.maxContextChars} (HEARTH_TURN_MAX_CONTEXT_CHARS)`,
+          { reason: 'CONTEXT_TOO_LONG', limit: limits.maxContextChars, total },
+        );
       // 2. rate limits: each channel spends one budget per turn where the turn enters (HTTP user.chat, the channel hub).
       // 3. load familiar and conversation (404 for what the person may not reach)
       const familiar = await familiars.get(request.familiarId);
       if (!familiar || !familiars.canUse(familiar, { userId: request.userId, role: request.role }))
         throw new AppError('NOT_FOUND', 'Familiar not found');
-      const conversation = await conversationFor(request, familiar);
-      // 4. screen
-      const verdict = screen.screen(text);
+      // A stateless turn (store: false) reads and writes nothing: the caller sent the whole conversation.
+      const stateless =
+        request.store === false
+          ? statelessConversation({ userId: request.userId, familiarId: familiar.id, channel: request.channel, now: Date.now() })
+          : undefined;
+      const conversation = stateless?.conversation ?? (await conversationFor(request, familiar));
+      const store: TurnStore = stateless?.store ?? conversations;
+      // 4. screen: the person's words and every piece of caller-supplied context
+      const screening = screenTurn(screen, text, context);
+      const verdict = screening.overall;
       const action = verdict.flagged ? familiar.injectionPolicy : undefined;
-      const history = await conversations.messages(request.userId, conversation.id, { limit: limits.historyMessages });
-      const userMessage = await conversations.addMessage({
+      // An edit or a regeneration replaces the person's message and every later one: history ends before it.
+      const history = request.historyFromCaller
+        ? []
+        : await store.messages(request.userId, conversation.id, {
+            limit: limits.historyMessages,
+            ...(request.replaceFrom ? { before: request.replaceFrom } : {}),
+          });
+      if (request.replaceFrom) await store.removeMessages(request.userId, conversation.id, request.replaceFrom, { andLater: true });
+      const started = performance.now();
+      const userMessage = await store.addMessage({
         conversationId: conversation.id,
         userId: request.userId,
         role: 'user',
@@ -132,7 +168,14 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           target: familiar.id,
           outcome: action === 'refuse' ? 'denied' : 'success',
           ...(requestId ? { requestId } : {}),
-          details: { score: verdict.score, signals: verdict.signals, policy: action, channel: request.channel, length: text.length },
+          details: {
+            score: verdict.score,
+            signals: verdict.signals,
+            policy: action,
+            channel: request.channel,
+            length: text.length,
+            ...(screening.flaggedContext ? { flaggedContext: screening.flaggedContext } : {}),
+          },
         });
       }
       if (action === 'refuse') {
@@ -148,25 +191,36 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
       }
       // 5. retrieve, assemble
       const memories = await retrieve(request, text);
-      const spoken = action === 'neutralize' ? neutralizedNotice(text, verdict) : text;
+      const spoken = action === 'neutralize' ? screening.neutralized() : { text, context };
       const { messages, tag } = assemblePrompt({
         persona: familiar.persona,
         familiarName: familiar.name,
         history,
         memories,
-        context: request.context ?? [],
-        text: spoken,
+        context: spoken.context,
+        text: spoken.text,
       });
-      // 6. model call with the tool loop
+      // 6. model call with the tool loop; what streamed so far is kept, to store if the person stops the turn.
+      let partial = '';
+      const emit = (event: TurnEvent) => {
+        if (event.type === 'delta') partial += event.text;
+        onEvent(event);
+      };
       let result;
+      let metered: MeteredModel | undefined;
       try {
-        const model = await options.modelFor(familiar);
+        const budget = options.budgetFor?.({ userId: request.userId, familiarId: familiar.id, channel: request.channel, requestId });
+        const resolved = await options.modelFor(familiar);
+        const model = budget ? budget.model(resolved) : resolved;
+        // The familiar's output limit, else its provider's, else the default; the caller's own within it.
+        const configured = familiar.maxOutputTokens ?? model.maxOutputTokens ?? limits.maxOutputTokens;
+        metered = meterModel(model, { maxTokens: Math.min(configured, request.maxOutputTokens ?? configured) });
         result = await runToolLoop({
-          model,
+          model: metered.model,
           modelName: familiar.model,
           temperature: familiar.temperature ?? undefined,
           messages,
-          tools: await toolsFor(familiar),
+          tools: budget ? budget.tools(await toolsFor(familiar)) : await toolsFor(familiar),
           tag,
           limits,
           context: {
@@ -178,28 +232,64 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           },
           signal: request.signal,
           audit,
-          onEvent,
+          onEvent: emit,
         });
       } catch (err) {
-        const kind = err instanceof ProviderError ? err.kind : 'unexpected';
-        logger.error({ err, familiarId: familiar.id, kind }, 'model call failed');
-        const code =
-          kind === 'timeout' ? 'GATEWAY_TIMEOUT' : kind === 'aborted' ? 'BAD_REQUEST' : err instanceof AppError ? err.code : 'BAD_GATEWAY';
-        const message = err instanceof AppError ? err.message : kind === 'aborted' ? 'The turn was cancelled' : PROVIDER_FAILED;
+        // An aborted signal is the truth however the provider client reported it (a stream cut off reads as broken).
+        const kind = request.signal?.aborted ? 'aborted' : err instanceof ProviderError ? err.kind : 'unexpected';
+        if (kind === 'aborted') {
+          // Stop or a client that went away: the provider request is already aborted; what streamed is kept, marked stopped.
+          const stopped = await store.addMessage({
+            conversationId: conversation.id,
+            userId: request.userId,
+            role: 'assistant',
+            content: stripUnsafeLinks(partial).trim(),
+            status: 'stopped',
+            meta: { model: familiar.model, latencyMs: Math.round(performance.now() - started) },
+          });
+          await audit.record({
+            actor,
+            action: 'chat.turn',
+            target: conversation.id,
+            outcome: 'failure',
+            ...(requestId ? { requestId } : {}),
+            details: { familiarId: familiar.id, channel: request.channel, stopped: true, length: stopped.content.length },
+          });
+          onEvent({ type: 'error', code: 'BAD_REQUEST', message: 'The turn was cancelled' });
+          throw new AppError(
+            'BAD_REQUEST',
+            'The turn was cancelled',
+            { conversationId: conversation.id, messageId: userMessage.id, replyId: stopped.id },
+            { cause: err },
+          );
+        }
+        // A refusal Hearth made itself (a spent budget) is the person's business, not an operator's error.
+        if (err instanceof AppError) logger.info({ code: err.code, familiarId: familiar.id }, 'model call refused');
+        else logger.error({ err, familiarId: familiar.id, kind }, 'model call failed');
+        const code = kind === 'timeout' ? 'GATEWAY_TIMEOUT' : err instanceof AppError ? err.code : 'BAD_GATEWAY';
+        const message = err instanceof AppError ? err.message : PROVIDER_FAILED;
         onEvent({ type: 'error', code, message });
-        throw new AppError(code, message, { conversationId: conversation.id, messageId: userMessage.id }, { cause: err });
+        // A refusal's own details and headers (a spent budget's reset time, Retry-After) reach the client.
+        const known = err instanceof AppError ? err : undefined;
+        throw new AppError(
+          code,
+          message,
+          { ...known?.details, conversationId: conversation.id, messageId: userMessage.id },
+          { cause: err, ...(known?.headers ? { headers: known.headers } : {}) },
+        );
       }
       // 7. sanitize, persist, index, audit
       const replyText = stripUnsafeLinks(result.text).trim() || '…';
-      const stored = await conversations.addMessage({
+      const stored = await store.addMessage({
         conversationId: conversation.id,
         userId: request.userId,
         role: 'assistant',
         content: replyText,
         status: 'complete',
+        meta: { model: familiar.model, tokens: result.tokens, latencyMs: Math.round(performance.now() - started) },
       });
       // Indexing is written behind (batched with other turns), not waited on: the reply is already stored.
-      for (const r of options.memoryRetrievers) {
+      for (const r of stateless ? [] : options.memoryRetrievers) {
         if (!r.indexTurn) continue;
         for (const m of [userMessage, stored])
           r.indexTurn({
@@ -212,6 +302,15 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           }).catch((err: unknown) => {
             logger.warn({ err }, 'indexing the turn failed');
           });
+        r.afterTurn?.({
+          userId: request.userId,
+          familiarId: familiar.id,
+          conversationId: conversation.id,
+          userMessageId: userMessage.id,
+          replyMessageId: stored.id,
+        }).catch((err: unknown) => {
+          logger.warn({ err }, 'queueing the exchange for memory failed');
+        });
       }
       await audit.record({
         actor,
@@ -231,6 +330,9 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
         conversationId: conversation.id,
         messageId: stored.id,
         text: replyText,
+        ...(stored.meta ? { meta: stored.meta } : {}),
+        usage: metered.usage(),
+        ...(metered.finishReason() ? { finishReason: metered.finishReason() } : {}),
         ...(screened ? { screened } : {}),
       };
       onEvent({ type: 'done', reply });

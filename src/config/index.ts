@@ -1,4 +1,4 @@
-export { loadConfig, configWarnings, decodeKey, isLoopbackHost, ConfigError } from './load.js';
+export { loadConfig, configWarnings, decodeKey, ConfigError } from './load.js';
 export type { Config, ConfigIssue } from './load.js';
 export { VARIABLE_NAMES } from './variables.js';
 export { configTable, envExample, readmeConfigBlock } from './docs.js';

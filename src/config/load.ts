@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { z } from 'zod';
+import { isLoopbackHost, isTlsOrLoopback } from '../core/index.js';
 import { checkTrustedProxies } from './proxies.js';
 import { VARIABLES, VARIABLE_NAMES, type VariableName } from './variables.js';
 
@@ -107,12 +108,6 @@ function scrub(message: string, value: string | undefined): string {
   return value && value.length > 0 ? message.split(value).join('[value]') : message;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
-}
-
 /**
  * Decodes a 32-byte key given as 64 hex characters or base64. Refuses short keys and keys
  * with visibly low entropy (repeated or sequential bytes), which are passwords, not keys.
@@ -144,8 +139,6 @@ type RuleView = Partial<Parsed> & {
 const JWT_VARIABLES = ['HEARTH_JWT_ISSUER', 'HEARTH_JWT_AUDIENCE', 'HEARTH_JWT_JWKS_URL'] as const;
 /** Never accepted with a JWKS (src/identity/jwt.ts filters them out). */
 const REFUSED_JWT_ALGORITHMS = new Set(['none', 'HS256', 'HS384', 'HS512']);
-/** The hosts to which the embeddings client allows plain http (src/memory/embeddings/openai.ts). */
-const EMBEDDINGS_LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 /** Rules across variables in both modes: JWT settings (AUTH-6), the embeddings URL (LLM-5), proxy ranges. */
 function ruleIssues(c: RuleView): ConfigIssue[] {
@@ -162,8 +155,8 @@ function ruleIssues(c: RuleView): ConfigIssue[] {
   )
     out.push({ name: 'HEARTH_JWT_ALGORITHMS', message: 'allows no asymmetric algorithm (none and HS* are refused); e.g. RS256,ES256' });
   if (c.HEARTH_EMBEDDINGS_URL) {
-    const url = new URL(c.HEARTH_EMBEDDINGS_URL);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && EMBEDDINGS_LOOPBACK.has(url.hostname)))
+    // the same rule as the embeddings client itself (src/memory/embeddings/openai.ts)
+    if (!isTlsOrLoopback(new URL(c.HEARTH_EMBEDDINGS_URL)))
       out.push({ name: 'HEARTH_EMBEDDINGS_URL', message: 'must use https (plain http only on loopback)' });
   }
   if (c.HEARTH_TRUSTED_PROXIES) {

@@ -108,6 +108,21 @@ export const VARIABLES = {
     description: 'Largest accepted request body in bytes (uploads have their own limit)',
     defaultText: '1048576',
   },
+  HEARTH_VOICE_MAX_BYTES: {
+    schema: positiveInt.min(1024).max(209_715_200).default(10_485_760),
+    description: 'Largest voice upload in bytes (CH-5); larger is refused with 413',
+    defaultText: '10485760',
+  },
+  HEARTH_VOICE_MAX_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3600).default(120),
+    description: 'Longest voice upload in seconds (CH-5); longer is refused with 413',
+    defaultText: '120',
+  },
+  HEARTH_VOICE_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+    description: 'Time limit of one speech step (decoding, recognition, synthesis, a speech provider call) in milliseconds',
+    defaultText: '60000',
+  },
   HEARTH_SHUTDOWN_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
     description: 'How long a shutdown waits for in-flight requests',
@@ -194,6 +209,29 @@ export const VARIABLES = {
     description: 'Prompt + completion tokens one turn may spend across its model rounds (LLM-4)',
     defaultText: '32000',
   },
+  HEARTH_TURN_MAX_OUTPUT_TOKENS: {
+    schema: z.coerce.number().int().min(16).max(1_000_000).default(4096),
+    description: 'Output tokens asked of the model per call (max_tokens) when neither the familiar nor its provider sets a limit',
+    defaultText: '4096',
+  },
+  HEARTH_TURN_MAX_CONTEXT_CHARS: {
+    schema: z.coerce.number().int().min(1000).max(10_000_000).default(60_000),
+    description: 'Characters a caller may send in one turn, its message and earlier messages together (OpenAI endpoint: every message)',
+    defaultText: '60000',
+  },
+  HEARTH_BUDGET_TOKENS_PER_DAY: {
+    schema: z.coerce.number().int().min(0).max(1e12).optional(),
+    description:
+      'Default tokens per UTC day for every person but the owner, when no budget is set for them or their role (docs/budgets.md); unset: no default',
+  },
+  HEARTH_BUDGET_TOKENS_PER_MONTH: {
+    schema: z.coerce.number().int().min(0).max(1e12).optional(),
+    description: 'Default tokens per UTC month for every person but the owner, as HEARTH_BUDGET_TOKENS_PER_DAY',
+  },
+  HEARTH_BUDGET_TOOL_CALLS_PER_DAY: {
+    schema: z.coerce.number().int().min(0).max(1e12).optional(),
+    description: 'Default tool calls per UTC day for every person but the owner, as HEARTH_BUDGET_TOKENS_PER_DAY',
+  },
   HEARTH_TOOL_OUTPUT_MAX_CHARS: {
     schema: z.coerce.number().int().min(100).max(1_000_000).default(16_000),
     description: 'Characters of one tool result the model sees; the rest is cut (LLM-4)',
@@ -225,6 +263,32 @@ export const VARIABLES = {
     description: 'Shell tool: bytes of output kept; the command is killed beyond it',
     defaultText: '65536',
   },
+  HEARTH_SHELL_APPROVAL_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(5_000).max(600_000).default(30_000),
+    description: 'Shell tool: how long a command waits for the owner to approve it (5 s to 10 min); apart from the run time',
+    defaultText: '30000',
+  },
+  HEARTH_SHELL_MAX_PROCESSES: {
+    schema: z.coerce.number().int().min(4).max(4096).default(64),
+    description: 'Shell tool: processes one command may run at once inside the sandbox (RLIMIT_NPROC in its own user namespace)',
+    defaultText: '64',
+  },
+  HEARTH_SHELL_MAX_FILE_BYTES: {
+    schema: positiveInt.max(1 << 30).default(64 * 1024 * 1024),
+    description: 'Shell tool: largest file a command may write (RLIMIT_FSIZE)',
+    defaultText: '67108864',
+  },
+  HEARTH_SHELL_DISK_BYTES: {
+    schema: positiveInt.max(8 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
+    description: 'Shell tool: size of the sandbox work directory and of its /tmp (each a memory-backed tmpfs)',
+    defaultText: '134217728',
+  },
+  HEARTH_SHELL_WORKSPACES: {
+    schema: z.string().max(20_000).default(''),
+    description:
+      'Shell tool: host folders mounted under the sandbox work dir, comma-separated `[familiar/]NAME=/host/path[:ro|:rw]` (read-only unless `:rw`); the data directory and Hearth itself are refused',
+    defaultText: '(none)',
+  },
   HEARTH_MCP_TIMEOUT_MS: {
     schema: positiveInt.max(600_000).default(30_000),
     description: 'Default time limit for connecting to and calling an MCP server',
@@ -238,7 +302,8 @@ export const VARIABLES = {
   },
   HEARTH_CHANNEL_PAIRING: {
     schema: bool.default(true),
-    description: 'Strangers on Telegram/Discord DMs get a pairing code the owner approves (false: a plain refusal)',
+    description:
+      'Strangers on Telegram/Discord DMs (and Twitch viewers not admitted) get a pairing code the owner approves (false: a plain refusal)',
     defaultText: 'true',
   },
   HEARTH_RATE_CHANNEL_PERSON: {
@@ -337,7 +402,8 @@ export const VARIABLES = {
   HEARTH_TWITCH_CLIENT_ID: { schema: z.string().min(1).max(100).optional(), description: 'Twitch application client id' },
   HEARTH_TWITCH_ACCESS_TOKEN: {
     schema: z.string().min(10).max(200).optional(),
-    description: 'Twitch user access token of the bot (scopes user:read:chat user:write:chat only); sealed into the vault at start',
+    description:
+      'Twitch user access token of the bot (scopes user:read:chat user:write:chat user:manage:whispers, plus moderator:read:followers for HEARTH_TWITCH_ADMIT=followers); sealed into the vault at start',
     secret: true,
   },
   HEARTH_TWITCH_BOT_USER_ID: {
@@ -353,6 +419,17 @@ export const VARIABLES = {
       .regex(/^\d{1,20}$/)
       .optional(),
     description: 'Twitch user id of the channel whose chat the familiar joins',
+  },
+  HEARTH_TWITCH_ADMIT: {
+    schema: z.enum(['everyone', 'followers', 'subscribers', 'vips', 'moderators', 'none']).default('subscribers'),
+    description:
+      'Twitch viewers answered without pairing: this role and above (followers < subscribers < vips < moderators); none = allowlist and paired viewers only',
+    defaultText: 'subscribers',
+  },
+  HEARTH_TWITCH_ALLOWED_USERS: {
+    schema: list.default([]),
+    description: 'Twitch user ids always answered, comma-separated',
+    defaultText: '(none)',
   },
 } satisfies Record<string, VariableSpec>;
 

@@ -17,6 +17,8 @@ const ERROR_STATUS = {
   UNPROCESSABLE: 422,
   LOCKED: 423,
   RATE_LIMITED: 429,
+  /** A person's or familiar's token, money or tool-call budget for the period is spent (issue #22). */
+  BUDGET_EXCEEDED: 429,
   INTERNAL: 500,
   BAD_GATEWAY: 502,
   UNAVAILABLE: 503,

@@ -10,6 +10,7 @@ export type { RateLimiter, RateDecision, Budget } from './limiter.js';
 export type { HearthApp, RouteModule } from './http.js';
 export type { Migration, Dialect, SealedColumn } from './storage.js';
 export { definePlugin } from './plugin.js';
+export { isLoopbackHost, isTlsOrLoopback } from './loopback.js';
 export type {
   HearthPlugin,
   PluginParts,

@@ -127,9 +127,13 @@ export function createIdentityService(options: IdentityOptions): IdentityService
       return issued;
     },
     async acceptInvite(token, name, password) {
-      users.assertPasswordAcceptable(ctx, password, name);
-      if (await users.findUserByName(ctx, name)) throw new AppError('CONFLICT', 'A user with that name exists');
-      const invite = await tokens.consumeToken(ctx, 'invite', token);
+      // The token first: without a valid invite every name gets the same 401, so nobody can probe
+      // which names exist (#15). With one, a bad or taken name or a weak password does not spend it.
+      const invite = await tokens.consumeToken(ctx, 'invite', token, async () => {
+        users.assertNameAcceptable(name);
+        users.assertPasswordAcceptable(ctx, password, name);
+        if (await users.findUserByName(ctx, name)) throw new AppError('CONFLICT', 'A user with that name exists');
+      });
       return users.createUser(ctx, { name, password, role: invite.role, ...(invite.createdBy ? { actorId: invite.createdBy } : {}) });
     },
     async linkJwtSubject(userId, subject) {

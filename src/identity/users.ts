@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, ROLES, type Role } from '../core/index.js';
-import { PASSWORD_MESSAGES } from '../security/passwords/index.js';
 import { normalizeName, record, USER_NAME_PATTERN, type IdentityContext, type User } from './context.js';
 import type { IdentityTables } from './tables.js';
 
@@ -12,8 +11,16 @@ function toUser(row: UserRow): User {
 
 /** Refuses a weak password with a clear 400 (AUTH-1). */
 export function assertPasswordAcceptable(ctx: IdentityContext, password: string, name: string): void {
-  const problem = ctx.passwords.check(password, { name });
-  if (problem) throw new AppError('VALIDATION_FAILED', PASSWORD_MESSAGES[problem], { field: 'password' });
+  const refused = ctx.passwords.check(password, { name });
+  if (refused) throw new AppError('VALIDATION_FAILED', refused.message, { field: 'password', reason: refused.problem });
+}
+
+/** The stored (lowercased) form of a person's name, or a clear 400 when it is not one. */
+export function assertNameAcceptable(input: string): string {
+  const name = normalizeName(input);
+  if (!USER_NAME_PATTERN.test(name))
+    throw new AppError('VALIDATION_FAILED', 'Name must be 1-64 characters: letters, digits, . _ -', { field: 'name' });
+  return name;
 }
 
 export interface CreateUserInput {
@@ -26,9 +33,7 @@ export interface CreateUserInput {
 
 /** Creates a person with an argon2id-hashed password; a taken name is a 409. */
 export async function createUser(ctx: IdentityContext, input: CreateUserInput): Promise<User> {
-  const name = normalizeName(input.name);
-  if (!USER_NAME_PATTERN.test(name))
-    throw new AppError('VALIDATION_FAILED', 'Name must be 1-64 characters: letters, digits, . _ -', { field: 'name' });
+  const name = assertNameAcceptable(input.name);
   if (!ROLES.includes(input.role)) throw new AppError('VALIDATION_FAILED', 'Unknown role', { field: 'role' });
   assertPasswordAcceptable(ctx, input.password, name);
   if (await findUserByName(ctx, name)) throw new AppError('CONFLICT', 'A user with that name exists');

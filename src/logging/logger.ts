@@ -1,6 +1,8 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { attachLogContext, type LogContext } from './context.js';
 import { prettyDestination, type LogFormat } from './pretty.js';
 import { sanitizeForLog, sanitizeLogString } from './redact.js';
+import { redactUrl } from './url.js';
 
 export type { Logger } from 'pino';
 
@@ -48,12 +50,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const cleanUrl = (req: RequestLike): string | undefined => {
     if (req.url === undefined) return undefined;
     let url = cleanUrls.get(req);
-    if (url === undefined) cleanUrls.set(req, (url = sanitizeLogString(req.url, { maxString: 300 })));
+    if (url === undefined) cleanUrls.set(req, (url = sanitizeLogString(redactUrl(req.url), { maxString: 300 })));
     return url;
   };
   const sink = options.destination ?? pino.destination({ fd: 1, sync: pretty });
+  // The request (or other unit of work) a line belongs to, carried through async calls (HTTP-4).
+  const context: LogContext = attachLogContext();
   const logger = pino(
     {
+      mixin: (_obj, _level, instance) => context.bindingsFor(instance),
       level: options.level ?? 'info',
       base: options.base ?? { service: 'hearth' },
       timestamp: pino.stdTimeFunctions.isoTime,
@@ -93,7 +98,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const child = logger.child;
   logger.child = function (this: Logger, bindings, childOptions) {
     const clean = isGeneratedRequestBinding(bindings) ? bindings : (sanitizeForLog(bindings) as typeof bindings);
-    return child.call(this, clean, childOptions);
+    return context.adopt(this, child.call(this, clean, childOptions), clean);
   } as Logger['child'];
-  return logger;
+  return context.install(logger);
 }

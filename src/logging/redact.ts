@@ -4,92 +4,11 @@
  * including error messages and stacks. Patterns are deliberately broad: a false
  * positive costs a less readable log line, a false negative leaks a credential.
  */
+import { isSecretFieldName, REDACTED, redactString } from './patterns.js';
+import { redactHeaderValue, redactUrl } from './url.js';
 
-const REDACTED = '[REDACTED]';
-
-const SECRET_FIELD_NAMES = new Set([
-  'authorization',
-  'proxyauthorization',
-  'cookie',
-  'setcookie',
-  'password',
-  'passwd',
-  'pwd',
-  'passphrase',
-  'token',
-  'secret',
-  'apikey',
-  'xapikey',
-  'key',
-  'privatekey',
-  'masterkey',
-  'clientsecret',
-  'sessionid',
-  'credentials',
-  'credential',
-  'otp',
-  'csrftoken',
-  'xcsrftoken',
-  'signature',
-  'hearthsignature',
-]);
-const SECRET_FIELD_SUFFIXES = [
-  'token',
-  'secret',
-  'password',
-  'passwd',
-  'apikey',
-  'privatekey',
-  'masterkey',
-  'cookie',
-  'authorization',
-  'credentials',
-];
-
-/** True when a field of this name holds a secret, whatever its value looks like. */
-function isSecretFieldName(name: string): boolean {
-  const n = name.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (SECRET_FIELD_NAMES.has(n)) return true;
-  return SECRET_FIELD_SUFFIXES.some((s) => n.endsWith(s));
-}
-
-const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  // URLs carrying credentials: scheme://user:password@host
-  [/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)[^@\s/]+@/gi, `$1${REDACTED}@`],
-  // Authorization schemes
-  [/\b(Bearer|Basic|Bot|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
-  // JSON Web Tokens
-  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-  // Discord bot tokens (base64 id . timestamp . hmac) and similar three-part tokens
-  [/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,}/g, REDACTED],
-  // Telegram bot tokens, also inside /bot<token>/ API paths
-  [/(?<![A-Za-z0-9_])(bot)?\d{5,12}:[A-Za-z0-9_-]{30,}/g, REDACTED],
-  // Provider and platform keys
-  [/\bsk-[A-Za-z0-9_-]{12,}/g, REDACTED],
-  [/\bhth_[A-Za-z0-9_]{12,}/g, REDACTED],
-  [/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
-  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/g, REDACTED],
-  [/\bAKIA[0-9A-Z]{16}\b/g, REDACTED],
-  [/\boauth:[a-z0-9]{20,}/gi, REDACTED],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
-  // key=value and "key": "value" forms for secret-looking names
-  [
-    /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|session[_-]?id|signature|auth))(=|:\s*)("?)[^&\s"',;]+/gi,
-    `$1$2$3${REDACTED}`,
-  ],
-  [
-    /("[A-Za-z0-9_-]*?(?:password|passwd|secret|token|api[_-]?key|apikey|authorization|cookie)"\s*:\s*")(?:[^"\\]|\\.)*"/gi,
-    `$1${REDACTED}"`,
-  ],
-  [/\b(cookie|set-cookie):\s*[^\r\n]+/gi, `$1: ${REDACTED}`],
-];
-
-/** Removes every secret-looking substring. */
-function redactString(input: string): string {
-  let out = input;
-  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
-  return out;
-}
+// URLs inside text: any with a scheme, and paths with a query string (`/api/x?k=…` in an error message).
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+|(?<![\w/])\/[^\s"'<>?]*\?[^\s"'<>]+/gi;
 
 // C0/C1 controls, DEL, and bidirectional overrides that can disguise log lines.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -100,6 +19,8 @@ export interface SanitizeOptions {
   readonly maxDepth?: number;
   readonly maxArray?: number;
   readonly keepNewlines?: boolean;
+  /** Set while sanitizing the entries of a `headers` object. */
+  readonly inHeaders?: boolean;
 }
 
 /** Strips control characters, redacts secrets and truncates one string for logging. */
@@ -110,7 +31,7 @@ export function sanitizeLogString(input: string, options: SanitizeOptions = {}):
   const cutChars = input.length - s.length;
   s = s.replace(CONTROL, '');
   if (!options.keepNewlines) s = s.replace(NEWLINES, ' ');
-  s = redactString(s);
+  s = redactString(s.replace(URL_IN_TEXT, redactUrl));
   if (s.length > max || cutChars > 0) s = `${s.slice(0, max)}…[truncated ${s.length - Math.min(max, s.length) + cutChars} chars]`;
   return s;
 }
@@ -158,7 +79,17 @@ export function sanitizeForLog(value: unknown, options: SanitizeOptions = {}, de
   if (value instanceof Map) return sanitizeForLog(Object.fromEntries(value), options, depth);
   if (!isPlainObject(value)) return `[${value.constructor?.name ?? 'object'}]`;
   const out: Record<string, unknown> = {};
+  // Header maps are judged header by header, by name and by value (a key sent under any header name).
+  const headers = options.inHeaders === true;
   for (const [k, v] of Object.entries(value)) {
+    if (headers && typeof v === 'string') {
+      out[sanitizeLogString(k, { maxString: 100 })] = sanitizeLogString(redactHeaderValue(k, v), options);
+      continue;
+    }
+    if (k.toLowerCase() === 'headers' && isPlainObject(v)) {
+      out[k] = sanitizeForLog(v, { ...options, inHeaders: true }, depth + 1);
+      continue;
+    }
     const key = sanitizeLogString(k, { maxString: 100 });
     out[key] = isSecretFieldName(k) && v !== undefined && v !== null && v !== '' ? REDACTED : sanitizeForLog(v, options, depth + 1);
   }

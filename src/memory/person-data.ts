@@ -1,5 +1,6 @@
 import type { ConversationData } from '../companions/index.js';
 import type { FamiliarData, PersonData } from '../core/index.js';
+import { ErasurePartError } from '../privacy/errors.js';
 import type { NotesStore } from './notes/index.js';
 import type { MemoryTables } from './tables.js';
 import type { Memory, MemoryRepository } from './types.js';
@@ -23,7 +24,12 @@ export function memoryPersonData(repo: MemoryRepository, notes: NotesStore): Per
       return { memories, pastTurnsIndexed: all.length - memories.length };
     },
     async erase(userId) {
-      return { memories: await repo.eraseUser(userId), noteFolders: await notes.erasePerson(userId).catch(() => 0) };
+      const memories = await repo.eraseUser(userId);
+      // A note folder that could not be removed fails the erasure, naming the notes (issue #15).
+      const noteFolders = await notes.erasePerson(userId).catch((err: unknown) => {
+        throw new ErasurePartError('notes', err);
+      });
+      return { memories, noteFolders };
     },
     prune: async (before) => ({ turns: await repo.pruneTurns(before) }),
   };
@@ -37,6 +43,9 @@ export function memoryConversationData(repo: MemoryRepository): ConversationData
     remove: async (tx, { userId, conversationId }) => ({
       turns: await repo.removeConversation(tx.withTables<MemoryTables>(), userId, conversationId),
     }),
+    removeMessages: async (tx, { userId, conversationId, messageIds }) => {
+      await repo.removeMessages(tx.withTables<MemoryTables>(), userId, conversationId, messageIds);
+    },
   };
 }
 

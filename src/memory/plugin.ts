@@ -1,21 +1,29 @@
 import { join } from 'node:path';
 import type { MemoryRetriever } from '../companions/index.js';
-import { definePlugin } from '../core/index.js';
+import { AppError, definePlugin } from '../core/index.js';
+import { createInjectionScreen } from '../security/screen/index.js';
 import { createOpenAIEmbedder, startEmbeddingWorker } from './embeddings/index.js';
+import { createMemoryImporter, importEnvelope } from './import.js';
 import { memoryMigrations } from './migrations.js';
+import { createMemoryExtractor, extractionMigrations, proposalRoutes, type Exchange, type MemoryExtractor } from './extraction/index.js';
+import { modelResolver } from '../providers/index.js';
 import { createNotesStore, type NotesStore } from './notes/index.js';
 import { memoryConversationData, memoryFamiliarData, memoryPersonData } from './person-data.js';
 import { createMemoryRepository } from './repository.js';
 import { createMemoryRetriever } from './retriever.js';
+import { memoryImportRoutes } from './routes/import.js';
 import { memoryRoutes } from './routes/memories.js';
 import { notesRoutes } from './routes/notes.js';
 import { memoryToolProvider } from './tools.js';
+import type { MemoryTables } from './tables.js';
 import type { MemoryRepository } from './types.js';
 
 interface MemoryService {
   readonly repo: MemoryRepository;
   readonly notes: NotesStore;
   readonly retriever: MemoryRetriever;
+  /** Automatic memory from conversations (MEM-2); its worker runs on its own, `drain` runs it now (tests). */
+  readonly extractor: MemoryExtractor;
   /** Embeds queued memories now (tests); the background worker does it on its own otherwise. */
   drainEmbeddings(): Promise<number>;
 }
@@ -30,7 +38,7 @@ declare module '../core/plugin.js' {
 /** Memories with hybrid search, per-familiar notes, their tools and the turn's retriever (MEM-1..3). */
 export const memoryPlugin = definePlugin({
   name: 'memory',
-  migrations: memoryMigrations,
+  migrations: [...memoryMigrations, ...extractionMigrations],
   init(kernel) {
     const { config, storage, audit, logger, now } = kernel;
     const familiars = kernel.service('familiars');
@@ -50,25 +58,70 @@ export const memoryPlugin = definePlugin({
       help: 'Memories waiting for their embedding vector',
       read: async () => (worker ? worker.queueDepth() : 0),
     };
-    const retriever = createMemoryRetriever(repo);
-    const memory: MemoryService = { repo, notes, retriever, drainEmbeddings: async () => (worker ? worker.drain() : 0) };
+    const conversations = kernel.service('conversations');
+    const chatModel = modelResolver(kernel.service('providers'));
+    const extractor = createMemoryExtractor({
+      storage,
+      repo,
+      screen: createInjectionScreen({ threshold: config.HEARTH_SCREEN_THRESHOLD }),
+      audit,
+      logger,
+      now,
+      familiar: async (id) => {
+        const f = await familiars.get(id);
+        return f ? { mode: f.memoryExtraction, model: f.model, chat: () => chatModel(f) } : undefined;
+      },
+      message: (userId, conversationId, messageId) => conversations.message(userId, conversationId, messageId),
+    });
+    // MEM-2: after every stored turn, the exchange is queued for automatic memory (per familiar: on, off, ask).
+    const retriever = { ...createMemoryRetriever(repo), afterTurn: (exchange: Exchange) => extractor.enqueue(exchange) };
+    const memory: MemoryService = {
+      repo,
+      notes,
+      retriever,
+      extractor,
+      drainEmbeddings: async () => (worker ? worker.drain() : 0),
+    };
+    const identity = kernel.optional('identity');
+    const importer = createMemoryImporter({
+      repo,
+      db: storage.db.withTables<MemoryTables>(),
+      audit,
+      screen: createInjectionScreen({ threshold: config.HEARTH_SCREEN_THRESHOLD }),
+      personExists: async (id) => (identity ? (await identity.findUserById(id)) !== undefined : false),
+      familiarPolicy: async (id) => (await familiars.get(id))?.injectionPolicy,
+    });
+    // HOOK-1: the signed memory-import webhook takes the same rows as the admin route.
+    kernel.optional('webhooks')?.handle('memory-import', async (payload, ctx) => {
+      const parsed = importEnvelope.safeParse(payload);
+      if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'Expected {"rows": [...]} with 1 to 1000 rows');
+      return { ...(await importer.run(parsed.data.rows, { actor: { type: 'system' }, source: 'webhook', requestId: ctx.requestId })) };
+    });
     return {
       services: { memory },
       routes: [
         memoryRoutes({ repo, audit }),
+        memoryImportRoutes(importer),
+        proposalRoutes(extractor),
         notesRoutes({ notes, familiarExists: async (id) => (await familiars.get(id)) !== undefined }),
       ],
       contributes: {
         toolProviders: [memoryToolProvider({ repo, notes })],
         retrievers: [retriever],
-        personData: [memoryPersonData(repo, notes)],
+        personData: [
+          memoryPersonData(repo, notes),
+          { part: 'memory proposals', erase: async (userId) => ({ memory_proposals: await extractor.erasePerson(userId) }) },
+        ],
         conversationData: [memoryConversationData(repo)],
         familiarData: [memoryFamiliarData(repo, notes)],
         gauges: [embeddingQueue],
+        // A vector re-embedded in place (another replica's worker) keeps its seq, which the cache's stamp cannot see.
+        invalidators: [(scope) => (scope === undefined || scope === 'vectors' ? repo.searchIndex.dropCaches() : undefined)],
       },
       async close() {
         await repo.flush();
         await worker?.stop();
+        await extractor.stop();
       },
     };
   },

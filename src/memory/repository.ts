@@ -393,6 +393,36 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       await removeRows(tx, rows);
       return rows.length;
     },
+    async removeMessages(tx, userId, conversationId, messageIds) {
+      const refs = messageIds.map((id) => `${conversationId}:${id}`);
+      const conversation = () =>
+        tx
+          .selectFrom('memory_items')
+          .select(COLUMNS)
+          .where('user_id', '=', userId)
+          .where('source_ref', '>=', `${conversationId}:`)
+          .where('source_ref', '<', `${conversationId};`)
+          .where(checkOnly(storage.dialect, 'kind'), '=', 'turn')
+          .orderBy('source_ref');
+      const all = await conversation().execute();
+      const gone = all.filter((r) => refs.includes(r.source_ref ?? ''));
+      if (gone.length === 0) return 0;
+      await removeRows(tx, gone);
+      // The turns that were next to a removed one held its words as neighbour context: rebuilt from their new neighbours.
+      const kept = all.filter((r) => !refs.includes(r.source_ref ?? ''));
+      const removed = new Set(gone);
+      const touched = kept.filter((row) => {
+        const at = all.indexOf(row);
+        return (at > 0 && removed.has(all[at - 1]!)) || (at + 1 < all.length && removed.has(all[at + 1]!));
+      });
+      for (const row of touched) {
+        const i = kept.indexOf(row);
+        const context = `${kept[i - 1]?.text ?? ''} ${kept[i + 1]?.text ?? ''}`.trim().slice(0, MAX_CONTEXT_CHARS) || null;
+        await tx.updateTable('memory_items').set({ context }).where('seq', '=', row.seq).execute();
+        await searchIndex.reindex(tx, [{ seq: Number(row.seq), userId, text: row.text, context }]);
+      }
+      return gone.length;
+    },
     async countFamiliar(familiarId) {
       await turns.settle();
       const rows = await db

@@ -37,6 +37,8 @@ export interface SearchIndex {
   nearest(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]>;
   /** Rewrites the index so deleted entries leave no trace in it (after an erasure). */
   compact(): Promise<void>;
+  /** Drops the in-process vector cache; the next search reloads from the database (the `invalidate` webhook). */
+  dropCaches(): void;
 }
 
 const KEY = /^[A-Za-z0-9_]{1,64}$/;
@@ -79,7 +81,8 @@ function best(scored: RawBuilder<unknown>, limit: HitLimit): RawBuilder<unknown>
 export function createSearchIndex(storage: Storage): SearchIndex {
   const db = storage.db.withTables<MemoryTables>();
   const vectors = createVectorIndex(db);
-  return storage.dialect === 'sqlite' ? sqliteIndex() : postgresIndex();
+  const index = storage.dialect === 'sqlite' ? sqliteIndex() : postgresIndex();
+  return { ...index, dropCaches: () => vectors.clear() };
 
   /** Nearest vectors of the person, then the scope's other filters (familiar, kind, metadata) in SQL. */
   async function nearestInScope(scope: Scope, vector: Float32Array, limit: number): Promise<Hit[]> {
@@ -95,7 +98,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
     return near.flatMap((r) => (kinds.has(r.seq) ? [{ ...r, kind: kinds.get(r.seq)! }] : [])).slice(0, limit);
   }
 
-  function sqliteIndex(): SearchIndex {
+  function sqliteIndex(): Omit<SearchIndex, 'dropCaches'> {
     const planner = createTermPlanner(storage.sqlite!);
     /**
      * Which matches a query scores: every one; only the `newest` N; or every one only if there are
@@ -167,7 +170,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
     };
   }
 
-  function postgresIndex(): SearchIndex {
+  function postgresIndex(): Omit<SearchIndex, 'dropCaches'> {
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
       for (const r of rows)
         await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(

@@ -44,12 +44,15 @@ const path = z.string().min(1).max(1024);
 const content = z.string().max(256 * 1024);
 
 /**
- * The memory tools (MEM-3): notes list/read/search/write/append/delete and remember/recall/forget.
- * Every call is scoped to the person and familiar of the turn; nothing the model sends can widen it.
+ * The memory tools (MEM-3): notes list/read/search/write/append/delete and remember/recall/forget,
+ * scoped to the person and familiar of the turn; and the familiar's shared notes (read: list/read/search;
+ * write/append only when the operator names those tools in allowedTools). Nothing the model sends can widen a scope.
  */
 export function memoryToolProvider(options: { repo: MemoryRepository; notes: NotesStore }): ToolProvider {
   const { repo, notes } = options;
   const scope = (c: ToolContext) => ({ familiarId: c.familiarId, userId: c.userId });
+  /** The familiar's shared notes (the lore admins keep): the same store, path rules and caps, never a person's folder. */
+  const shared = (c: ToolContext) => ({ familiarId: c.familiarId, userId: null });
   const writer = (c: ToolContext) => ({
     actor: { type: 'model' as const, familiarId: c.familiarId, userId: c.userId },
     source: 'model' as const,
@@ -94,6 +97,37 @@ export function memoryToolProvider(options: { repo: MemoryRepository; notes: Not
         await notes.delete(scope(c), a.path, writer(c));
         return ok('deleted');
       },
+    }),
+    // Shared notes: reading is its own tools; writing is two more that an operator must name in allowedTools.
+    tool({
+      name: 'shared_notes_list',
+      description: "List the familiar's shared notes (lore kept by the admins, the same for everyone).",
+      schema: z.strictObject({ folder: z.string().max(1024).optional() }),
+      run: async (a, c) => ok(await notes.list(shared(c), a.folder)),
+    }),
+    tool({
+      name: 'shared_notes_read',
+      description: 'Read one shared note.',
+      schema: z.strictObject({ path }),
+      run: async (a, c) => ok(await notes.read(shared(c), a.path)),
+    }),
+    tool({
+      name: 'shared_notes_search',
+      description: 'Find lines in the shared notes containing the text.',
+      schema: z.strictObject({ query: z.string().min(1).max(200) }),
+      run: async (a, c) => ok(await notes.search(shared(c), a.query)),
+    }),
+    tool({
+      name: 'shared_notes_write',
+      description: 'Create or replace a shared note, seen in every conversation (path ends in .md, at most 256 KiB).',
+      schema: z.strictObject({ path, content }),
+      run: async (a, c) => ok(await notes.write(shared(c), a.path, a.content, writer(c))),
+    }),
+    tool({
+      name: 'shared_notes_append',
+      description: 'Append text to a shared note.',
+      schema: z.strictObject({ path, content }),
+      run: async (a, c) => ok(await notes.append(shared(c), a.path, a.content, writer(c))),
     }),
     tool({
       name: 'remember',

@@ -100,6 +100,8 @@ export interface MemoryRepository {
    * queued turns must be written first, and they cannot be while `tx` holds the connection.
    */
   removeConversation(tx: MemoryDb, userId: string, conversationId: string): Promise<number>;
+  /** Removes the indexed turns of some messages (a deleted message, the turns an edit replaced) inside `tx`; rebuilds their neighbours' context. */
+  removeMessages(tx: MemoryDb, userId: string, conversationId: string, messageIds: readonly string[]): Promise<number>;
   /** How many memories and indexed turns are kept with a familiar, for every person. */
   countFamiliar(familiarId: string): Promise<{ memories: number; turns: number }>;
   /** Removes every memory and indexed turn kept with a familiar, for every person (the familiar's deletion). */

@@ -115,5 +115,9 @@ export function createVectorIndex(db: MemoryDb, options: { maxCachedPeople?: num
       }
       return scored.sort((a, b) => b.score - a.score).slice(0, limit);
     },
+    /** Drops every cached person (the `invalidate` webhook): a vector rewritten in place keeps its seq, so the stamp misses it. */
+    clear() {
+      cache.clear();
+    },
   };
 }

@@ -20,7 +20,22 @@ export const privacyPlugin = definePlugin({
     const { storage, audit, logger, config, now } = kernel;
     const identity = kernel.service('identity');
     const channels = kernel.optional('channels');
-    const privacy = createPrivacyService({ storage, audit, logger, now, personData: () => kernel.contributions('personData') });
+    const privacy = createPrivacyService({
+      storage,
+      audit,
+      logger,
+      now,
+      personData: () => kernel.contributions('personData'),
+      aliasesOf: async (id) => {
+        const user = await identity.findUserById(id);
+        const identities = (await channels?.identities.list({ userId: id })) ?? [];
+        return {
+          // As stored, and as a login attempt records it (trimmed, lower case, at most 64 characters).
+          names: user ? [...new Set([user.name, user.name.trim().toLowerCase().slice(0, 64)])] : [],
+          channelIdentities: identities.map((i) => ({ channel: i.channel, externalId: i.externalId })),
+        };
+      },
+    });
     registerErasureWebhook(kernel.service('webhooks'), {
       erase: (userId) => privacy.erase(userId, { type: 'system' }),
       resolveExternalId: async (channel, externalId) => (await channels?.identities.find(channel, externalId))?.userId,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { AppError, type PersonData } from '../core/index.js';
+import type { PersonData } from '../core/index.js';
 import type { Logger } from '../logging/index.js';
-import type { AuditActor, AuditService } from '../security/audit/types.js';
+import type { AuditActor, AuditService, PersonAliases } from '../security/audit/types.js';
 import type { Storage } from '../storage/index.js';
+import { ErasurePartError, privacyErrors } from './errors.js';
 
 /** What the erasure removed, by table or kind (no content). */
 type ErasureReport = Record<string, number>;
@@ -16,6 +17,12 @@ export interface PrivacyService {
   pruneConversations(days: number): Promise<number>;
 }
 
+function actorPerson(actor: AuditActor): string | undefined {
+  if (actor.type === 'user') return actor.id;
+  if (actor.type === 'api_key' || actor.type === 'channel' || actor.type === 'model') return actor.userId;
+  return undefined;
+}
+
 /** A stable pseudonym for a person in the audit log after erasure. */
 const pseudonym = (userId: string) => `erased:${createHash('sha256').update(`hearth-erasure\0${userId}`).digest('hex').slice(0, 16)}`;
 
@@ -26,6 +33,8 @@ export interface PrivacyOptions {
   readonly audit: AuditService;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** What else a person is known by (account names, chat accounts), read before erasure: the audit shreds entries naming them. */
+  readonly aliasesOf?: (userId: string) => Promise<PersonAliases>;
 }
 
 /**
@@ -43,33 +52,63 @@ export function createPrivacyService(options: PrivacyOptions): PrivacyService {
       for (const hook of options.personData()) if (hook.export) Object.assign(data, await hook.export(userId));
       return data;
     },
-    async erase(userId, by, requestId) {
+    async erase(userId, caller, requestId) {
       const report: ErasureReport = {};
-      for (const hook of [...options.personData()].reverse()) {
-        try {
-          Object.assign(report, await hook.erase?.(userId));
-        } catch (err) {
-          options.logger.error({ err, part: hook.part, target: pseudonym(userId) }, 'erasure failed');
-          await audit.record({
+      // A person erasing themselves is recorded as the system acting at their request: an entry naming
+      // them would be sealed under a fresh key of theirs and outlive the shredding (DATA-5).
+      const self = actorPerson(caller) === userId;
+      const by: AuditActor = self ? { type: 'system' } : caller;
+      const requested = self ? { requestedBy: 'self' } : {};
+      // Any failure, of any part or of the final checkpoint, fails the whole erasure naming that part;
+      // success is recorded and returned only after every part reported its removal.
+      const fail = async (part: string, err: unknown): Promise<never> => {
+        options.logger.error({ err, part, target: pseudonym(userId) }, 'erasure failed');
+        await audit
+          .record({
             actor: by,
             action: 'privacy.erase',
             target: pseudonym(userId),
             outcome: 'failure',
             ...(requestId ? { requestId } : {}),
-            details: { part: hook.part },
-          });
-          throw new AppError('INTERNAL', `Erasure failed at ${hook.part}; nothing after it was reported erased`, { part: hook.part });
+            details: { part, ...requested },
+          })
+          .catch((auditErr: unknown) => options.logger.error({ err: auditErr, part }, 'could not audit the failed erasure'));
+        throw privacyErrors.create(
+          'ERASURE_INCOMPLETE',
+          `Erasure failed at ${part}; what came before it was erased, run the erasure again to finish`,
+          { part },
+        );
+      };
+      const aliases = (await options.aliasesOf?.(userId)) ?? {};
+      for (const hook of [...options.personData()].reverse()) {
+        let removed: Record<string, number> | undefined;
+        try {
+          removed = await hook.erase?.(userId);
+        } catch (err) {
+          await fail(err instanceof ErasurePartError ? err.part : hook.part, err);
         }
+        Object.assign(report, removed);
+      }
+      // Entries that name the person by account name (failed logins, with the caller's address) or by an
+      // unlinked chat account go too; the audit hook already shredded those by id.
+      try {
+        Object.assign(report, await audit.erasePerson(userId, aliases));
+      } catch (err) {
+        await fail('audit', err);
       }
       // SQLite: secure_delete is on; a checkpoint moves freed pages out of the WAL too.
-      if (storage.sqlite) storage.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      try {
+        if (storage.sqlite) storage.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (err) {
+        await fail('database checkpoint', err);
+      }
       await audit.record({
         actor: by,
         action: 'privacy.erase',
         target: pseudonym(userId),
         outcome: 'success',
         ...(requestId ? { requestId } : {}),
-        details: { removed: report },
+        details: { removed: report, ...requested },
       });
       options.logger.info({ target: pseudonym(userId) }, 'person erased');
       return report;

@@ -11,6 +11,10 @@ export type ProviderTables = {
     default_model: string | null;
     timeout_ms: number;
     max_retries: number;
+    /** Most output tokens its models accept per call; null: none set (a familiar's own limit comes first). */
+    max_output_tokens: number | null;
+    /** 1: plain http to a private-network address is allowed (an explicit, audited operator choice). */
+    trusted_local_network: number;
     created_at: number;
     updated_at: number;
   };
@@ -37,6 +41,29 @@ export const providerMigrations: Migration[] = [
     },
     async down(db) {
       await db.schema.dropTable('providers').execute();
+    },
+  },
+  {
+    // Many models cap their output far below a turn's token budget and refuse a larger max_tokens.
+    name: '1041_providers_max_output_tokens',
+    async up(db, dialect) {
+      await db.schema.alterTable('providers').addColumn('max_output_tokens', columnTypes(dialect).bigint).execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('providers').dropColumn('max_output_tokens').execute();
+    },
+  },
+  {
+    // A LAN Ollama, llama.cpp or LM Studio over plain http, only when the operator says the network is trusted.
+    name: '1045_providers_trusted_local_network',
+    async up(db) {
+      await db.schema
+        .alterTable('providers')
+        .addColumn('trusted_local_network', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('providers').dropColumn('trusted_local_network').execute();
     },
   },
 ];

@@ -10,6 +10,10 @@ export interface OpenAIChatOptions {
   readonly timeoutMs?: number;
   /** Retries with exponential backoff on 429, 5xx and connection errors (the SDK's). */
   readonly maxRetries?: number;
+  /** The most output tokens the provider's models accept per call; the turn sends no more (see meterModel). */
+  readonly maxOutputTokens?: number | undefined;
+  /** Plain http to a private-network address is allowed (the provider record's explicit option). */
+  readonly trustedLocalNetwork?: boolean | undefined;
   /** Test hook: a fetch implementation. */
   readonly fetch?: typeof fetch;
 }
@@ -41,7 +45,7 @@ function classify(err: unknown, signal?: AbortSignal): ProviderError {
 
 /** A ChatModel over any OpenAI-compatible server, through the official SDK (DESIGN.md §2). */
 export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
-  const baseURL = checkProviderUrl(options.baseUrl);
+  const baseURL = checkProviderUrl(options.baseUrl, { trustedLocalNetwork: options.trustedLocalNetwork === true });
   const timeoutMs = options.timeoutMs ?? 60_000;
   let created: Promise<OpenAI> | undefined;
   const clientOf = () =>
@@ -57,6 +61,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
     ));
 
   return {
+    maxOutputTokens: options.maxOutputTokens,
     async *stream(request: ChatRequest): AsyncIterable<ChatEvent> {
       // One controller per call: the caller's signal plus an idle timer between chunks.
       const controller = new AbortController();

@@ -17,6 +17,11 @@ export const providersPlugin = definePlugin({
   sealedColumns: [PROVIDER_KEY_COLUMN],
   init({ storage, vault, audit, now }) {
     const providers = createProviderService({ storage, vault, audit, now });
-    return { services: { providers }, routes: [providerRoutes(providers)] };
+    return {
+      services: { providers },
+      routes: [providerRoutes(providers)],
+      // A row changed behind the service's back (another replica, a restore, SQL) with the same updated_at.
+      contributes: { invalidators: [(scope) => (scope === undefined || scope === 'providers' ? providers.dropCache() : undefined)] },
+    };
   },
 });

@@ -13,6 +13,10 @@ const body = z.strictObject({
   defaultModel: z.string().min(1).max(200).nullable().optional(),
   timeoutMs: z.number().int().min(1000).max(600_000).optional(),
   maxRetries: z.number().int().min(0).max(10).optional(),
+  /** Most output tokens its models accept per call (null: no provider limit). */
+  maxOutputTokens: z.number().int().min(16).max(1_000_000).nullable().optional(),
+  /** Allows plain http to a private-network address (a LAN model server); public addresses still need https. */
+  trustedLocalNetwork: z.boolean().optional(),
 });
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 
@@ -38,6 +42,10 @@ export function providerRoutes(providers: ProviderService): RouteModule {
       return reply.status(204).send();
     });
     app.post('/api/providers/:id/test', { config: admin, schema: { params } }, async (request) => {
+      return providers.testConnection(request.params.id);
+    });
+    // The models a familiar may pick from (the provider's /v1/models); a failure answers ok: false as the test does.
+    app.get('/api/providers/:id/models', { config: admin, schema: { params } }, async (request) => {
       return providers.testConnection(request.params.id);
     });
   };

@@ -18,6 +18,9 @@ interface ProviderView {
   readonly defaultModel: string | null;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  readonly maxOutputTokens: number | null;
+  /** Plain http to a private-network address is allowed (the operator's explicit choice; audited). */
+  readonly trustedLocalNetwork: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -29,6 +32,8 @@ interface ProviderInput {
   readonly defaultModel?: string | null | undefined;
   readonly timeoutMs?: number | undefined;
   readonly maxRetries?: number | undefined;
+  readonly maxOutputTokens?: number | null | undefined;
+  readonly trustedLocalNetwork?: boolean | undefined;
 }
 
 export interface ProviderService {
@@ -40,7 +45,13 @@ export interface ProviderService {
   /** The model client for a provider; the key is opened from the vault only here. */
   model(id: string): Promise<ChatModel>;
   /** Lists the provider's models to prove the URL and key work. */
-  testConnection(id: string): Promise<{ ok: true; models: string[] } | { ok: false; error: string }>;
+  /**
+   * Lists the provider's models to prove the URL and key work. On failure, `error` is Hearth's
+   * category and `detail` the provider's own words (its error message, without the key), for the admin.
+   */
+  testConnection(id: string): Promise<{ ok: true; models: string[] } | { ok: false; error: string; detail?: string }>;
+  /** Forgets every cached client, so the next call rebuilds it from its row (the `invalidate` webhook). */
+  dropCache(): void;
 }
 
 export interface ProviderServiceOptions {
@@ -63,14 +74,16 @@ function view(row: Row): ProviderView {
     defaultModel: row.default_model,
     timeoutMs: Number(row.timeout_ms),
     maxRetries: Number(row.max_retries),
+    maxOutputTokens: row.max_output_tokens === null || row.max_output_tokens === undefined ? null : Number(row.max_output_tokens),
+    trustedLocalNetwork: Number(row.trusted_local_network ?? 0) === 1,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
 }
 
-function validUrl(raw: string): string {
+function validUrl(raw: string, trustedLocalNetwork: boolean): string {
   try {
-    return checkProviderUrl(raw);
+    return checkProviderUrl(raw, { trustedLocalNetwork });
   } catch (err) {
     throw new AppError('VALIDATION_FAILED', (err as Error).message);
   }
@@ -100,6 +113,10 @@ export function createProviderService(options: ProviderServiceOptions): Provider
     }
   }
 
+  /** Its own audit entry, so turning plain http on for a provider is easy to find. */
+  const auditTrust = (actor: AuditActor, id: string, enabled: boolean, baseUrl: string) =>
+    audit.record({ actor, action: 'provider.trusted_local_network', target: id, outcome: 'success', details: { enabled, baseUrl } });
+
   const service: ProviderService = {
     async list() {
       return (await db.selectFrom('providers').selectAll().orderBy('name').execute()).map(view);
@@ -115,12 +132,14 @@ export function createProviderService(options: ProviderServiceOptions): Provider
       const r: Row = {
         id,
         name: input.name,
-        base_url: validUrl(input.baseUrl),
+        base_url: validUrl(input.baseUrl, input.trustedLocalNetwork === true),
         api_key_sealed: key ? vault.seal(location(id), key) : null,
         api_key_last4: key ? key.slice(-4) : null,
         default_model: input.defaultModel ?? null,
         timeout_ms: input.timeoutMs ?? 60_000,
         max_retries: input.maxRetries ?? 2,
+        max_output_tokens: input.maxOutputTokens ?? null,
+        trusted_local_network: input.trustedLocalNetwork ? 1 : 0,
         created_at: t,
         updated_at: t,
       };
@@ -132,16 +151,22 @@ export function createProviderService(options: ProviderServiceOptions): Provider
         outcome: 'success',
         details: { name: r.name, baseUrl: r.base_url, hasKey: key !== null },
       });
+      if (input.trustedLocalNetwork) await auditTrust(actor, id, true, r.base_url);
       return view(r);
     },
     async update(id, input, actor) {
       const current = await row(id);
       const patch: Partial<Row> = { updated_at: Math.max(now(), Number(current.updated_at) + 1) };
       if (input.name !== undefined) patch.name = input.name;
-      if (input.baseUrl !== undefined) patch.base_url = validUrl(input.baseUrl);
+      const trusted = input.trustedLocalNetwork ?? Number(current.trusted_local_network ?? 0) === 1;
+      // The URL is checked again when the trust changes too: untrusting a LAN http provider is refused until it has an https URL.
+      if (input.baseUrl !== undefined || input.trustedLocalNetwork !== undefined)
+        patch.base_url = validUrl(input.baseUrl ?? current.base_url, trusted);
+      if (input.trustedLocalNetwork !== undefined) patch.trusted_local_network = trusted ? 1 : 0;
       if (input.defaultModel !== undefined) patch.default_model = input.defaultModel;
       if (input.timeoutMs !== undefined) patch.timeout_ms = input.timeoutMs;
       if (input.maxRetries !== undefined) patch.max_retries = input.maxRetries;
+      if (input.maxOutputTokens !== undefined) patch.max_output_tokens = input.maxOutputTokens;
       if (input.apiKey !== undefined) {
         patch.api_key_sealed = input.apiKey ? vault.seal(location(id), input.apiKey) : null;
         patch.api_key_last4 = input.apiKey ? input.apiKey.slice(-4) : null;
@@ -149,6 +174,8 @@ export function createProviderService(options: ProviderServiceOptions): Provider
       await unique(() => db.updateTable('providers').set(patch).where('id', '=', id).execute());
       cache.delete(id);
       await audit.record({ actor, action: 'provider.update', target: id, outcome: 'success', details: { fields: Object.keys(input) } });
+      if (input.trustedLocalNetwork !== undefined && trusted !== (Number(current.trusted_local_network ?? 0) === 1))
+        await auditTrust(actor, id, trusted, patch.base_url ?? current.base_url);
       return view({ ...current, ...patch });
     },
     async remove(id, actor) {
@@ -167,6 +194,8 @@ export function createProviderService(options: ProviderServiceOptions): Provider
         apiKey,
         timeoutMs: Number(r.timeout_ms),
         maxRetries: Number(r.max_retries),
+        maxOutputTokens: view(r).maxOutputTokens ?? undefined,
+        trustedLocalNetwork: view(r).trustedLocalNetwork,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
       cache.set(id, { updatedAt: Number(r.updated_at), model });
@@ -177,11 +206,36 @@ export function createProviderService(options: ProviderServiceOptions): Provider
       try {
         return { ok: true, models: await model.listModels(AbortSignal.timeout(15_000)) };
       } catch (err) {
-        return { ok: false, error: (err as Error).message };
+        const r = await row(id);
+        const key = r.api_key_sealed ? vault.open(location(id), r.api_key_sealed) : undefined;
+        const detail = providerDetail((err as Error).cause, key);
+        return { ok: false, error: (err as Error).message, ...(detail ? { detail } : {}) };
       }
     },
+    dropCache: () => cache.clear(),
   };
   return service;
+}
+
+/**
+ * What the provider itself said (an OpenAI-style `error.message`, or the connection error), as one
+ * line of at most 300 characters, with the provider key (and anything that looks like a bearer key) masked.
+ */
+function providerDetail(cause: unknown, key: string | undefined): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const body = (cause as { error?: { message?: unknown } }).error;
+  const status = (cause as { status?: unknown }).status;
+  let text = typeof body?.message === 'string' ? body.message : cause.message;
+  const root = (cause as { cause?: unknown }).cause;
+  if (!text && root instanceof Error) text = root.message;
+  if (!text) return undefined;
+  if (key) text = text.split(key).join('••••');
+  text = text
+    .replace(/\b(sk|pk|key|hth)[-_][A-Za-z0-9_-]{8,}/gi, '••••')
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim();
+  const line = typeof status === 'number' && !text.startsWith(String(status)) ? `${status} ${text}` : text;
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 /** The turn's `modelFor`: a familiar's provider client, or a clear 503 when none is set. */

@@ -34,6 +34,8 @@ export type ChatEvent =
 
 /** One chat model endpoint; streams events, throws ProviderError on failure. */
 export interface ChatModel {
+  /** The provider's configured output limit (tokens per call), when the operator set one. */
+  readonly maxOutputTokens?: number | undefined;
   stream(request: ChatRequest): AsyncIterable<ChatEvent>;
   listModels(signal?: AbortSignal): Promise<string[]>;
   embed(input: { model: string; texts: readonly string[]; signal?: AbortSignal }): Promise<number[][]>;

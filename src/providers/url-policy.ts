@@ -1,19 +1,30 @@
 import { isIP } from 'node:net';
+import { isTlsOrLoopback } from '../core/index.js';
 
-/** True for loopback hosts: localhost, 127.0.0.0/8, ::1. */
-function isLoopbackHost(hostname: string): boolean {
+/** Names that only resolve inside a home or office network (mDNS, RFC 8375, common router suffixes), or one label. */
+const LOCAL_NAME = /^(?:[a-z0-9-]+|(?:[a-z0-9-]+\.)+(?:local|lan|home\.arpa|internal|localdomain))$/i;
+
+/**
+ * True for a private-network host written in the URL: RFC 1918 and CGNAT (Tailscale) IPv4,
+ * unique-local IPv6, or a local-only name. Link-local (169.254/16, fe80::/10: cloud metadata
+ * endpoints) and every public address are not. The URL's text is judged, not what DNS answers.
+ */
+function isPrivateNetworkHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host);
-  return false;
+  if (isIP(host) === 4) {
+    const [a, b] = host.split('.').map(Number) as [number, number];
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  }
+  if (isIP(host) === 6) return /^f[cd][0-9a-f]{2}:/.test(host);
+  return LOCAL_NAME.test(host);
 }
 
 /**
- * LLM-5: provider calls use TLS; plain http only to loopback (a local Ollama). Returns the
- * normalized base URL or throws with a message safe to show.
+ * LLM-5: provider calls use TLS; plain http only to loopback (a local Ollama), or to a
+ * private-network address when the operator marked the provider as on a trusted local network
+ * (a LAN Ollama, llama.cpp or LM Studio). Returns the normalized base URL or throws with a message safe to show.
  */
-export function checkProviderUrl(raw: string): string {
+export function checkProviderUrl(raw: string, options: { trustedLocalNetwork?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -22,8 +33,11 @@ export function checkProviderUrl(raw: string): string {
   }
   if (url.username || url.password) throw new Error('Base URL must not contain credentials; use the API key field');
   if (url.search || url.hash) throw new Error('Base URL must not contain a query or fragment');
-  if (url.protocol === 'https:') return url.toString().replace(/\/$/, '');
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url.toString().replace(/\/$/, '');
-  if (url.protocol === 'http:') throw new Error('Plain http is allowed only to loopback; use https');
+  if (isTlsOrLoopback(url)) return url.toString().replace(/\/$/, '');
+  if (url.protocol === 'http:' && isPrivateNetworkHost(url.hostname)) {
+    if (options.trustedLocalNetwork) return url.toString().replace(/\/$/, '');
+    throw new Error('Plain http to a private-network address needs the provider marked as on a trusted local network; else use https');
+  }
+  if (url.protocol === 'http:') throw new Error('Plain http is allowed only to loopback or a trusted local network; use https');
   throw new Error('Base URL must use https (or http to loopback)');
 }

@@ -8,7 +8,7 @@ import { checkRouteDeclaration, enforcePolicy } from './access.js';
 import { failRerouted, HearthLogController, rerouteFrameworkError } from './early-failure.js';
 import { handleError } from './error-handler.js';
 import { httpArmour, type ArmourLimiter } from './plugins/index.js';
-import { requestIdFrom } from './request-id.js';
+import { requestIdFrom, requestLogContext } from './request-id.js';
 
 export interface ServerOptions {
   readonly config: Pick<
@@ -73,6 +73,10 @@ export async function createServer(options: ServerOptions): Promise<HearthApp> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // Every line logged while a request is handled carries its id, through any logger (HTTP-4).
+  const logContext = requestLogContext(options.logger);
+  app.addHook('onRequest', logContext.onRequest);
+  app.addHook('preValidation', logContext.preValidation);
   const authenticate = options.authenticate ?? noCredentials;
   // preValidation: after the anonymous rate limit (onRequest), before the body is validated, so an
   // unauthenticated caller gets 401 rather than learning a route's schema (AUTH-7).

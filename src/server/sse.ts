@@ -21,7 +21,9 @@ export async function streamSse(
   work: (sse: SseWriter) => Promise<void>,
 ): Promise<FastifyReply> {
   const controller = new AbortController();
-  request.raw.on('close', () => {
+  // The response's 'close' (not the request's: that one fires once the body is read, before any
+  // listener here) tells a client that went away, so the turn and its provider request are aborted.
+  reply.raw.on('close', () => {
     if (!reply.raw.writableEnded) controller.abort();
   });
   let started = false;

@@ -1,6 +1,6 @@
 export { openStorage, ensureDataDir } from './database.js';
 export type { Storage, CoreTables, OpenOptions } from './database.js';
-export { databaseKey, StorageError } from './encryption.js';
+export { applyKey, databaseKey, keyOpens, sqliteFileKind, StorageError } from './encryption.js';
 export { encryptDatabaseFile } from './encrypt-file.js';
 export { migrateToLatest, migrationStatus, migrateDown, columnTypes } from './migrations.js';
 export type { Migration } from './migrations.js';

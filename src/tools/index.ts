@@ -1,2 +1,3 @@
-export type { Tool, ToolContext, ToolResult, ToolProvider } from './types.js';
+export type { Tool, ToolContext, ToolResult, ToolProvider, PersonWait } from './types.js';
 export { toolsPlugin } from './plugin.js';
+export type { Approvals, ApprovalView } from './shell/index.js';

@@ -1,7 +1,7 @@
 import { definePlugin } from '../core/index.js';
 import { wireTools, type ToolsService } from './compose.js';
 import { MCP_SECRETS_COLUMN, mcpMigrations } from './mcp/index.js';
-import { shellMigrations, type Approvals } from './shell/index.js';
+import { approvalMigrations, shellMigrations, type Approvals } from './shell/index.js';
 
 declare module '../core/plugin.js' {
   interface Services {
@@ -15,10 +15,13 @@ declare module '../core/plugin.js' {
 /** The sandboxed shell and MCP servers: their tool providers, routes and shutdown. */
 export const toolsPlugin = definePlugin({
   name: 'tools',
-  migrations: [...shellMigrations, ...mcpMigrations],
+  migrations: [...shellMigrations, ...approvalMigrations, ...mcpMigrations],
   sealedColumns: [MCP_SECRETS_COLUMN],
-  async init({ config, storage, vault, audit, logger, now }) {
-    const wired = await wireTools({ config, storage, vault, audit, logger, now });
+  async init(kernel) {
+    const { config, storage, vault, audit, logger, now } = kernel;
+    const identity = kernel.service('identity');
+    const isOwner = async (userId: string) => (await identity.findUserById(userId))?.role === 'owner';
+    const wired = await wireTools({ config, storage, vault, audit, logger, now, isOwner });
     return {
       services: { tools: wired.tools, approvals: wired.approvals },
       routes: wired.modules,

@@ -9,6 +9,19 @@ export interface ToolContext {
   /** Aborted when the per-tool time limit (LLM-4) or the turn ends. */
   readonly signal: AbortSignal;
   readonly audit: AuditLog;
+  /**
+   * Set by the turn's tool loop: waits for a person (the owner's approval) without spending the
+   * tool's own time limit, which pauses meanwhile; the turn tells its channel what it waits for.
+   * The wait is bounded by what is awaited (an approval's expiry), not by the tool's limit.
+   */
+  readonly waitForPerson?: <T>(notice: PersonWait, wait: Promise<T>) => Promise<T>;
+}
+
+/** What a tool waits for while a person decides (shown in the chat). */
+export interface PersonWait {
+  readonly kind: 'approval';
+  readonly approvalId: string;
+  readonly expiresAt: number;
 }
 
 /**
@@ -34,8 +47,9 @@ export interface Tool {
   /** JSON Schema of the arguments (an object schema). */
   readonly parameters: Record<string, unknown>;
   /**
-   * This tool's own time limit, when it must exceed the turn's default (LLM-4): the shell tool
-   * waits up to 30 s for the owner's approval and then runs with its own timeout.
+   * This tool's own time limit (LLM-4), instead of the turn's default (`HEARTH_TOOL_TIMEOUT_MS`):
+   * the shell's is its command timeout, an MCP server's its configured limit. Time spent waiting
+   * for a person (`ToolContext.waitForPerson`) does not count.
    */
   readonly timeoutMs?: number;
   run(args: unknown, context: ToolContext): Promise<ToolResult>;

@@ -69,16 +69,16 @@ describe('backup and restore (DATA-6), CLI commands (DATA-1, LOG-3, HOOK-1)', { 
       const bad = Buffer.from(good);
       bad[offset] = bad[offset]! ^ 0x40;
       writeFileSync(file, bad);
-      await expect(restoreBackup({ vault, dataDir, file })).rejects.toMatchObject({
+      await expect(restoreBackup({ vault, dataDir, file, replace: true })).rejects.toMatchObject({
         code: expect.stringMatching(/^BACKUP_(TAMPERED|MALFORMED)$/),
       });
       expect(sha(db)).toBe(before);
     }
     writeFileSync(file, good.subarray(0, good.length - 100));
-    await expect(restoreBackup({ vault, dataDir, file })).rejects.toMatchObject({ code: 'BACKUP_TAMPERED' });
+    await expect(restoreBackup({ vault, dataDir, file, replace: true })).rejects.toMatchObject({ code: 'BACKUP_TAMPERED' });
     writeFileSync(file, good);
     const stranger = createVault({ masterKey: randomBytes(32) });
-    await expect(restoreBackup({ vault: stranger, dataDir, file })).rejects.toMatchObject({
+    await expect(restoreBackup({ vault: stranger, dataDir, file, replace: true })).rejects.toMatchObject({
       code: 'BACKUP_WRONG_KEY',
       message: expect.stringContaining(vault.keyId),
     });
@@ -87,7 +87,7 @@ describe('backup and restore (DATA-6), CLI commands (DATA-1, LOG-3, HOOK-1)', { 
 
     const refused = await runHearth(['restore', file], { env: { HEARTH_DATA_DIR: dataDir, HEARTH_MASTER_KEY: KEY } });
     expect(refused.code).toBe(2);
-    await restoreBackup({ vault, dataDir, file });
+    await restoreBackup({ vault, dataDir, file, replace: true });
     const after = await startTestHearth({ dataDir, env: { HEARTH_MASTER_KEY: KEY } });
     open.push(after);
     expect(await after.hearth.webhooks.secretOf('erasure')).toMatch(/^whsec_/);

@@ -56,8 +56,11 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     expect((reg!.body as unknown as Array<{ name: string }>).map((c) => c.name)).toEqual([
       'ask',
       'remember',
+      'memories',
+      'why',
       'forget',
       'export',
+      'link',
       'pairings',
       'approve',
       'deny',

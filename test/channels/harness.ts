@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import {
   createChannelHub,
   createIdentityLinks,
+  createLinkCodes,
   createPairingStore,
   createScrubber,
   CHANNEL_BUDGET,
+  LINK_BUDGET,
+  LINK_BUDGET_LIMIT,
   PERSON_BUDGET,
   type AccessRules,
   type ChannelHub,
@@ -48,6 +51,8 @@ export interface ChannelHarness {
   readonly hub: ChannelHub;
   /** Access rules per channel, editable by tests. */
   readonly rules: Partial<Record<ChannelName, AccessRules>>;
+  /** Web accounts linking may attach to (id → name), editable by tests. */
+  readonly accounts: Map<string, { id: string; name: string }>;
   /** Adapters' deliver functions, called when the owner approves someone. */
   readonly notifiers: Array<(channel: ChannelName, id: string, text: string) => Promise<void>>;
   clock: { now: number };
@@ -70,6 +75,7 @@ export async function channelHarness(
     budgets: {
       [PERSON_BUDGET]: { points: budgets.person ?? 100, durationSec: 60 },
       [CHANNEL_BUDGET]: { points: budgets.channel ?? 1000, durationSec: 60 },
+      [LINK_BUDGET]: LINK_BUDGET_LIMIT,
     },
     keyPrefix: `test:${randomBytes(4).toString('hex')}`,
   });
@@ -79,10 +85,13 @@ export async function channelHarness(
   const scrubber = createScrubber();
   const turns = new ScriptedTurns();
   const rules: Partial<Record<ChannelName, AccessRules>> = {};
+  const accounts = new Map<string, { id: string; name: string }>();
   const notifiers: Array<(channel: ChannelName, id: string, text: string) => Promise<void>> = [];
   const hub = createChannelHub({
     identities,
     pairings,
+    linkCodes: createLinkCodes({ db: tables, now }),
+    accounts: { find: async (id) => accounts.get(id) },
     audit,
     limiter,
     logger,
@@ -106,6 +115,7 @@ export async function channelHarness(
     turns,
     hub,
     rules,
+    accounts,
     notifiers,
     clock,
     async close() {

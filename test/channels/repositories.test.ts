@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createIdentityLinks,
+  createLinkCodes,
   createPairingStore,
+  LINK_CODE_TTL_MS,
   MAX_PENDING_PER_CHANNEL,
   PAIRING_TTL_MS,
   type ChannelTables,
   type IdentityLinks,
+  type LinkCodes,
   type PairingStore,
 } from '../../src/channels/core/index.js';
 import { DATABASE_KINDS, openTestStorage, type TestStorage } from '../support/databases.js';
@@ -16,6 +19,7 @@ for (const kind of DATABASE_KINDS) {
     let clock: { now: number };
     let pairings: PairingStore;
     let links: IdentityLinks;
+    let codes: LinkCodes;
 
     beforeEach(async () => {
       db = await openTestStorage(kind);
@@ -23,6 +27,7 @@ for (const kind of DATABASE_KINDS) {
       const tables = db.storage.db.withTables<ChannelTables>();
       pairings = createPairingStore({ db: tables, now: () => clock.now });
       links = createIdentityLinks({ db: tables, now: () => clock.now });
+      codes = createLinkCodes({ db: tables, now: () => clock.now });
     });
     afterEach(async () => db?.cleanup());
 
@@ -60,6 +65,38 @@ for (const kind of DATABASE_KINDS) {
       expect((await pairings.decide({ code: s.pairing.code.toLowerCase() }, 'denied', 'owner')).kind).toBe('ok');
       expect((await pairings.decide({ id: s.pairing.id }, 'approved', 'owner')).kind).toBe('decided');
       expect((await pairings.decide({ code: 'NOPE2345' }, 'approved', 'owner')).kind).toBe('not_found');
+    });
+
+    it('#15 identity: link codes are single use (also when raced), expire, are kept apart by kind, stored hashed, withdrawn by a new one', async () => {
+      const web = await codes.issue({ kind: 'web', userId: 'u1' });
+      expect(web.code).toMatch(/^[A-HJKMNP-Z2-9]{10}$/);
+      expect(web.expiresAt - clock.now).toBe(LINK_CODE_TTL_MS);
+      expect(await codes.peek('channel', web.code)).toBeUndefined(); // a web code is no channel code
+      const raced = await Promise.all([codes.spend('web', web.code), codes.spend('web', web.code.toLowerCase())]);
+      expect(raced.filter(Boolean)).toEqual([{ kind: 'web', userId: 'u1' }]);
+      expect(await codes.spend('web', web.code)).toBeUndefined();
+
+      const first = await codes.issue({ kind: 'channel', channel: 'telegram', externalId: '7', displayName: 'seven' });
+      const second = await codes.issue({ kind: 'channel', channel: 'telegram', externalId: '7', displayName: 'seven' });
+      expect(await codes.peek('channel', first.code)).toBeUndefined(); // withdrawn by the newer one
+      expect(await codes.peek('channel', second.code)).toEqual({
+        kind: 'channel',
+        channel: 'telegram',
+        externalId: '7',
+        displayName: 'seven',
+      });
+      const rows = await db.storage.db.withTables<ChannelTables>().selectFrom('channel_link_codes').selectAll().execute();
+      expect(JSON.stringify(rows)).not.toContain(second.code);
+      clock.now += LINK_CODE_TTL_MS;
+      expect(await codes.spend('channel', second.code)).toBeUndefined();
+
+      // Erasure removes the person's codes and those of their chat accounts.
+      await codes.issue({ kind: 'web', userId: 'u2' });
+      await links.link({ channel: 'telegram', externalId: '7', userId: 'u2' });
+      await codes.issue({ kind: 'channel', channel: 'telegram', externalId: '7', displayName: null });
+      expect(await links.forgetPerson('u2')).toBeGreaterThanOrEqual(3);
+      const left = await db.storage.db.withTables<ChannelTables>().selectFrom('channel_link_codes').selectAll().execute();
+      expect(left.filter((r) => r.user_id === 'u2' || r.external_id === '7')).toEqual([]);
     });
 
     it('CH-2: identity links: one person across channels; ensure keeps the first link under concurrency', async () => {

@@ -27,6 +27,7 @@ describe('Twitch adapter against a fake EventSub WebSocket + Helix (CH-4, LLM-3)
       hub: h.hub,
       logger: h.logger,
       scrubber: h.scrubber,
+      admit: 'everyone', // the chat mechanics; who is admitted: twitch-admission.test.ts
     });
     await adapter.start();
   });

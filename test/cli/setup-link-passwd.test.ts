@@ -14,13 +14,9 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
 async function auditOf(dir: string) {
   const t = await startTestHearth({ dataDir: dir });
   try {
-    const rows = await t.hearth.storage.db
-      .withTables<{ audit_log: { seq: number; action: string; outcome: string; target: string | null; details: string | null } }>()
-      .selectFrom('audit_log')
-      .select(['seq', 'action', 'outcome', 'target', 'details'])
-      .orderBy('seq')
-      .execute();
-    return rows.map((r) => ({ ...r, details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null }));
+    // Through the audit service: entries about a person keep their target and details sealed at rest (issue #15).
+    const entries = await t.hearth.audit.list({ limit: 500 });
+    return entries.reverse().map((e) => ({ seq: e.seq, action: e.action, outcome: e.outcome, target: e.target, details: e.details }));
   } finally {
     await t.close();
   }
@@ -86,7 +82,7 @@ describe('hearth setup-link and hearth users passwd (issue #17, AUTH-1)', () => 
 
       const weak = await runHearth(['users', 'passwd', 'vic'], { env, stdin: 'password1234\n' });
       expect(weak.code).toBe(1);
-      expect(weak.stderr).toContain('too common');
+      expect(weak.stderr).toContain('too easy to guess');
       expect((await sessions()).status).toBe(200);
       const unknown = await runHearth(['users', 'passwd', 'nobody'], { env, stdin: `${NEXT}\n` });
       expect(unknown.code).toBe(1);

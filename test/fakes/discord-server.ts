@@ -10,6 +10,27 @@ export interface RestCall {
   readonly path: string;
   readonly body: Record<string, unknown> | undefined;
   readonly authorization: string | undefined;
+  /** Files of a multipart request (an attachment), as sent. */
+  readonly files?: ReadonlyArray<{ name: string; content: string }>;
+}
+
+/** A multipart/form-data body as Discord reads it: `payload_json` plus `files[n]` (parsed by undici's own FormData). */
+async function multipart(
+  contentType: string,
+  raw: Buffer,
+): Promise<{ body: Record<string, unknown>; files: Array<{ name: string; content: string }> }> {
+  const form = await new Request('http://fake.invalid/', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: new Uint8Array(raw),
+  }).formData();
+  const files: Array<{ name: string; content: string }> = [];
+  let body: Record<string, unknown> = {};
+  for (const [key, value] of form) {
+    if (key === 'payload_json' && typeof value === 'string') body = JSON.parse(value) as Record<string, unknown>;
+    else if (typeof value !== 'string') files.push({ name: value.name, content: await value.text() });
+  }
+  return { body, files };
 }
 
 /**
@@ -104,7 +125,7 @@ export class FakeDiscord {
     guildId?: string;
     channelId: string;
     name: string;
-    options?: Array<{ name: string; value: string }>;
+    options?: Array<{ name: string; value: string | number }>;
     roles?: string[];
   }): string {
     const id = String(this.nextId++);
@@ -129,7 +150,12 @@ export class FakeDiscord {
       authorizing_integration_owners: {},
       context: opts.guildId ? 0 : 1,
       channel: { id: opts.channelId, type: opts.guildId ? 0 : 1 },
-      data: { id: String(this.nextId++), name: opts.name, type: 1, options: (opts.options ?? []).map((o) => ({ ...o, type: 3 })) },
+      data: {
+        id: String(this.nextId++),
+        name: opts.name,
+        type: 1,
+        options: (opts.options ?? []).map((o) => ({ ...o, type: typeof o.value === 'number' ? 4 : 3 })),
+      },
       ...(opts.guildId
         ? {
             guild_id: opts.guildId,
@@ -142,6 +168,62 @@ export class FakeDiscord {
               mute: false,
               flags: 0,
             },
+          }
+        : { user }),
+    });
+    return id;
+  }
+
+  /**
+   * A user presses a button (component type 2) under a bot message in `channelId` (a DM unless
+   * `guildId`): a MESSAGE_COMPONENT interaction carrying exactly the button's custom id. Returns its id.
+   */
+  userPresses(opts: { userId: string; channelId: string; customId: string; messageId?: string; guildId?: string }): string {
+    const id = String(this.nextId++);
+    const user = {
+      id: opts.userId,
+      username: `user${opts.userId.slice(-4)}`,
+      discriminator: '0',
+      global_name: null,
+      avatar: null,
+      bot: false,
+    };
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: APP_ID,
+      type: 3,
+      token: `itok${id}`,
+      version: 1,
+      channel_id: opts.channelId,
+      app_permissions: '0',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: opts.guildId ? 0 : 1,
+      channel: { id: opts.channelId, type: opts.guildId ? 0 : 1 },
+      data: { custom_id: opts.customId, component_type: 2 },
+      message: {
+        id: opts.messageId ?? String(this.nextId++),
+        channel_id: opts.channelId,
+        content: 'approval request',
+        author: { id: BOT_ID, username: 'hearth', discriminator: '0', bot: true, global_name: null, avatar: null },
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        tts: false,
+        mention_everyone: false,
+        mentions: [],
+        mention_roles: [],
+        attachments: [],
+        embeds: [],
+        components: [],
+        pinned: false,
+        type: 0,
+        flags: 0,
+      },
+      ...(opts.guildId
+        ? {
+            guild_id: opts.guildId,
+            member: { user, roles: [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
           }
         : { user }),
     });
@@ -241,11 +323,14 @@ export class FakeDiscord {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = decodeURIComponent((req.url ?? '').replace(/^\/api\/v10/, '').split('?')[0]!);
+    const type = req.headers['content-type'] ?? '';
+    const form = type.startsWith('multipart/form-data') ? await multipart(type, Buffer.concat(chunks)) : undefined;
     const call: RestCall = {
       method: req.method ?? 'GET',
       path,
-      body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
+      body: form ? form.body : raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
       authorization: req.headers.authorization,
+      ...(form ? { files: form.files } : {}),
     };
     const isInteraction = path.startsWith('/interactions/') || path.startsWith('/webhooks/');
     if (!isInteraction && call.authorization !== `Bot ${this.token}`)

@@ -10,7 +10,14 @@
  *   - `{ text, breakAfter: 2 }`               stream 2 chunks, then destroy the socket
  *   - `{ text, delayMs: 5000 }`               wait before answering (timeouts)
  *   - `{ text, chunkDelayMs: 50 }`            wait between chunks
- * Every received request body is kept in `requests` (assert what the model was shown).
+ *   - `{ text, usage: { prompt, completion } }` report this usage (default 10 + 5); `usage: null` reports none
+ *   - `{ text, finishReason: 'length' }`      finish with this reason (default stop, or tool_calls)
+ * `route(body)` answers some calls by what they ask (a system prompt's words), before the queue.
+ * Every received request body is kept in `requests` (assert what the model was shown), with the
+ * output limit it asked for (`maxTokens`). With `maxOutputTokens`, a request asking for more is refused
+ * with 400 as real providers refuse it.
+ * `disconnects` counts chat calls whose client closed the connection before the answer ended
+ * (an aborted request), and the fake stops streaming to them.
  *
  *   const fake = await startFakeOpenAI({ fallback: { text: 'hi' } });
  *   // base URL: fake.url  (e.g. http://127.0.0.1:PORT/v1)
@@ -31,14 +38,17 @@ export interface FakeStep {
   readonly breakAfter?: number;
   readonly delayMs?: number;
   readonly chunkDelayMs?: number;
-  /** Usage reported for this call. */
-  readonly usage?: { prompt: number; completion: number };
+  /** Usage reported for this call; null: none (as servers that ignore stream_options). */
+  readonly usage?: { prompt: number; completion: number } | null;
+  readonly finishReason?: string;
 }
 
 export interface FakeRequest {
   readonly path: string;
   readonly headers: IncomingMessage['headers'];
   readonly body: Record<string, unknown>;
+  /** The output limit the request asked for (`max_completion_tokens`, else `max_tokens`). */
+  readonly maxTokens: number | undefined;
 }
 
 export interface FakeOpenAI {
@@ -48,8 +58,12 @@ export interface FakeOpenAI {
   /** Steps consumed one per chat call, before `fallback`. */
   readonly script: FakeStep[];
   fallback: FakeStep;
+  /** Answers a chat call by its body before the script does (undefined: the script decides). */
+  route: ((body: Record<string, unknown>) => FakeStep | undefined) | undefined;
   /** Model ids listed by GET /v1/models. */
   models: string[];
+  /** Chat calls the client closed before the answer ended. */
+  readonly disconnects: number;
   close(): Promise<void>;
 }
 
@@ -59,6 +73,8 @@ export interface FakeOptions {
   readonly models?: string[];
   /** Required bearer key; requests without it get 401. */
   readonly apiKey?: string;
+  /** The model's output cap: a chat request asking for more `max_tokens` is refused (400), as OpenAI and others do. */
+  readonly maxOutputTokens?: number;
   /** Do not record requests (benchmarks). */
   readonly record?: boolean;
   /** Close each connection after its response, so every call opens its own (per-turn CPU accounting in bench/turn.ts). */
@@ -79,6 +95,11 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
 }
 
+function maxTokensOf(body: Record<string, unknown>): number | undefined {
+  const v = body.max_completion_tokens ?? body.max_tokens;
+  return typeof v === 'number' ? v : undefined;
+}
+
 /** Starts the fake on 127.0.0.1 (port 0). */
 export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOpenAI> {
   const requests: FakeRequest[] = [];
@@ -88,12 +109,27 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
     requests,
     script: [...(options.script ?? [])],
     fallback: options.fallback ?? { text: 'Hello from the fake model.' },
+    route: undefined,
     models: options.models ?? ['fake-model'],
+    disconnects: 0,
     close: async () => undefined,
   };
 
   async function chat(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
-    const step = fake.script.shift() ?? fake.fallback;
+    const asked = maxTokensOf(body);
+    if (options.maxOutputTokens !== undefined && asked !== undefined && asked > options.maxOutputTokens) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      const message = `max_tokens is too large: ${asked}. This model supports at most ${options.maxOutputTokens} completion tokens.`;
+      res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' } }));
+      return;
+    }
+    const step = fake.route?.(body) ?? fake.script.shift() ?? fake.fallback;
+    let gone = false;
+    res.on('close', () => {
+      if (res.writableEnded) return;
+      gone = true;
+      (fake as { disconnects: number }).disconnects++;
+    });
     if (step.delayMs) await sleep(step.delayMs);
     if (step.status) {
       res.writeHead(step.status, { 'content-type': 'application/json' });
@@ -102,18 +138,21 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
     }
     const id = `chatcmpl-fake${++counter}`;
     const model = String(body.model ?? 'fake-model');
-    const usage = {
-      prompt_tokens: step.usage?.prompt ?? 10,
-      completion_tokens: step.usage?.completion ?? 5,
-      total_tokens: (step.usage?.prompt ?? 10) + (step.usage?.completion ?? 5),
-    };
+    const usage =
+      step.usage === null
+        ? undefined
+        : {
+            prompt_tokens: step.usage?.prompt ?? 10,
+            completion_tokens: step.usage?.completion ?? 5,
+            total_tokens: (step.usage?.prompt ?? 10) + (step.usage?.completion ?? 5),
+          };
     const toolCalls = (step.toolCalls ?? []).map((c, i) => ({
       id: `call_${counter}_${i}`,
       type: 'function',
       function: { name: c.name, arguments: c.arguments },
     }));
     const text = step.text ?? '';
-    const finish = toolCalls.length ? 'tool_calls' : 'stop';
+    const finish = step.finishReason ?? (toolCalls.length ? 'tool_calls' : 'stop');
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
@@ -145,6 +184,7 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
         return;
       }
       if (step.chunkDelayMs) await sleep(step.chunkDelayMs);
+      if (gone) return;
       send({ index: 0, delta: { content: part }, finish_reason: null });
       sent++;
     }
@@ -162,7 +202,7 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
       }),
     );
     send({ index: 0, delta: {}, finish_reason: finish });
-    if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage)
+    if (usage && (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage)
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model, choices: [], usage })}\n\n`);
     res.end('data: [DONE]\n\n');
   }
@@ -177,7 +217,7 @@ export async function startFakeOpenAI(options: FakeOptions = {}): Promise<FakeOp
         return;
       }
       const body = req.method === 'POST' ? await readBody(req) : {};
-      if (options.record !== false) requests.push({ path, headers: req.headers, body });
+      if (options.record !== false) requests.push({ path, headers: req.headers, body, maxTokens: maxTokensOf(body) });
       if (req.method === 'GET' && path === '/v1/models') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ object: 'list', data: fake.models.map((id) => ({ id, object: 'model', created: 1, owned_by: 'fake' })) }));

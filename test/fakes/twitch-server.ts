@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export interface TwitchCall {
   readonly method: string;
   readonly path: string;
+  readonly query: URLSearchParams;
   readonly body: Record<string, unknown> | undefined;
   readonly authorization: string | undefined;
 }
@@ -24,6 +25,8 @@ export class FakeTwitch {
   port = 0;
   /** Set to make the next chat send fail with this status and message. */
   failNextSend: { status: number; message: string } | undefined;
+  /** User ids that follow the broadcaster (Helix GET /channels/followers). */
+  readonly followers = new Set<string>();
 
   constructor(
     readonly token: string,
@@ -32,8 +35,14 @@ export class FakeTwitch {
   ) {
     this.http = createServer((req, res) => {
       void this.rest(req).then(({ status, body }) => {
-        if (body === undefined) res.writeHead(status).end();
-        else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        // Helix's rate-limit headers: without them twurple's limiter holds every request after the first
+        const limits = {
+          'ratelimit-limit': '800',
+          'ratelimit-remaining': '799',
+          'ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 60),
+        };
+        if (body === undefined) res.writeHead(status, limits).end();
+        else res.writeHead(status, { ...limits, 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
     });
     this.wss = new WebSocketServer({ noServer: true });
@@ -120,6 +129,13 @@ export class FakeTwitch {
     );
   }
 
+  /** Whispers the bot sent: to whom, and what. */
+  whispers(): Array<{ to: string; text: string }> {
+    return this.calls
+      .filter((c) => c.path === '/mock/whispers')
+      .map((c) => ({ to: String(c.query.get('to_user_id')), text: String(c.body?.message) }));
+  }
+
   /** Chat messages the bot sent. */
   sent(): string[] {
     return this.calls.filter((c) => c.path === '/mock/chat/messages').map((c) => String(c.body?.message));
@@ -129,10 +145,12 @@ export class FakeTwitch {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const path = (req.url ?? '').split('?')[0]!;
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
     const call: TwitchCall = {
       method: req.method ?? 'GET',
       path,
+      query: url.searchParams,
       body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined,
       authorization: req.headers.authorization,
     };
@@ -184,6 +202,19 @@ export class FakeTwitch {
         return { status: f.status, body: { error: 'Forbidden', status: f.status, message: f.message } };
       }
       return { status: 200, body: { data: [{ message_id: randomUUID(), is_sent: true, drop_reason: null }] } };
+    }
+    if (path === '/mock/whispers' && call.method === 'POST') {
+      if (call.query.get('from_user_id') !== this.botUserId)
+        return { status: 403, body: { status: 403, message: 'from_user_id must match the token' } };
+      return { status: 204, body: undefined };
+    }
+    if (path === '/mock/channels/followers' && call.method === 'GET') {
+      const user = call.query.get('user_id');
+      const data =
+        user && this.followers.has(user)
+          ? [{ user_id: user, user_login: `u${user}`, user_name: `u${user}`, followed_at: new Date().toISOString() }]
+          : [];
+      return { status: 200, body: { data, total: data.length, pagination: {} } };
     }
     return { status: 404, body: { error: 'Not Found', status: 404, message: `no route ${path}` } };
   }

@@ -14,7 +14,7 @@ describe('CLI: users add, keys create, and the first-run setup link (AUTH-1, AUT
     const env = { HEARTH_DATA_DIR: dir, HEARTH_SERVE_WEB: 'false' };
     const weak = await runHearth(['users', 'add', 'root', '--role', 'owner'], { env, stdin: 'password1234\n' });
     expect(weak.code).not.toBe(0);
-    expect(weak.stderr).toContain('too common');
+    expect(weak.stderr).toContain('Password is too easy to guess');
     const ok = await runHearth(['users', 'add', 'root', '--role', 'owner'], { env, stdin: `${STRONG}\n` });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('created owner root');

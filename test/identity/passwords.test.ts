@@ -11,18 +11,15 @@ type Cookie = Awaited<ReturnType<typeof loginCookie>>;
 const browser = (c: Cookie) => ({ cookie: c.cookie, origin: ORIGIN, host: HOST, 'x-csrf-token': c.csrf });
 
 async function auditRows(t: TestHearth) {
-  const rows = await t.hearth.storage.db
-    .withTables<{
-      audit_log: { seq: number; action: string; outcome: string; actor: string; target: string | null; details: string | null };
-    }>()
-    .selectFrom('audit_log')
-    .select(['seq', 'action', 'outcome', 'actor', 'target', 'details'])
-    .orderBy('seq')
-    .execute();
-  return rows.map((r) => ({
-    ...r,
-    actor: JSON.parse(r.actor) as Record<string, unknown>,
-    details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+  // Through the audit service: entries about a person keep their actor, target and details sealed at rest (issue #15).
+  const entries = await t.hearth.audit.list({ limit: 500 });
+  return entries.reverse().map((e) => ({
+    seq: e.seq,
+    action: e.action,
+    outcome: e.outcome,
+    actor: e.actor as unknown as Record<string, unknown>,
+    target: e.target,
+    details: e.details,
   }));
 }
 

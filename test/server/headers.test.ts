@@ -3,83 +3,23 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  bestGrades,
+  checkHeaders,
+  checkLoginCookies,
+  createProbeSession,
+  gradeHeaders,
+  httpTransport,
+} from '../../src/security/probes/index.js';
 import { tempDir } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { STRONG } from '../identity/helpers.js';
 
 type Headers = Record<string, string | string[] | number | undefined>;
 
-function one(h: Headers, name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v.join(', ') : v === undefined ? undefined : String(v);
-}
-
-/** The MDN HTTP Observatory's header rules (its published scoring), each asserting the best result. */
-function observatory(h: Headers, overTls: boolean): Record<string, string> {
-  const results: Record<string, string> = {};
-  const csp = one(h, 'content-security-policy') ?? '';
-  const directives = new Map(
-    csp
-      .split(';')
-      .map((d) => d.trim().split(/\s+/))
-      .filter((d) => d[0])
-      .map((d) => [d[0]!.toLowerCase(), d.slice(1)]),
-  );
-  const src = (name: string) => directives.get(name) ?? directives.get('default-src') ?? [];
-  const unsafe = ["'unsafe-inline'", "'unsafe-eval'", '*', 'http:', 'https:', 'data:'];
-  const scriptUnsafe = src('script-src').some((s) => unsafe.includes(s));
-  const styleUnsafe = src('style-src').some((s) => s === "'unsafe-inline'" || s === '*' || s === 'http:' || s === 'https:');
-  const objectSafe = (directives.get('object-src') ?? directives.get('default-src') ?? []).join(' ') === "'none'";
-  results.csp = !csp
-    ? 'csp-not-implemented'
-    : scriptUnsafe || styleUnsafe || !objectSafe
-      ? 'csp-implemented-with-unsafe'
-      : 'csp-implemented-with-no-unsafe';
-  results.frameAncestors = directives.get('frame-ancestors')?.join(' ') === "'none'" ? 'x-frame-options-implemented-via-csp' : 'missing';
-  results.xfo = one(h, 'x-frame-options')?.toUpperCase() === 'DENY' ? 'x-frame-options-sameorigin-or-deny' : 'missing';
-  results.nosniff = one(h, 'x-content-type-options')?.toLowerCase() === 'nosniff' ? 'x-content-type-options-nosniff' : 'missing';
-  const referrer = one(h, 'referrer-policy')?.toLowerCase() ?? '';
-  results.referrer = ['no-referrer', 'same-origin', 'strict-origin', 'strict-origin-when-cross-origin'].includes(referrer)
-    ? 'referrer-policy-private'
-    : 'referrer-policy-unsafe';
-  results.corp = one(h, 'cross-origin-resource-policy') === 'same-origin' ? 'corp-same-origin' : 'missing';
-  const acao = one(h, 'access-control-allow-origin');
-  results.cors =
-    acao === undefined
-      ? 'cross-origin-resource-sharing-not-implemented'
-      : acao === '*'
-        ? 'cross-origin-resource-sharing-implemented-with-universal-access'
-        : 'cross-origin-resource-sharing-implemented-with-restricted-access';
-  const hsts = one(h, 'strict-transport-security');
-  const maxAge = Number(/max-age=(\d+)/.exec(hsts ?? '')?.[1] ?? 0);
-  results.hsts = overTls
-    ? maxAge >= 31_536_000
-      ? 'hsts-implemented-max-age-at-least-one-year'
-      : 'hsts-missing-or-short'
-    : hsts
-      ? 'hsts-header-over-http'
-      : 'hsts-not-implemented-no-https';
-  const raw = h['set-cookie'];
-  const cookies = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
-  results.cookies = cookies.every((c) => /;\s*Secure/i.test(c) && /;\s*HttpOnly/i.test(c) && /;\s*SameSite=(Strict|Lax)/i.test(c))
-    ? 'cookies-secure-with-httponly-sessions-and-samesite'
-    : 'cookies-without-secure-flag';
-  results.poweredBy = h['x-powered-by'] === undefined ? 'absent' : 'present';
-  return results;
-}
-
-const BEST = (overTls: boolean) => ({
-  csp: 'csp-implemented-with-no-unsafe',
-  frameAncestors: 'x-frame-options-implemented-via-csp',
-  xfo: 'x-frame-options-sameorigin-or-deny',
-  nosniff: 'x-content-type-options-nosniff',
-  referrer: 'referrer-policy-private',
-  corp: 'corp-same-origin',
-  cors: 'cross-origin-resource-sharing-not-implemented',
-  hsts: overTls ? 'hsts-implemented-max-age-at-least-one-year' : 'hsts-not-implemented-no-https',
-  cookies: 'cookies-secure-with-httponly-sessions-and-samesite',
-  poweredBy: 'absent',
-});
+/** The MDN HTTP Observatory's rules, as `hearth security audit --live` grades every response (src/security/probes). */
+const observatory = (h: Headers, overTls: boolean) => gradeHeaders(h, overTls);
+const BEST = bestGrades;
 
 describe('HTTP-1 security headers scored by the Observatory rules', () => {
   let t: TestHearth;
@@ -142,6 +82,18 @@ describe('HTTP-1 security headers scored by the Observatory rules', () => {
     });
     expect(observatory(headers, true)).toEqual(BEST(true));
     expect(headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    // The audit's own header and cookie probes (HTML, JSON, errors, a malformed request, a failed login) over that TLS.
+    const base = new URL(`https://127.0.0.1:${port}`);
+    const transport = httpTransport({ base, verify: false });
+    try {
+      const session = createProbeSession({ base, transport });
+      await checkHeaders(session, true, undefined);
+      await checkLoginCookies(session);
+      expect(session.findings()).toEqual([]);
+      expect(session.exchanges.length).toBeGreaterThanOrEqual(5);
+    } finally {
+      transport.close();
+    }
   });
 
   it('HTTP-2: CORS allows only listed origins, never with a wildcard, and only the methods and headers Hearth uses', async () => {

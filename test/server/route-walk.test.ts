@@ -1,31 +1,35 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCOPES, type Scope } from '../../src/core/index.js';
+import {
+  checkPublicList,
+  createProbeSession,
+  httpTransport,
+  liveVariants,
+  plainRequest,
+  routesFromDocument,
+  walkRoutes,
+  type CatalogueRoute,
+  type ProbeSession,
+  type WalkVariant,
+} from '../../src/security/probes/index.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { userWithKey } from '../identity/helpers.js';
 
-/** The short public list (AUTH-7): anything else public makes this test fail until it is reviewed. */
-const PUBLIC = new Set([
-  'GET /api/health',
-  'GET /api/setup',
-  'POST /api/setup',
-  'POST /api/auth/login',
-  'GET /api/auth/session',
-  'POST /api/users/invites/accept',
-  'POST /api/auth/password-reset',
-  'OPTIONS *',
-  'GET /api/openapi.json',
-]);
-/** Signed by other means (HMAC), declared public at the HTTP layer. */
-const isOtherwiseSigned = (url: string) => url.startsWith('/api/webhooks/');
-/** The web app's static files (not under /api or /v1). */
-const isStatic = (url: string) => !url.startsWith('/api/') && !url.startsWith('/v1/') && url !== '/metrics' && url !== '*';
-
 const SERVICE_KEY = 's'.repeat(40);
 
+/**
+ * The walk is `hearth security audit --live`'s own (src/security/probes): the same routes, the
+ * same variants, the same verdicts, over real HTTP on loopback, plus the credentials only a test
+ * can make (a member key, keys each lacking one scope).
+ */
 describe('AUTH-7: every registered route refuses missing and insufficient credentials', () => {
   let t: TestHearth;
   let memberKey: string;
   const scopedKeys = new Map<Scope, string>();
+  let transport: ReturnType<typeof httpTransport>;
+  let session: ProbeSession;
+  let routes: CatalogueRoute[];
 
   beforeAll(async () => {
     t = await startTestHearth({
@@ -42,55 +46,59 @@ describe('AUTH-7: every registered route refuses missing and insufficient creden
       const others = SCOPES.filter((s) => s !== scope);
       scopedKeys.set(scope, (await t.hearth.identity.createApiKey({ userId: owner.user.id, scopes: others })).key);
     }
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const base = new URL(`http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`);
+    transport = httpTransport({ base });
+    session = createProbeSession({ base, transport });
+    routes = t.app.hearthRoutes.map((r) => ({ method: r.method, url: r.url, policy: (r.policy as CatalogueRoute['policy']) ?? null }));
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    transport?.close();
+    await t?.close();
+  });
 
-  const url = (u: string) => u.replace(/:[A-Za-z0-9_]+/g, 'x').replace(/\*$/, 'x');
-
-  it('walks the routes', async () => {
-    const routes = t.app.hearthRoutes;
+  it('the published document lists every registered route with its policy, and only the reviewed list is public', async () => {
+    const doc = JSON.parse((await transport({ method: 'GET', path: '/api/openapi.json' })).body) as unknown;
+    const documented = new Map(routesFromDocument(doc).map((r) => [`${r.method} ${r.url}`, r.policy]));
     expect(routes.length).toBeGreaterThan(10);
-    const unexpectedPublic: string[] = [];
-    let checked = 0;
     for (const r of routes) {
-      const name = `${r.method} ${r.url}`;
-      expect(r.policy, `${name} declares a policy`).toBeDefined();
-      const p = r.policy!;
-      if (p.access === 'public') {
-        if (!PUBLIC.has(name) && !isOtherwiseSigned(r.url) && !isStatic(r.url)) unexpectedPublic.push(name);
-        continue;
-      }
-      const method = r.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-      const target = url(r.url);
-      const anonymous = await t.app.inject({ method, url: target, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
-      expect(anonymous.statusCode, `${name} without credentials`).toBe(401);
-      if (p.access === 'service') {
-        const wrong = await t.app.inject({ method, url: target, headers: { 'x-api-key': memberKey } });
-        expect(wrong.statusCode, `${name} with a user key instead of the service key`).toBe(401);
-        checked++;
-        continue;
-      }
-      if (p.role !== 'member') {
-        const underRole = await t.app.inject({
-          method,
-          url: target,
-          headers: { 'x-api-key': memberKey },
-          payload: method === 'GET' || method === 'DELETE' ? undefined : {},
-        });
-        expect(underRole.statusCode, `${name} as a member`).toBe(403);
-      }
-      const lacking = scopedKeys.get(p.scope)!;
-      const underScope = await t.app.inject({
-        method,
-        url: target,
-        headers: { 'x-api-key': lacking },
-        payload: method === 'GET' || method === 'DELETE' ? undefined : {},
-      });
-      expect(underScope.statusCode, `${name} with a key lacking ${p.scope}`).toBe(403);
-      checked++;
+      expect(r.policy, `${r.method} ${r.url} declares a policy`).not.toBeNull();
+      expect(documented.get(`${r.method} ${r.url}`), `${r.method} ${r.url} in the document`).toEqual(r.policy);
     }
-    expect(unexpectedPublic).toEqual([]);
-    expect(checked).toBeGreaterThan(5);
+    checkPublicList(session, routes, '/api/openapi.json');
+    expect(session.findings()).toEqual([]);
+  });
+
+  it('walks the routes: without credentials 401, a user key on a service route 401, under role or scope 403', async () => {
+    const below = (r: CatalogueRoute) => r.policy?.access === 'signed' && r.policy.role !== 'member';
+    const variants: WalkVariant[] = [
+      { name: 'anonymous', request: (r, p) => plainRequest(r, p) },
+      {
+        name: 'user key on a service route',
+        request: (r, p) => (r.policy?.access === 'service' ? plainRequest(r, p, { 'x-api-key': memberKey }) : undefined),
+      },
+      { name: 'member', request: (r, p) => (below(r) ? plainRequest(r, p, { 'x-api-key': memberKey }) : undefined) },
+      {
+        name: 'lacking scope',
+        request: (r, p) =>
+          r.policy?.access === 'signed' ? plainRequest(r, p, { 'x-api-key': scopedKeys.get(r.policy.scope)! }) : undefined,
+      },
+    ];
+    const results = await walkRoutes(session, routes, variants);
+    const expected: Record<string, number> = { anonymous: 401, 'user key on a service route': 401, member: 403, 'lacking scope': 403 };
+    for (const r of results) expect(r.response?.status, `${r.route.method} ${r.route.url} ${r.variant}`).toBe(expected[r.variant]);
+    expect(results.filter((r) => r.variant === 'lacking scope').length).toBeGreaterThan(5);
+    expect(session.findings()).toEqual([]);
+  });
+
+  it("the audit's own variants (forged identity headers, a key in the URL, encoded and case-varied paths) are all refused", async () => {
+    const { key } = await userWithKey(t, 'auditor', 'member', ['read', 'write', 'chat']);
+    // A case-varied GET is not an API path, so the web app's page answers it: public by design.
+    const webAppPage = (await transport({ method: 'GET', path: '/' })).body;
+    const results = await walkRoutes(session, routes, liveVariants({ apiKey: key, apiKeyRole: 'member' }), { webAppPage });
+    expect(results.length).toBeGreaterThan(routes.length * 3);
+    expect(results.filter((r) => r.verdict !== 'refused').map((r) => `${r.route.method} ${r.route.url} ${r.variant}`)).toEqual([]);
+    expect(session.findings()).toEqual([]);
   });
 
   it('HTTP-7: observability and metrics need the service key', async () => {

@@ -128,6 +128,45 @@ describe('#21 whole-database encryption (DATA-2)', () => {
     expect(entries.length).toBe(1);
   });
 
+  it('#21 encryption: a backup of an encrypted database restores encrypted, and a plain backup is encrypted on restore', async () => {
+    const env = (dataDir: string, extra: Record<string, string> = {}) => ({ HEARTH_DATA_DIR: dataDir, HEARTH_MASTER_KEY: KEY_A, ...extra });
+    const encryptedDir = tempDir();
+    const t = await startTestHearth({ dataDir: encryptedDir, env: { HEARTH_DATABASE_ENCRYPTION: 'on', HEARTH_MASTER_KEY: KEY_A } });
+    await writeSecrets(t);
+    await t.close();
+    const archive = join(tempDir(), 'encrypted.hbk');
+    const made = await runHearth(['backup', archive], { env: env(encryptedDir, { HEARTH_DATABASE_ENCRYPTION: 'on' }) });
+    expect(made.code, made.stderr).toBe(0);
+    // Restored without encryption configured: refused with the reason, nothing written.
+    const plainTarget = tempDir();
+    const refused = await runHearth(['restore', archive], { env: env(plainTarget) });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/HEARTH_DATABASE_ENCRYPTION=on/);
+    const target = tempDir();
+    const restored = await runHearth(['restore', archive], { env: env(target, { HEARTH_DATABASE_ENCRYPTION: 'on' }) });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(filesWithMarker(target)).toEqual([]);
+    const back = await startTestHearth({ dataDir: target, env: { HEARTH_DATABASE_ENCRYPTION: 'on', HEARTH_MASTER_KEY: KEY_A } });
+    open.push(back);
+    expect((await back.hearth.memory.repo.search({ userId: 'u1', q: MARKER })).length).toBeGreaterThan(0);
+    await back.close();
+    open.pop();
+    // A plain database's backup, restored where encryption is on, arrives encrypted.
+    const plainDir = tempDir();
+    const p = await startTestHearth({ dataDir: plainDir, env: { HEARTH_MASTER_KEY: KEY_A } });
+    await writeSecrets(p);
+    await p.close();
+    const plainArchive = join(tempDir(), 'plain.hbk');
+    expect((await runHearth(['backup', plainArchive], { env: env(plainDir) })).code).toBe(0);
+    const target2 = tempDir();
+    const restored2 = await runHearth(['restore', plainArchive], { env: env(target2, { HEARTH_DATABASE_ENCRYPTION: 'on' }) });
+    expect(restored2.code, restored2.stderr).toBe(0);
+    expect(filesWithMarker(target2)).toEqual([]);
+    const back2 = await startTestHearth({ dataDir: target2, env: { HEARTH_DATABASE_ENCRYPTION: 'on', HEARTH_MASTER_KEY: KEY_A } });
+    open.push(back2);
+    expect((await back2.hearth.memory.repo.search({ userId: 'u1', q: MARKER })).length).toBeGreaterThan(0);
+  });
+
   it('#21 encryption: conversion killed (SIGKILL) at any point leaves a database that opens, whole, then completes', async () => {
     const dataDir = tempDir();
     const t = await startTestHearth({ dataDir, env: { HEARTH_MASTER_KEY: KEY_A } });

@@ -7,8 +7,9 @@ import { userWithKey } from '../identity/helpers.js';
 import { buildTestMcpServer } from './fixtures/mcp-server.js';
 import type { ToolContext } from '../../src/tools/index.js';
 
-const TSX = resolve('node_modules/.bin/tsx');
-const STDIO_SERVER = resolve('test/tools/fixtures/mcp-stdio.ts');
+// stdio servers run in the bubblewrap sandbox (#16): node from /usr, the fixture and node_modules bound read-only
+const STDIO_SERVER = resolve('test/tools/fixtures/mcp-probe-server.mjs');
+const READ_PATHS = [resolve('node_modules'), resolve('test/tools/fixtures')];
 const TOKEN = 'mcp-token-' + Math.random().toString(36).slice(2);
 
 describe('EXEC-2 MCP servers configured by the operator', () => {
@@ -54,7 +55,11 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
   const toolsFor = async (allowedTools: string[]) => {
     // The same provider the composition root pushes onto toolProviders, over the Hearth's own store.
     const { mcpToolProvider, createMcpConnections } = await import('../../src/tools/mcp/index.js');
-    const connections = createMcpConnections({ store: t.hearth.tools.mcpServers, logger: t.logger });
+    const connections = createMcpConnections({
+      store: t.hearth.tools.mcpServers,
+      logger: t.logger,
+      sandbox: { bwrapPath: '/usr/bin/bwrap', forbidden: [t.dataDir] },
+    });
     const provider = mcpToolProvider({ store: t.hearth.tools.mcpServers, connections, audit: t.hearth.audit, logger: t.logger });
     return { tools: await provider.toolsFor({ id: 'f1', allowedTools }), close: () => connections.close() };
   };
@@ -73,8 +78,9 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
     const created = await post({
       name: 'local',
       transport: 'stdio',
-      command: TSX,
+      command: 'node',
       args: [STDIO_SERVER],
+      readPaths: READ_PATHS,
       enabled: true,
       allowedTools: ['echo', 'whoami_env', 'slow'],
       timeoutMs: 15_000,
@@ -94,10 +100,15 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
 
     const listed = await t.app.inject({ method: 'GET', url: `/api/mcp/servers/${server.id}/tools`, headers: { 'x-api-key': ownerKey } });
     expect((listed.json() as { tools: Array<{ name: string }> }).tools.map((x) => x.name).sort()).toEqual([
+      'crash',
       'dangerous',
       'echo',
+      'env',
+      'fetch',
+      'read',
       'slow',
       'whoami_env',
+      'write',
     ]);
 
     const savedKey = process.env.HEARTH_MASTER_KEY;

@@ -9,18 +9,23 @@ import {
   createShellTool,
   parseAllowlist,
   type ApprovalView,
+  type Decider,
 } from '../../src/tools/shell/index.js';
 import type { Tool, ToolContext, ToolResult } from '../../src/tools/index.js';
 
-describe('EXEC-1 approvals: only the owner, only this command, only within 30 s', () => {
+describe('EXEC-1 approvals: only the owner, only this command, only before expiry', () => {
   let t: TestHearth;
   let ownerKey = '';
   let adminKey = '';
+  let ownerId = '';
   beforeAll(async () => {
     t = await startTestHearth({ db: 'sqlite', env: { HEARTH_SHELL_ALLOWLIST: 'echo,ls' } });
-    ownerKey = (await userWithKey(t, 'olive', 'owner', ['read', 'write', 'admin'])).key;
+    const owner = await userWithKey(t, 'olive', 'owner', ['read', 'write', 'admin']);
+    ownerKey = owner.key;
+    ownerId = owner.user.id;
     adminKey = (await userWithKey(t, 'adam', 'admin', ['read', 'write', 'admin'])).key;
   });
+  const byOwner = (): Decider => ({ kind: 'person', userId: ownerId, actor: { type: 'user', id: ownerId } });
   afterAll(async () => t?.close());
 
   const context = (): ToolContext => ({
@@ -31,9 +36,17 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
     audit: t.hearth.audit,
   });
 
+  const newApprovals = (ttlMs = 30_000) =>
+    createApprovals({
+      storage: t.hearth.storage,
+      audit: t.hearth.audit,
+      ttlMs,
+      isOwner: async (id) => (await t.hearth.identity.findUserById(id))?.role === 'owner',
+    });
+
   async function shellTool(ttlMs = 30_000) {
     const parser = await createShellParser();
-    const approvals = createApprovals({ audit: t.hearth.audit, ttlMs });
+    const approvals = newApprovals(ttlMs);
     const sandbox = createSandbox({ bwrapPath: '/usr/bin/bwrap', timeoutMs: 5000, outputLimit: 4096 });
     const tool = createShellTool({
       policy: createShellPolicy({ parser, allowlist: parseAllowlist('echo') }),
@@ -47,13 +60,13 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
   /** Starts a run and returns the pending request it created. */
   async function pendingRun(
     tool: Tool,
-    approvals: { pending(): ApprovalView[] },
+    approvals: { pending(): Promise<ApprovalView[]> },
     args: unknown,
   ): Promise<{ result: Promise<ToolResult>; view: ApprovalView }> {
-    const before = new Set(approvals.pending().map((v) => v.id));
+    const before = new Set((await approvals.pending()).map((v) => v.id));
     const result = tool.run(args, context());
     for (let i = 0; i < 200; i++) {
-      const view = approvals.pending().find((v) => !before.has(v.id));
+      const view = (await approvals.pending()).find((v) => !before.has(v.id));
       if (view) return { result, view };
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -73,7 +86,7 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
     await new Promise((r) => setTimeout(r, 300));
     expect(settled).toBe(false);
     expect(view.command).toBe('printf model-said-yes');
-    await approvals.decide({ id: view.id, nonce: view.nonce, approve: false, actor: { type: 'user', id: 'owner' } });
+    await approvals.decide({ id: view.id, nonce: view.nonce, approve: false, decider: byOwner() });
     expect(await result).toMatchObject({ ok: false, code: 'APPROVAL_DENIED' });
     const audit = await t.hearth.audit.list({ action: 'shell.request' });
     expect(audit.some((e) => JSON.stringify(e.details).includes('confirmation'))).toBe(true);
@@ -83,16 +96,16 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
     const { tool, approvals } = await shellTool();
     const a = await pendingRun(tool, approvals, { command: 'printf AAA-ran' });
     const b = await pendingRun(tool, approvals, { command: 'printf BBB-ran' });
-    await expect(
-      approvals.decide({ id: a.view.id, nonce: b.view.nonce, approve: true, actor: { type: 'user', id: 'o' } }),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(approvals.decide({ id: a.view.id, nonce: b.view.nonce, approve: true, decider: byOwner() })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     await expect(
       approvals.decide({
         id: a.view.id,
         nonce: a.view.nonce,
         commandHash: b.view.commandHash,
         approve: true,
-        actor: { type: 'user', id: 'o' },
+        decider: byOwner(),
       }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     await approvals.decide({
@@ -100,14 +113,14 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
       nonce: a.view.nonce,
       commandHash: a.view.commandHash,
       approve: true,
-      actor: { type: 'user', id: 'o' },
+      decider: byOwner(),
     });
     const ra = await a.result;
     expect(ra).toMatchObject({ ok: true });
     expect(ra.ok && ra.content).toContain('AAA-ran');
     expect(ra.ok && ra.content).not.toContain('BBB');
-    expect(approvals.pending().map((v) => v.id)).toContain(b.view.id);
-    await approvals.decide({ id: b.view.id, nonce: b.view.nonce, approve: false, actor: { type: 'user', id: 'o' } });
+    expect((await approvals.pending()).map((v) => v.id)).toContain(b.view.id);
+    await approvals.decide({ id: b.view.id, nonce: b.view.nonce, approve: false, decider: byOwner() });
     expect(await b.result).toMatchObject({ ok: false });
   });
 
@@ -116,17 +129,18 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
     const { result, view } = await pendingRun(tool, approvals, { command: 'touch /work/late && printf LATE-RAN' });
     const r = await result;
     expect(r).toMatchObject({ ok: false, code: 'APPROVAL_EXPIRED' });
-    await expect(
-      approvals.decide({ id: view.id, nonce: view.nonce, approve: true, actor: { type: 'user', id: 'o' } }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(approvals.decide({ id: view.id, nonce: view.nonce, approve: true, decider: byOwner() })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     const results = await t.hearth.audit.list({ action: 'shell.result' });
     expect(results.some((e) => e.outcome === 'denied' && JSON.stringify(e.details).includes('expired'))).toBe(true);
   });
 
   it('denied commands never reach the approval queue or the sandbox; allowed ones run', async () => {
     const { tool, approvals } = await shellTool();
+    const before = (await approvals.pending()).length;
     expect(await tool.run({ command: 'rm -rf /' }, context())).toMatchObject({ ok: false, code: 'COMMAND_DENIED' });
-    expect(approvals.pending()).toEqual([]);
+    expect(await approvals.pending()).toHaveLength(before);
     const ok = await tool.run({ command: 'echo hello-sandbox' }, context());
     expect(ok).toMatchObject({ ok: true });
     expect(ok.ok && ok.content).toContain('hello-sandbox');
@@ -139,7 +153,7 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
     const tool = createShellTool({
       policy: createShellPolicy({ parser, allowlist: parseAllowlist('echo') }),
       sandbox: createSandbox({ bwrapPath: '/missing/bwrap', timeoutMs: 1000, outputLimit: 100 }),
-      approvals: createApprovals({ audit: t.hearth.audit }),
+      approvals: newApprovals(),
       audit: t.hearth.audit,
     });
     const r = await tool.run({ command: 'echo hi' }, context());
@@ -150,7 +164,7 @@ describe('EXEC-1 approvals: only the owner, only this command, only within 30 s'
   it('/api/approvals is owner-only, shows the whole command untruncated, and binds the decision by nonce', async () => {
     const approvals = t.hearth.approvals;
     const long = `printf '${'x'.repeat(5000)}' # tail-marker`;
-    const { outcome, view } = approvals.request({
+    const { outcome, view } = await approvals.request({
       command: long,
       reasons: ['ask: printf is not on the allowlist'],
       familiarId: 'f1',

@@ -38,6 +38,7 @@ describe('EXEC-1 shell through the turn', () => {
 
   it('a model call with its own "approved": true still waits; the owner approves; the sandbox runs it', async () => {
     await w.t.hearth.tools.shellEnablement.enable(w.familiarId, 'owner');
+    const owner = await w.t.hearth.identity.createUser({ name: 'olive', password: 'correct horse battery staple 42', role: 'owner' });
     w.fake.script.push(
       {
         toolCalls: [
@@ -59,10 +60,10 @@ describe('EXEC-1 shell through the turn', () => {
         payload: { text: 'please run it' },
       })
       .finally(() => (finished = true));
-    let pending = w.t.hearth.approvals.pending();
+    let pending = await w.t.hearth.approvals.pending();
     for (let i = 0; i < 300 && pending.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      pending = w.t.hearth.approvals.pending();
+      pending = await w.t.hearth.approvals.pending();
     }
     expect(pending).toHaveLength(1);
     expect(pending[0]!.command).toBe('printf E2E-$((6*7))');
@@ -72,7 +73,7 @@ describe('EXEC-1 shell through the turn', () => {
       id: pending[0]!.id,
       nonce: pending[0]!.nonce,
       approve: true,
-      actor: { type: 'user', id: 'owner' },
+      decider: { kind: 'person', userId: owner.id, actor: { type: 'user', id: owner.id } },
     });
     const res = await reply;
     expect(res.statusCode).toBe(200);

@@ -145,8 +145,8 @@ describe('acceptance in Chromium: setup → login → provider → familiar → 
     await expect(link.getAttribute('rel')).resolves.toContain('noopener');
     await expect(page.locator('.bubble.user').innerText()).resolves.toContain('I love green tea.');
     // The conversation is listed and its history reloads from the server.
-    await page.getByRole('complementary', { name: 'Conversations' }).getByRole('button').first().waitFor();
-    await page.screenshot({ path: join(DOCS, 'web-chat.png') });
+    await page.getByRole('complementary', { name: 'Conversations' }).getByRole('link').first().waitFor();
+    // docs/web-chat.png comes from test/webapp/chat.test.ts (a thread with code and details).
   });
 
   it('shows a clear message with Retry when the provider fails, and retry recovers', async () => {
@@ -251,9 +251,12 @@ function xssThroughChat(
       const lines = payloads();
       const batches: string[] = [];
       for (let i = 0; i < lines.length; i += 12) batches.push(lines.slice(i, i + 12).join('\n\n'));
-      for (const b of batches) fake.script.push({ text: b });
       await nav(page, 'Chat');
-      for (const b of batches) await chat(page, b);
+      // One step per message, pushed as it is sent: the first exchange's title is a model call of its own.
+      for (const b of batches) {
+        fake.script.push({ text: b });
+        await chat(page, b);
+      }
 
       await page.waitForLoadState('networkidle');
       const report = await page.evaluate(() => {

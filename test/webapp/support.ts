@@ -2,6 +2,7 @@
 /// <reference lib="dom.iterable" />
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -231,4 +232,98 @@ export function collectCspViolations(page: Page): string[] {
       violations.push(`${m.text()} @ ${m.location().url}:${m.location().lineNumber}`);
   });
   return violations;
+}
+
+/** Signs in through the sign-in page (already open, or at `path`). */
+export async function signInThroughPage(page: Page, name: string, password: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/** Calls the API with the page's own session (its CSRF token from the session answer). */
+export async function apiAsPage<T = unknown>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const { csrfToken } = (await (await fetch('/api/auth/session')).json()) as { csrfToken: string };
+      const r = await fetch(path, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (r.status === 204 ? null : await r.json()) as never;
+    },
+    { method, path, body },
+  ) as Promise<T>;
+}
+
+/** A provider on the fake model and a familiar `Ember` on it, created with the page's session. */
+export async function seedFamiliar(
+  page: Page,
+  fakeUrl: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ providerId: string; familiarId: string }> {
+  const provider = await apiAsPage<{ id: string }>(page, 'POST', '/api/providers', {
+    name: 'Fake',
+    baseUrl: fakeUrl,
+    defaultModel: 'fake-model',
+  });
+  const familiar = await apiAsPage<{ id: string }>(page, 'POST', '/api/familiars', {
+    slug: 'ember',
+    name: 'Ember',
+    persona: 'A companion.',
+    model: 'fake-model',
+    providerId: provider.id,
+    ...extra,
+  });
+  return { providerId: provider.id, familiarId: familiar.id };
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core in the page (through DevTools, as the CSP refuses inline script) and returns the
+ * serious and critical violations, each as `rule: target…`.
+ */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: unknown,
+          ): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} (${n.failureSummary ?? ''})`).join(' | ')}`);
+  });
+}
+
+/** How far the page scrolls sideways (0 when it does not). */
+export function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(
+    () => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - document.documentElement.clientWidth,
+  );
+}
+
+/** The elements that reach past the right edge of the window (what makes a page scroll sideways). */
+export function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > width + 1)
+      .slice(0, 8)
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} right=${Math.round(el.getBoundingClientRect().right)}`,
+      );
+  });
 }

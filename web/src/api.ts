@@ -19,6 +19,31 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
+/** Told when the session turned out to be gone (expired or revoked): the app then asks to sign in again. */
+const expiredListeners = new Set<() => void>();
+export function onSessionExpired(listener: () => void): () => void {
+  expiredListeners.add(listener);
+  return () => void expiredListeners.delete(listener);
+}
+let checking: Promise<void> | undefined;
+/**
+ * A 401 while signed in: asks the server whether the session still stands (a wrong service key or
+ * a spent reset link is a 401 too, and must not sign anybody out); when it does not, tells the app.
+ */
+function checkSession(): void {
+  if (!csrfToken || checking) return;
+  checking = fetch('/api/auth/session', { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+    .then(async (r) => {
+      const body = r.ok ? ((await r.json()) as { user?: unknown }) : {};
+      if (!body.user) {
+        csrfToken = undefined;
+        for (const l of expiredListeners) l();
+      }
+    })
+    .catch(() => undefined)
+    .finally(() => (checking = undefined));
+}
+
 /** Headers every state-changing request carries. */
 export function writeHeaders(extra: Record<string, string> = {}): Record<string, string> {
   return { ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}), ...extra };
@@ -37,6 +62,7 @@ export async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     /* not JSON */
   }
+  if (response.status === 401) checkSession();
   const retry = Number(response.headers.get('retry-after'));
   if (response.status === 429) message = `Slow down: ${message}${retry > 0 ? ` (try again in ${retry} s)` : ''}`;
   return new ApiError(response.status, code, message, retry > 0 ? retry : undefined);

@@ -1,6 +1,9 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Link, navigate, usePath } from './router.js';
+import { onSessionExpired } from './api.js';
+import { Link, navigate, safeNext, usePath } from './router.js';
+import { Onboarding } from './components/onboarding.js';
+import { ThemeSwitch } from './components/theme-switch.js';
 import { isAdmin, loadSession, logout, type Me } from './session.js';
 import { SetupPage, useSetupNeeded } from './pages/setup.js';
 import { ResetPasswordPage } from './pages/reset.js';
@@ -17,7 +20,8 @@ import { MemoriesPage } from './pages/memories.js';
 import { NotesPage } from './pages/notes.js';
 import { AuditPage } from './pages/audit.js';
 import { ObservabilityPage } from './pages/observability.js';
-import { ApprovalsPage, PairingsPage } from './pages/decisions.js';
+import { PairingsPage } from './pages/decisions.js';
+import { ApprovalsBadge, ApprovalsPage } from './pages/approvals.js';
 
 interface Route {
   path: string;
@@ -47,6 +51,21 @@ const ROUTES: Route[] = [
 export function App(): JSX.Element {
   const path = usePath();
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [expired, setExpired] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  // An expired or revoked session: sign in again, then come back to the same page.
+  useEffect(
+    () =>
+      onSessionExpired(() => {
+        const here = window.location.pathname + window.location.search;
+        setExpired(true);
+        setMe(null);
+        if (window.location.pathname !== '/login') navigate(`/login?next=${encodeURIComponent(here)}`, true);
+      }),
+    [],
+  );
+  useEffect(() => setMenuOpen(false), [path]);
 
   useEffect(() => {
     if (path === '/setup' || me) return;
@@ -86,14 +105,22 @@ export function App(): JSX.Element {
       <main id="main" class="narrow">
         <LoginPage
           setupPending={setupNeeded === true}
-          onLogin={(m) => (setMe(m), navigate(path === '/login' || path === '/' ? '/chat' : path, true))}
+          expired={expired}
+          onLogin={(m) => {
+            setExpired(false);
+            setMe(m);
+            const next = safeNext(new URLSearchParams(window.location.search).get('next'));
+            navigate(next ?? (path === '/login' || path === '/' ? '/chat' : window.location.pathname + window.location.search), true);
+          }}
         />
       </main>
     );
 
   const visible = ROUTES.filter((r) => (!r.admin || isAdmin(me)) && (!r.owner || me.role === 'owner'));
-  const route = visible.find((r) => r.path === path) ?? visible[0]!;
-  if (route.path !== path) window.history.replaceState(null, '', route.path);
+  // `/chat/<conversation id>` is the chat page with that conversation open (a deep link).
+  const route = visible.find((r) => r.path === path || (r.path === '/chat' && path.startsWith('/chat/'))) ?? visible[0]!;
+  if (route.path !== path && !(route.path === '/chat' && path.startsWith('/chat/'))) window.history.replaceState(null, '', route.path);
+  const full = route.path === '/chat';
 
   const signOut = async () => {
     await logout().catch(() => undefined);
@@ -107,26 +134,38 @@ export function App(): JSX.Element {
         Skip to content
       </a>
       <header class="top">
+        <button
+          type="button"
+          class="secondary menu-toggle"
+          aria-expanded={menuOpen ? 'true' : 'false'}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          Menu
+        </button>
         <span class="brand">Hearth</span>
         <span class="who">
           Signed in as <strong>{me.name}</strong> ({me.role})
         </span>
+        <ThemeSwitch />
         <button type="button" class="secondary" onClick={signOut}>
           Log out
         </button>
       </header>
-      <nav aria-label="Main" class="side">
+      <nav aria-label="Main" class={menuOpen ? 'side open' : 'side'} id="main-nav" onClick={() => setMenuOpen(false)}>
         <ul>
           {visible.map((r) => (
             <li key={r.path}>
               <Link href={r.path} current={r.path === route.path}>
                 {r.label}
+                {r.path === '/approvals' && <ApprovalsBadge />}
               </Link>
             </li>
           ))}
         </ul>
       </nav>
-      <main id="main" class="content">
+      <main id="main" class={full ? 'content full' : 'content'}>
+        {!full && isAdmin(me) && <Onboarding path={path} />}
         {route.view(me)}
       </main>
     </div>

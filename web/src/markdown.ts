@@ -1,5 +1,6 @@
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
+import { highlightCode } from './highlight.js';
 
 /**
  * Markdown for chat and notes (LLM-3): rendered by marked, then always through DOMPurify.
@@ -18,8 +19,16 @@ const marked = new Marked({
   renderer: {
     html: ({ text }) => escapeHtml(text),
     image: ({ text }) => escapeHtml(text ? `[image: ${text}]` : '[image]'),
+    // highlight.js escapes the code and marks tokens with `hljs-*` classes only (no style), checked again below.
+    code: ({ text, lang }) => {
+      const { html, language } = highlightCode(text, lang);
+      return `<pre><code class="hljs${language ? ` language-${language}` : ''}">${html}</code></pre>\n`;
+    },
   },
 });
+
+/** The only class names kept: highlight.js's token classes (`hljs-keyword`, `function_`) and `language-x`. */
+const SAFE_CLASS = /^(hljs|hljs-[a-z0-9_-]+|[a-z]+_+|language-[a-z0-9+#-]+)$/;
 
 const ALLOWED_TAGS = [
   'a',
@@ -53,6 +62,12 @@ const SAFE_LINK = /^(https?:|mailto:)/i;
 
 const purify = DOMPurify(window);
 purify.addHook('afterSanitizeAttributes', (node) => {
+  const cls = node.getAttribute('class');
+  if (cls !== null) {
+    const kept = cls.split(/\s+/).filter((c) => SAFE_CLASS.test(c));
+    if (kept.length && (node.nodeName === 'SPAN' || node.nodeName === 'CODE')) node.setAttribute('class', kept.join(' '));
+    else node.removeAttribute('class');
+  }
   if (node.nodeName === 'A') {
     const href = node.getAttribute('href') ?? '';
     if (!SAFE_LINK.test(href.trim())) node.removeAttribute('href');
@@ -68,7 +83,7 @@ export function renderMarkdown(text: string): string {
   const html = marked.parse(text) as string;
   return purify.sanitize(html, {
     ALLOWED_TAGS,
-    ALLOWED_ATTR: ['href', 'title', 'target', 'rel'],
+    ALLOWED_ATTR: ['href', 'title', 'target', 'rel', 'class'],
     ALLOWED_URI_REGEXP: SAFE_LINK,
     FORBID_TAGS: ['style', 'img', 'svg', 'math', 'form', 'input', 'iframe', 'object', 'embed'],
     FORBID_ATTR: ['style'],

@@ -14,6 +14,12 @@ window.addEventListener('popstate', () => {
   for (const l of listeners) l();
 });
 
+/** A same-origin path to return to after signing in, or null (never another origin: `//x`, `/\\x`, schemes). */
+export function safeNext(raw: string | null): string | null {
+  if (!raw || !/^\/(?![/\\])[^\s]*$/.test(raw) || raw.startsWith('/login')) return null;
+  return raw;
+}
+
 /** The current path; re-renders on navigation. */
 export function usePath(): string {
   const [path, setPath] = useState(window.location.pathname);

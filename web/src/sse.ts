@@ -1,12 +1,14 @@
 import { errorFrom, writeHeaders } from './api.js';
+import type { ReplyMeta } from './chat/thread.js';
 
 /** One event of a streamed reply (mirrors TurnEvent on the server). */
 export type StreamEvent =
   | { type: 'start'; conversationId?: string; messageId?: string }
   | { type: 'delta'; text: string }
   | { type: 'tool'; name: string; status: string }
-  | { type: 'done'; reply?: { text?: string; messageId?: string } }
-  | { type: 'error'; code: string; message: string };
+  | { type: 'done'; reply?: { text?: string; messageId?: string; meta?: ReplyMeta; screened?: { action?: string } } }
+  | { type: 'error'; code: string; message: string }
+  | { type: 'title'; title: string };
 
 /** Parses a text/event-stream body into events; accepts `event:` names or a `type` in the data. */
 async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
@@ -44,12 +46,16 @@ async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<Str
 }
 
 /** Sends a message and streams the reply (SSE); throws ApiError when the server refuses it. */
-export async function streamMessage(conversationId: string, content: string, signal: AbortSignal): Promise<AsyncGenerator<StreamEvent>> {
+export async function streamMessage(
+  conversationId: string,
+  body: { text: string; replaceFrom?: string },
+  signal: AbortSignal,
+): Promise<AsyncGenerator<StreamEvent>> {
   const response = await fetch(`/api/conversations/${encodeURIComponent(conversationId)}/messages`, {
     method: 'POST',
     credentials: 'same-origin',
     headers: writeHeaders({ accept: 'text/event-stream', 'content-type': 'application/json' }),
-    body: JSON.stringify({ text: content }),
+    body: JSON.stringify(body),
     signal,
   });
   if (!response.ok || !response.body) throw await errorFrom(response);

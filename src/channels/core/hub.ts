@@ -1,10 +1,13 @@
 import type { ChannelName, TurnRunner } from '../../companions/index.js';
+import { AppError } from '../../core/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { AuditLog } from '../../security/audit/index.js';
 import type { RateLimiter } from '../../security/ratelimit/index.js';
 import { channelActor, createAdmission, type Admission } from './admission.js';
 import { whileTyping, type HandleOptions, type HandleResult } from './handle.js';
-import { newPersonId, type IdentityLinks } from './identities.js';
+import type { IdentityLinks } from './identities.js';
+import type { LinkCodes } from './link-codes.js';
+import { createLinking, type AccountDirectory, type LinkDecider, type Linking } from './linking.js';
 import { MESSAGES } from './messages.js';
 import type { Pairing, PairingDecision, PairingStore } from './pairing.js';
 import { rendererFor } from './sanitize.js';
@@ -16,6 +19,10 @@ export { PERSON_BUDGET, CHANNEL_BUDGET } from './admission.js';
 export interface ChannelHubOptions {
   readonly identities: IdentityLinks;
   readonly pairings: PairingStore;
+  /** One-time link codes (`/link`, the Account page). */
+  readonly linkCodes: LinkCodes;
+  /** Web accounts an identity may be linked to. */
+  readonly accounts: AccountDirectory;
   readonly audit: AuditLog;
   readonly limiter: RateLimiter;
   readonly logger: Logger;
@@ -26,7 +33,12 @@ export interface ChannelHubOptions {
   readonly familiarId: (channel: ChannelName) => string | Promise<string>;
   /** Sends a note to a person once approved (the adapter's deliver). */
   readonly notify?: (channel: ChannelName, externalId: string, text: string) => Promise<void>;
+  /** `/usage`: what is left of the person's budgets with this channel's familiar (budgets concern); absent: not answered. */
+  readonly usage?: ((userId: string, familiarId: string) => Promise<string>) | undefined;
 }
+
+/** `/usage` (or `/usage@bot`), answered privately; not on Twitch, whose answers are public chat. */
+const USAGE = /^\/usage(@\w+)?$/i;
 
 /**
  * The shared core every adapter calls. Adapters only translate platform events: one message in,
@@ -37,12 +49,16 @@ export interface ChannelHub {
   handle(sender: ChannelSender, text: string, conversationKey: string, options?: HandleOptions): Promise<HandleResult>;
   /** The allowlist/pairing gate alone (dashboard and CLI tests open pairings with it). */
   admit(sender: ChannelSender): Promise<Admission>;
-  decide(
-    ref: { id?: string; code?: string },
-    decision: 'approved' | 'denied',
-    by: { type: 'user'; id: string } | { type: 'system' } | ChannelSender,
-    userId?: string,
-  ): Promise<PairingDecision>;
+  /**
+   * Approves or denies a pairing request. Approval makes the stranger a new channel person; with
+   * `userId` it attaches them to that existing person instead, which only the owner (or the
+   * operator's CLI) may do (`forbidden` otherwise, `unknown_person` for an id nobody has).
+   */
+  decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: LinkDecider, userId?: string): Promise<PairingDecision>;
+  /** `/link` or `/link CODE` from a channel identity (no admission needed: it is how a person with an account gets in). */
+  link(sender: ChannelSender, code: string | undefined): Promise<string>;
+  /** Consent-based linking and the admin's and owner's links, for the HTTP routes. */
+  readonly linking: Linking;
   isOwner(sender: ChannelSender): boolean;
   /** Audits a refused privileged command (owner/admin/moderator only). */
   refuseCommand(sender: ChannelSender, command: string): Promise<void>;
@@ -51,8 +67,21 @@ export interface ChannelHub {
 
 /** Builds the hub; all channel adapters share one. */
 export function createChannelHub(options: ChannelHubOptions): ChannelHub {
-  const { identities, pairings, audit, logger } = options;
+  const { pairings, audit, logger } = options;
   const { isOwner, admit, admitVouched, consume } = createAdmission(options);
+  /** Tells a person on a channel something; a failure is logged, never thrown into the decision it follows. */
+  const tell = async (channel: string, externalId: string, text: string) =>
+    options
+      .notify?.(channel as ChannelName, externalId, text)
+      .catch((err: unknown) => logger.warn({ err: options.scrubber.error(err), channel }, 'could not tell the person on their channel'));
+  const linking = createLinking({
+    identities: options.identities,
+    codes: options.linkCodes,
+    accounts: options.accounts,
+    audit,
+    limiter: options.limiter,
+    notify: tell,
+  });
 
   /** Runs the turn; a failure becomes the safe apology (the person never sees internals). */
   const runTurn = async (
@@ -75,13 +104,17 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       return { ok: true, text: reply.text };
     } catch (err) {
       logger.warn({ err: options.scrubber.error(err), channel: sender.channel }, 'channel turn failed');
-      return { ok: false, text: MESSAGES.failed };
+      // A spent budget's message is written for the person (which budget, when it resets): the same on every channel.
+      const spent = err instanceof AppError && err.code === 'BUDGET_EXCEEDED';
+      return { ok: false, text: spent ? err.message : MESSAGES.failed };
     }
   };
 
   return {
     isOwner,
     admit,
+    linking,
+    link: (sender, code) => linking.fromChannel(sender, code),
     async refuseCommand(sender, command) {
       await audit.record({
         actor: channelActor(sender),
@@ -100,41 +133,46 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       if (!(await consume(sender, admission.userId))) return { kind: 'limited', parts: render(MESSAGES.limited) };
       if (handling.answer)
         return { kind: 'reply', parts: render(await handling.answer({ userId: admission.userId, owner: admission.owner })) };
+      if (options.usage && sender.channel !== 'twitch' && USAGE.test(text.trim()))
+        return { kind: 'reply', parts: render(await options.usage(admission.userId, await options.familiarId(sender.channel))) };
       const reply = await whileTyping(handling.typing, () => runTurn(sender, admission.userId, conversationKey, text, handling.onDelta));
       return { kind: reply.ok ? 'reply' : 'failed', parts: render(reply.text) };
     },
     async decide(ref, decision, by, userId) {
-      const byId = 'type' in by ? (by.type === 'user' ? `user:${by.id}` : 'system') : `${by.channel}:${by.externalId}`;
-      const result = await pairings.decide(ref, decision, byId, userId);
-      const auditActor = 'type' in by ? by : channelActor(by);
-      if (result.kind !== 'ok') {
+      const auditActor = 'type' in by ? (by.type === 'user' ? { type: 'user' as const, id: by.id } : by) : channelActor(by);
+      const verb = `channel.pairing.${decision === 'approved' ? 'approve' : 'deny'}`;
+      const fail = async (reason: Exclude<PairingDecision['kind'], 'ok'>): Promise<PairingDecision> => {
         await audit.record({
           actor: auditActor,
-          action: `channel.pairing.${decision === 'approved' ? 'approve' : 'deny'}`,
-          outcome: 'failure',
-          details: { reason: result.kind },
+          action: verb,
+          outcome: reason === 'forbidden' ? 'denied' : 'failure',
+          details: { reason },
         });
-        return result;
+        return { kind: reason };
+      };
+      // Checked before anything is decided, so a refused attach leaves the request pending (#15).
+      if (decision === 'approved' && userId !== undefined) {
+        if (!linking.mayAttach(by)) return fail('forbidden');
+        if (!(await linking.personExists(userId))) return fail('unknown_person');
       }
+      const byId = 'type' in by ? (by.type === 'user' ? `user:${by.id}` : 'system') : `${by.channel}:${by.externalId}`;
+      const result = await pairings.decide(ref, decision, byId, userId);
+      if (result.kind !== 'ok') return fail(result.kind);
       const p = result.pairing;
       if (decision === 'approved') {
-        const link = await identities.link({
-          channel: p.channel,
-          externalId: p.externalId,
-          userId: userId ?? newPersonId(),
-          displayName: p.displayName,
-        });
+        const who = { channel: p.channel, externalId: p.externalId, displayName: p.displayName };
+        // A stranger becomes a new channel person; one linked meanwhile (a link code) keeps that link.
+        const link = userId !== undefined ? await linking.attach(who, userId, by) : await linking.toNewPerson(who, by);
+        const linkedTo = link.kind === 'ok' ? link.userId : (await options.identities.find(p.channel, p.externalId))?.userId;
         await audit.record({
           actor: auditActor,
           action: 'channel.pairing.approve',
           target: p.id,
           outcome: 'success',
-          details: { channel: p.channel, userId: link.userId },
+          details: { channel: p.channel, userId: linkedTo ?? null, attached: userId !== undefined },
         });
-        await options
-          .notify?.(p.channel as ChannelName, p.externalId, MESSAGES.approved)
-          .catch((err: unknown) => logger.warn({ err: options.scrubber.error(err) }, 'could not tell the approved person'));
-        return { kind: 'ok', pairing: { ...p, userId: link.userId } };
+        await tell(p.channel, p.externalId, MESSAGES.approved);
+        return { kind: 'ok', pairing: { ...p, userId: linkedTo ?? null } };
       }
       await audit.record({
         actor: auditActor,

@@ -13,17 +13,25 @@ interface ChannelIdentity {
 /** Channel identities → Hearth people; a person met on Telegram and on the web is one person once linked. */
 export interface IdentityLinks {
   find(channel: string, externalId: string): Promise<ChannelIdentity | undefined>;
-  /** Links (or re-links) a channel identity to a person. */
-  link(input: { channel: string; externalId: string; userId: string; displayName?: string | null }): Promise<ChannelIdentity>;
+  /**
+   * Links (or re-links) a channel identity to a person, whoever it spoke as before: the storage
+   * step only. Who may do that is decided by `createLinking` (linking.ts), never by the caller.
+   */
+  link(input: {
+    channel: string;
+    externalId: string;
+    userId: string;
+    displayName?: string | null;
+  }): Promise<ChannelIdentity & { readonly previousUserId: string | null }>;
   /** The existing link, or a new one to `userId`; safe under concurrent first messages. */
   ensure(input: { channel: string; externalId: string; userId: string; displayName?: string | null }): Promise<ChannelIdentity>;
   unlink(channel: string, externalId: string): Promise<boolean>;
-  /** Erasure (DATA-5): removes every channel identity of a person and their pairing records; returns how many rows. */
+  /** Erasure (DATA-5): removes every channel identity of a person, their pairing records and link codes; returns how many rows. */
   forgetPerson(userId: string): Promise<number>;
   list(filter?: { channel?: string; userId?: string }): Promise<ChannelIdentity[]>;
 }
 
-/** A fresh person id for someone known only on a channel, until an owner links them to a web account. */
+/** A fresh person id for someone known only on a channel, until they link a web account (a link code) or the owner attaches one. */
 export function newPersonId(): string {
   return `person_${randomUUID()}`;
 }
@@ -47,16 +55,29 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
   return {
     find,
     async link({ channel, externalId, userId, displayName = null }) {
-      await db.transaction().execute(async (tx) => {
+      const previous = await db.transaction().execute(async (tx) => {
+        const before = await tx
+          .selectFrom('channel_identities')
+          .select(['user_id', 'display_name'])
+          .where('channel', '=', channel)
+          .where('external_id', '=', externalId)
+          .executeTakeFirst();
         await tx.deleteFrom('channel_identities').where('channel', '=', channel).where('external_id', '=', externalId).execute();
         await tx
           .insertInto('channel_identities')
-          .values({ channel, external_id: externalId, user_id: userId, display_name: displayName, created_at: now() })
+          .values({
+            channel,
+            external_id: externalId,
+            user_id: userId,
+            display_name: displayName ?? before?.display_name ?? null,
+            created_at: now(),
+          })
           .execute();
+        return before?.user_id ?? null;
       });
       const linked = await find(channel, externalId);
       if (!linked) throw new Error('identity link vanished');
-      return linked;
+      return { ...linked, previousUserId: previous };
     },
     async ensure({ channel, externalId, userId, displayName = null }) {
       await db
@@ -78,8 +99,15 @@ export function createIdentityLinks(options: { db: ChannelDb; now: () => number 
             .where('channel', '=', channel)
             .where('external_id', '=', external_id)
             .executeTakeFirst();
-          removed += Number(p.numDeletedRows);
+          const c = await tx
+            .deleteFrom('channel_link_codes')
+            .where('channel', '=', channel)
+            .where('external_id', '=', external_id)
+            .executeTakeFirst();
+          removed += Number(p.numDeletedRows) + Number(c.numDeletedRows);
         }
+        const codes = await tx.deleteFrom('channel_link_codes').where('user_id', '=', userId).executeTakeFirst();
+        removed += Number(codes.numDeletedRows);
         const r = await tx.deleteFrom('channel_identities').where('user_id', '=', userId).executeTakeFirst();
         return removed + Number(r.numDeletedRows);
       });

@@ -1,10 +1,14 @@
-export type { ChannelAdapter, ChannelSender, AccessRules, PersonCommands } from './types.js';
+export type { ChannelAdapter, ChannelSender, AccessRules, PersonCommands, PersonExport } from './types.js';
 export type { ChannelTables } from './tables.js';
 export { channelMigrations } from './migrations.js';
 export { createIdentityLinks } from './identities.js';
 export type { IdentityLinks } from './identities.js';
 export { createPairingStore, PAIRING_TTL_MS, MAX_PENDING_PER_CHANNEL } from './pairing.js';
 export type { PairingStore } from './pairing.js';
+export { createLinkCodes, LINK_CODE_TTL_MS } from './link-codes.js';
+export type { LinkCodes } from './link-codes.js';
+export { LINK_BUDGET, LINK_BUDGET_LIMIT, linkCommandOf } from './linking.js';
+export type { AccountDirectory, Linking } from './linking.js';
 export { createChannelHub, PERSON_BUDGET, CHANNEL_BUDGET } from './hub.js';
 export type { ChannelHub } from './hub.js';
 export { ChannelError } from './errors.js';

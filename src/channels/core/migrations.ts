@@ -45,4 +45,28 @@ export const channelMigrations: Migration[] = [
       await db.schema.dropTable('channel_identities').execute();
     },
   },
+  {
+    // Link codes: the consent of each side before a channel identity speaks as a person (#15).
+    name: '1050_channel_link_codes',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('channel_link_codes')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('channel', 'text')
+        .addColumn('external_id', 'text')
+        .addColumn('display_name', 'text')
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('expires_at', t.bigint, (c) => c.notNull())
+        .addColumn('used_at', t.bigint)
+        .execute();
+      await db.schema.createIndex('channel_link_codes_user').on('channel_link_codes').column('user_id').execute();
+      await db.schema.createIndex('channel_link_codes_identity').on('channel_link_codes').columns(['channel', 'external_id']).execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('channel_link_codes').execute();
+    },
+  },
 ];

@@ -26,7 +26,10 @@ export interface Pairing {
 
 type PairingRequestResult = { readonly kind: 'created' | 'existing'; readonly pairing: Pairing } | { readonly kind: 'full' };
 
-export type PairingDecision = { readonly kind: 'ok'; readonly pairing: Pairing } | { readonly kind: 'not_found' | 'expired' | 'decided' };
+export type PairingDecision =
+  | { readonly kind: 'ok'; readonly pairing: Pairing }
+  /** `forbidden`: only the owner attaches a stranger to an existing person; `unknown_person`: no such person. */
+  | { readonly kind: 'not_found' | 'expired' | 'decided' | 'forbidden' | 'unknown_person' };
 
 /** Pairing requests: a stranger asks, the owner approves or denies by code or id. */
 export interface PairingStore {
@@ -37,15 +40,15 @@ export interface PairingStore {
   decide(ref: { id?: string; code?: string }, decision: 'approved' | 'denied', by: string, userId?: string): Promise<PairingDecision>;
 }
 
-/** A random code that identifies a request and carries no credential (CH-2). */
-function newPairingCode(): string {
+/** A random code that identifies a request and carries no credential (CH-2); link codes are longer. */
+export function newCode(length = CODE_LENGTH): string {
   let code = '';
-  for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < length; i++) code += ALPHABET[randomInt(ALPHABET.length)];
   return code;
 }
 
 /** Normalizes what a person typed (`abcd-efgh`, spaces) to the stored form. */
-function normalizeCode(input: string): string {
+export function normalizeCode(input: string): string {
   return input.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
@@ -98,7 +101,7 @@ export function createPairingStore(options: { db: ChannelDb; now: () => number; 
           channel,
           external_id: externalId,
           display_name: displayName,
-          code: newPairingCode(),
+          code: newCode(),
           status: 'pending',
           created_at: t,
           expires_at: t + ttl,

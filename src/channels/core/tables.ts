@@ -25,6 +25,20 @@ export type ChannelTables = {
     decided_by: string | null;
     user_id: string | null;
   };
+  /** One-time link codes (migration 1050): the consent of one side to link a channel identity to a person. */
+  channel_link_codes: {
+    code_hash: string;
+    kind: 'web' | 'channel';
+    /** The person who asked on the web (`web` codes). */
+    user_id: string | null;
+    /** The channel identity that asked (`channel` codes). */
+    channel: string | null;
+    external_id: string | null;
+    display_name: string | null;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
+  };
   /** Per-channel settings; the bot token is sealed with the vault (DATA-1). */
   channel_settings: {
     channel: string;

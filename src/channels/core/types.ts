@@ -9,6 +9,19 @@ export interface ChannelAdapter {
   stop(): Promise<void>;
   /** Sends one already-authorized message to a chat/channel on this platform (e.g. "you are approved"). */
   deliver(target: string, text: string): Promise<void>;
+  /** Shows the owner a shell command waiting for approval, with Approve/Deny buttons (EXEC-1); bots that can. */
+  offerApproval?(target: string, prompt: ApprovalPrompt): Promise<void>;
+}
+
+/** What a bot shows the owner: the whole command, why it asks, and two buttons whose data are only nonces. */
+export interface ApprovalPrompt {
+  readonly command: string;
+  readonly reasons: readonly string[];
+  /** Who asked and for which familiar, as plain words. */
+  readonly context: string;
+  readonly approveNonce: string;
+  readonly denyNonce: string;
+  readonly expiresAt: number;
 }
 
 /** What an adapter knows about who wrote to it. */
@@ -28,11 +41,31 @@ export interface AccessRules {
   readonly pairing: boolean;
 }
 
-/** The person's own memory commands (Discord /remember, /forget, /export), provided by the memory concern. */
+/** A person's memories as a file (/export), sent privately by the channel. */
+export interface PersonExport {
+  readonly name: string;
+  /** JSON: every memory with its provenance, source and history. */
+  readonly content: string;
+  /** One line to send with the file. */
+  readonly summary: string;
+  readonly count: number;
+}
+
+/**
+ * The person's own memory rights (/remember, /memories, /why N, /forget N|everything, /export),
+ * provided by the memory concern; always for the caller's own person. `via`: who asked on which
+ * channel, for the audit entries.
+ */
 export interface PersonCommands {
-  /** `via`: who asked on which channel, for the audit entry (`memory.write`). */
   remember(userId: string, text: string, via?: ChannelSender): Promise<string>;
-  /** `via`: who asked on which channel, for the audit entries (`memory.delete`, one per memory). */
-  forget(userId: string, via?: ChannelSender): Promise<string>;
+  /** One page (from 1) of what the familiar remembers, numbered for /why and /forget. */
+  memories(userId: string, page: number, via?: ChannelSender): Promise<string>;
+  /** Where memory `which` (a number from /memories, or an id) came from: origin, channel, time, the turn. */
+  why(userId: string, which: string, via?: ChannelSender): Promise<string>;
+  /** Forgets memory `which`; empty, `everything` or `all` forgets every memory kept with this familiar. */
+  forget(userId: string, which: string | undefined, via?: ChannelSender): Promise<string>;
+  /** The newest memories as text (fits one message). */
   export(userId: string): Promise<string>;
+  /** Every memory as a JSON file (audited `memory.export`). */
+  exportFile(userId: string, via?: ChannelSender): Promise<PersonExport>;
 }

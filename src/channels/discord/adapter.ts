@@ -1,5 +1,15 @@
-import { Client, GatewayIntentBits, Partials, Routes, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import {
+  Client,
+  GatewayIntentBits,
+  Partials,
+  Routes,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Message,
+} from 'discord.js';
 import type { Logger } from '../../logging/index.js';
+import { exactPieces, promptLines, type ApprovalButtons } from '../approval-buttons.js';
+import type { ApprovalPrompt } from '../core/types.js';
 import {
   ChannelError,
   escapeDiscordMarkdown,
@@ -9,6 +19,7 @@ import {
   type ChannelHub,
   type ChannelSender,
   type PersonCommands,
+  type PersonExport,
   type SecretScrubber,
 } from '../core/index.js';
 import { ADMIN_COMMANDS, SLASH_COMMANDS } from './commands.js';
@@ -23,10 +34,12 @@ export interface DiscordAdapterOptions {
   readonly guildIds: () => readonly string[];
   readonly requiredRoleId?: string | undefined;
   readonly adminRoleId?: string | undefined;
-  /** /remember, /forget, /export for the person themself (memory concern); absent = unavailable. */
+  /** /remember, /memories, /why, /forget, /export for the person themself (memory concern); absent = unavailable. */
   readonly personCommands?: PersonCommands | undefined;
   /** REST API root and version (tests point it at a fake); the gateway URL comes from GET /gateway/bot. */
   readonly restApi?: string;
+  /** Shell approvals: the owner's Approve/Deny buttons in a DM (EXEC-1); absent = no buttons. */
+  readonly approvals?: ApprovalButtons | undefined;
 }
 
 /** Nobody is pinged by anything the familiar says (LLM-3). */
@@ -95,15 +108,27 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     return Boolean(options.adminRoleId && interaction.guildId && roles.includes(options.adminRoleId));
   };
 
-  /** /remember, /forget, /export: answered without a turn, always for the caller's own person. */
-  const personCommand = async (interaction: ChatInputCommandInteraction, userId: string, sender: ChannelSender): Promise<string> => {
+  /** The person's memory commands (see PersonCommands): answered without a turn, always for the caller's own person. */
+  const personCommand = async (
+    interaction: ChatInputCommandInteraction,
+    userId: string,
+    sender: ChannelSender,
+    files: PersonExport[],
+  ): Promise<string> => {
     const person = options.personCommands;
     if (!person) return 'That command is not available on this Hearth.';
     const name = interaction.commandName;
-    // The sender goes along for the audit entries of these memory writes.
+    // The sender goes along for the audit entries.
     if (name === 'remember') return person.remember(userId, interaction.options.getString('text', true), sender);
-    if (name === 'forget') return person.forget(userId, sender);
-    if (name === 'export') return person.export(userId);
+    if (name === 'memories') return person.memories(userId, interaction.options.getInteger('page') ?? 1, sender);
+    if (name === 'why') return person.why(userId, interaction.options.getString('memory', true), sender);
+    if (name === 'forget') return person.forget(userId, interaction.options.getString('memory') ?? undefined, sender);
+    if (name === 'export') {
+      // the file goes with the ephemeral reply: only the caller ever sees it
+      const file = await person.exportFile(userId, sender);
+      if (file.count > 0) files.push(file);
+      return person.export(userId);
+    }
     return 'Unknown command.';
   };
 
@@ -115,6 +140,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     const respond = (text: string) => respondParts(renderDiscord(text));
     await interaction.deferReply({ ephemeral: true });
     const name = interaction.commandName;
+    // /link [code] needs no admission (#15); the reply is ephemeral, so a code is never shown to a crowd.
+    if (name === 'link') return respond(await hub.link(sender, interaction.options.getString('code') ?? undefined));
     if (ADMIN_COMMANDS.has(name)) {
       if (!isAdmin(interaction, sender)) {
         await hub.refuseCommand(sender, name);
@@ -149,6 +176,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       await hub.refuseCommand(sender, `${name}:missing_role`);
       return respond(MESSAGES.refused);
     }
+    const files: PersonExport[] = [];
     const result = await hub.handle(
       sender,
       name === 'ask' ? interaction.options.getString('text', true) : '',
@@ -156,14 +184,32 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       {
         vouched: interaction.guildId !== null,
         render: renderDiscord,
-        answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId, sender),
+        answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId, sender, files),
       },
     );
+    if (result.kind === 'reply' && files.length)
+      return interaction.editReply({
+        content: result.parts[0] ?? '…',
+        allowedMentions: NO_MENTIONS,
+        files: files.map((f) => ({ attachment: Buffer.from(f.content, 'utf8'), name: f.name })),
+      });
     return respondParts(result.parts);
   };
 
   client.on('messageCreate', (m) => void onMessage(m).catch(logError('discord message failed')));
+  /** Approve/Deny under an approval request: the custom id is a nonce and nothing else; approvals decide who counts. */
+  const onButton = async (interaction: ButtonInteraction) => {
+    const sender: ChannelSender = { channel: 'discord', externalId: interaction.user.id, displayName: interaction.user.username };
+    const answer = options.approvals
+      ? await options.approvals.press(sender, interaction.customId)
+      : { ok: false, text: 'Nothing to decide here.' };
+    if (answer.ok)
+      await interaction.update({ content: `${interaction.message.content}\n${answer.text}`, components: [], allowedMentions: NO_MENTIONS });
+    else await interaction.reply({ content: answer.text, ephemeral: true, allowedMentions: NO_MENTIONS });
+  };
+
   client.on('interactionCreate', (i) => {
+    if (i.isButton()) void onButton(i).catch(logError('discord button failed'));
     if (i.isChatInputCommand()) void onCommand(i).catch(logError('discord command failed'));
   });
   client.on('error', logError('discord client error'));
@@ -182,6 +228,27 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     },
     async stop() {
       await client.destroy();
+    },
+    async offerApproval(target: string, prompt: ApprovalPrompt) {
+      const { head, command, tail } = promptLines(prompt);
+      const dm = await (await client.users.fetch(target)).createDM();
+      await dm.send({ content: head, allowedMentions: NO_MENTIONS });
+      // the whole command, exactly, in code blocks (no markdown, no pings); a fence inside it is split across blocks
+      for (const piece of exactPieces(command, 1900, undefined, '```'))
+        await dm.send({ content: `\`\`\`\n${piece}\n\`\`\``, allowedMentions: NO_MENTIONS });
+      await dm.send({
+        content: tail,
+        allowedMentions: NO_MENTIONS,
+        components: [
+          {
+            type: 1,
+            components: [
+              { type: 2, style: 3, label: 'Approve', custom_id: prompt.approveNonce },
+              { type: 2, style: 4, label: 'Deny', custom_id: prompt.denyNonce },
+            ],
+          },
+        ],
+      });
     },
     async deliver(target, text) {
       const user = await client.users.fetch(target);

@@ -1,6 +1,6 @@
 import { SlashCommandBuilder } from 'discord.js';
 
-/** Slash commands: the person's own (/ask, /remember, /forget, /export) and the admin's (/pairings, /approve, /deny). */
+/** Slash commands: the person's own (/ask, /remember, /memories, /why, /forget, /export, /link) and the admin's (/pairings, /approve, /deny). */
 export const SLASH_COMMANDS = [
   new SlashCommandBuilder()
     .setName('ask')
@@ -10,8 +10,25 @@ export const SLASH_COMMANDS = [
     .setName('remember')
     .setDescription('Ask the familiar to remember something about you')
     .addStringOption((o) => o.setName('text').setDescription('What to remember').setRequired(true).setMaxLength(2000)),
-  new SlashCommandBuilder().setName('forget').setDescription('Make the familiar forget what it remembers about you'),
-  new SlashCommandBuilder().setName('export').setDescription('Get what the familiar remembers about you'),
+  new SlashCommandBuilder()
+    .setName('memories')
+    .setDescription('See what the familiar remembers about you (numbered, ten a page)')
+    .addIntegerOption((o) => o.setName('page').setDescription('Page number').setRequired(false).setMinValue(1).setMaxValue(100)),
+  new SlashCommandBuilder()
+    .setName('why')
+    .setDescription('Where a memory came from: channel, time, the turn')
+    .addStringOption((o) => o.setName('memory').setDescription('Its number from /memories').setRequired(true).setMaxLength(100)),
+  new SlashCommandBuilder()
+    .setName('forget')
+    .setDescription('Make the familiar forget one memory, or everything it remembers about you')
+    .addStringOption((o) =>
+      o.setName('memory').setDescription('A number from /memories, or "everything" (the default)').setRequired(false).setMaxLength(100),
+    ),
+  new SlashCommandBuilder().setName('export').setDescription('Get what the familiar remembers about you, as a file only you see'),
+  new SlashCommandBuilder()
+    .setName('link')
+    .setDescription('Link this Discord account to your Hearth account (with a code from your Account page, or get one)')
+    .addStringOption((o) => o.setName('code').setDescription('Link code from your Account page').setRequired(false).setMaxLength(32)),
   new SlashCommandBuilder().setName('pairings').setDescription('Admin: list pending pairing requests').setDMPermission(false),
   new SlashCommandBuilder()
     .setName('approve')

@@ -1,135 +1,162 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { RouteModule } from '../../core/index.js';
-import { AppError } from '../../core/index.js';
+import { AppError, type Principal, type RouteModule } from '../../core/index.js';
 import { policy, requirePrincipal } from '../../server/index.js';
 import { streamSse } from '../../server/sse.js';
-import type { FamiliarService, TurnRunner } from '../../companions/index.js';
+import type { Familiar, FamiliarService, TurnReply, TurnRequest, TurnRunner } from '../../companions/index.js';
+import { invalidRequest, openaiErrorHandler } from './errors.js';
+import { checkSupported, completionBody, turnOf, type CompletionBody } from './request.js';
 
-const content = z.union([
-  z.string().max(100_000),
-  z.array(z.object({ type: z.string().max(40), text: z.string().max(100_000).optional() }).loose()).max(100),
-]);
-const message = z
-  .object({
-    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-    content: content.nullable().optional(),
-    name: z.string().max(100).optional(),
-  })
-  .loose();
-// Clients send many optional OpenAI fields; accept the known ones, reject anything else.
-const body = z.strictObject({
-  model: z.string().min(1).max(100),
-  messages: z.array(message).min(1).max(500),
-  stream: z.boolean().optional(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullable().optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  top_p: z.number().nullable().optional(),
-  max_tokens: z.number().int().positive().nullable().optional(),
-  max_completion_tokens: z.number().int().positive().nullable().optional(),
-  n: z.literal(1).nullable().optional(),
-  user: z.string().max(200).optional(),
-  stop: z
-    .union([z.string(), z.array(z.string())])
-    .nullable()
-    .optional(),
-  presence_penalty: z.number().nullable().optional(),
-  frequency_penalty: z.number().nullable().optional(),
-  seed: z.number().int().nullable().optional(),
-});
+const CONVERSATION_HEADER = 'x-hearth-conversation';
+const modelParams = z.strictObject({ model: z.string().min(1).max(100) });
 
-function textOf(c: z.infer<typeof content> | null | undefined): string {
-  if (!c) return '';
-  if (typeof c === 'string') return c;
-  return c.map((p) => p.text ?? '').join('\n');
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 32);
+
+/**
+ * The stored conversation a request names, as a conversation key; undefined: a stateless request.
+ * `X-Hearth-Conversation: NAME` names one of the person's conversations (the same name from any of
+ * their clients continues it); `user` (OpenAI's end-user id) names one per API key, so two apps'
+ * end users never share one. The header wins when both are sent. Names are stored hashed.
+ */
+function conversationKey(request: FastifyRequest, body: CompletionBody, p: Principal): string | undefined {
+  const header = request.headers[CONVERSATION_HEADER];
+  if (header !== undefined) {
+    const name = Array.isArray(header) ? undefined : header.trim();
+    if (!name || name.length > 200)
+      throw invalidRequest('X-Hearth-Conversation', 'X-Hearth-Conversation must be one name of 1 to 200 characters', 'invalid_value');
+    return `openai:name:${digest(name)}`;
+  }
+  const user = body.user?.trim();
+  return user ? `openai:user:${digest(`${p.credentialId}\u0000${user}`)}` : undefined;
+}
+
+/** OpenAI's `usage`: the provider's figures, or an estimate marked `estimated: true`; 0 when no model was called. */
+function usageOf(reply: TurnReply) {
+  const u = reply.usage ?? { promptTokens: 0, completionTokens: 0, estimated: false };
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+    ...(u.estimated ? { estimated: true } : {}),
+  };
+}
+
+function finishOf(reply: TurnReply): 'stop' | 'length' | 'content_filter' {
+  if (reply.screened?.action === 'refuse') return 'content_filter';
+  return reply.finishReason === 'length' ? 'length' : 'stop';
 }
 
 /**
- * CH-1: an OpenAI-compatible endpoint. The model name picks the familiar (its slug); the last
- * user message is the turn; caller system messages become data blocks, never the persona.
+ * CH-1: an OpenAI-compatible endpoint. The model name picks the familiar (its slug). The client's
+ * `messages` are the conversation: the last user message is the turn, the rest is data, and nothing
+ * is stored unless the client names a conversation. Errors come in OpenAI's shape.
  */
-export function openaiRoutes(deps: { turns: TurnRunner; familiars: FamiliarService }): RouteModule {
+export function openaiRoutes(deps: {
+  turns: TurnRunner;
+  familiars: FamiliarService;
+  /** What is left of the person's budgets with a familiar, as `X-Hearth-Budget-*` headers (issue #22). */
+  budgetHeaders?: ((userId: string, familiarId: string) => Promise<Record<string, string>>) | undefined;
+}): RouteModule {
   const { turns, familiars } = deps;
-  return (app) => {
+  return async (app) => {
+    app.setErrorHandler(openaiErrorHandler);
+    // Unknown paths under /v1 (a client asking for /v1/embeddings) get the same shape: this scope's 404, or its error
+    // handler when the policy check (no policy on an unknown route) answers first.
+    await app.register(
+      async (v1) => {
+        v1.setNotFoundHandler((request, reply) => openaiErrorHandler(new AppError('NOT_FOUND', 'Unknown endpoint'), request, reply));
+      },
+      { prefix: '/v1' },
+    );
+    const modelOf = (f: Familiar) => ({ id: f.slug, object: 'model', created: Math.floor(f.createdAt / 1000), owned_by: 'hearth' });
+    const usable = async (slug: string, p: Principal) => {
+      const familiar = await familiars.bySlug(slug);
+      if (!familiar || !familiars.canUse(familiar, { userId: p.userId, role: p.role }))
+        throw invalidRequest('model', 'The model does not exist or you do not have access to it', 'model_not_found', 'NOT_FOUND');
+      return familiar;
+    };
     app.get('/v1/models', { config: { policy: policy.member('chat') } }, async (request) => {
       const p = requirePrincipal(request);
       const list = (await familiars.list()).filter((f) => familiars.canUse(f, { userId: p.userId, role: p.role }));
-      return {
-        object: 'list',
-        data: list.map((f) => ({ id: f.slug, object: 'model', created: Math.floor(f.createdAt / 1000), owned_by: 'hearth' })),
-      };
+      return { object: 'list', data: list.map(modelOf) };
     });
-    app.post('/v1/chat/completions', { config: { policy: policy.member('chat') }, schema: { body } }, async (request, reply) => {
-      const p = requirePrincipal(request);
-      const familiar = await familiars.bySlug(request.body.model);
-      if (!familiar || !familiars.canUse(familiar, { userId: p.userId, role: p.role })) throw new AppError('NOT_FOUND', 'Model not found');
-      const msgs = request.body.messages;
-      let last = -1;
-      for (let i = msgs.length - 1; i >= 0; i--)
-        if (msgs[i]?.role === 'user') {
-          last = i;
-          break;
+    app.get('/v1/models/:model', { config: { policy: policy.member('chat') }, schema: { params: modelParams } }, async (request) =>
+      modelOf(await usable(request.params.model, requirePrincipal(request))),
+    );
+    app.post(
+      '/v1/chat/completions',
+      { config: { policy: policy.member('chat') }, schema: { body: completionBody } },
+      async (request, reply) => {
+        const p = requirePrincipal(request);
+        const body = request.body;
+        checkSupported(body);
+        const familiar = await usable(body.model, p);
+        const { text, context } = turnOf(body.messages);
+        const key = conversationKey(request, body, p);
+        const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+        const turn: TurnRequest = {
+          channel: 'openai',
+          userId: p.userId,
+          role: p.role,
+          familiarId: familiar.id,
+          text,
+          context,
+          requestId: request.id,
+          // The client sends the whole conversation each time: stored messages never go to the model again.
+          historyFromCaller: true,
+          ...(key ? { conversationKey: key } : { store: false }),
+          ...(maxTokens ? { maxOutputTokens: maxTokens } : {}),
+        };
+        const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+        const created = Math.floor(Date.now() / 1000);
+        const model = familiar.slug;
+        if (!body.stream) {
+          const r = await turns.run(turn);
+          if (key) void reply.header('x-hearth-conversation-id', r.conversationId);
+          if (deps.budgetHeaders) void reply.headers(await deps.budgetHeaders(p.userId, familiar.id));
+          return {
+            id,
+            object: 'chat.completion',
+            created,
+            model,
+            choices: [
+              { index: 0, message: { role: 'assistant', content: r.text, refusal: null }, finish_reason: finishOf(r), logprobs: null },
+            ],
+            usage: usageOf(r),
+          };
         }
-      if (last < 0) throw new AppError('VALIDATION_FAILED', 'messages must contain a user message');
-      const text = textOf(msgs[last]?.content);
-      // Everything else the client sent (its system prompt, earlier turns) is data, labelled by role.
-      const context = msgs
-        .filter((_, i) => i !== last)
-        .map(
-          (m) =>
-            `${m.role === 'system' || m.role === 'developer' ? 'caller-supplied system message' : `earlier ${m.role} message`}:\n${textOf(m.content)}`,
-        )
-        .filter((c) => c.length < 20_000)
-        .slice(-20);
-      // Each OpenAI request is stateless: one conversation per API credential and familiar.
-      const request0 = {
-        channel: 'openai' as const,
-        userId: p.userId,
-        role: p.role,
-        familiarId: familiar.id,
-        conversationKey: `openai:${p.credentialId}`,
-        text,
-        context,
-        requestId: request.id,
-      };
-      const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
-      const created = Math.floor(Date.now() / 1000);
-      const model = familiar.slug;
-      if (!request.body.stream) {
-        const r = await turns.run(request0);
-        return {
+        const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
           id,
-          object: 'chat.completion',
+          object: 'chat.completion.chunk',
           created,
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, finish_reason: 'stop', logprobs: null }],
-          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-        };
-      }
-      const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
-        id,
-        object: 'chat.completion.chunk',
-        created,
-        model,
-        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-      });
-      return streamSse(request, reply, async (sse) => {
-        // OpenAI streams open with an empty assistant chunk before the first words.
-        const open = () => {
-          if (!sse.started) sse.send(chunk({ role: 'assistant', content: '' }, null));
-        };
-        await turns.run({ ...request0, signal: sse.signal }, (e) => {
-          if (e.type === 'delta') {
-            open();
-            sse.send(chunk({ content: e.text }, null));
-          } else if (e.type === 'error' && sse.started) {
-            sse.send({ error: { message: e.message, type: 'provider_error', code: e.code } });
-          }
+          choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
         });
-        open();
-        sse.send(chunk({}, 'stop'));
-        sse.send('[DONE]');
-      });
-    });
+        // A stream's headers go before the turn: what was left when it started.
+        if (deps.budgetHeaders) void reply.headers(await deps.budgetHeaders(p.userId, familiar.id));
+        return streamSse(request, reply, async (sse) => {
+          // OpenAI streams open with an empty assistant chunk before the first words.
+          const open = () => {
+            if (!sse.started) sse.send(chunk({ role: 'assistant', content: '' }, null));
+          };
+          const r = await turns.run({ ...turn, signal: sse.signal }, (e) => {
+            if (e.type === 'start' && key) void reply.header('x-hearth-conversation-id', e.conversationId);
+            if (e.type === 'delta') {
+              open();
+              sse.send(chunk({ content: e.text }, null));
+            } else if (e.type === 'error' && sse.started) {
+              sse.send({ error: { message: e.message, type: 'server_error', code: e.code.toLowerCase(), param: null } });
+            }
+          });
+          open();
+          sse.send(chunk({}, finishOf(r)));
+          // stream_options.include_usage: one last chunk with no choices and the usage, as OpenAI sends it.
+          if (body.stream_options?.include_usage)
+            sse.send({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(r) });
+          sse.send('[DONE]');
+        });
+      },
+    );
   };
 }

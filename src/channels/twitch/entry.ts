@@ -7,11 +7,14 @@ const settings = (config: Config) =>
 /** Twitch: token, client id, bot and broadcaster ids; twurple loads when the channel starts. */
 export const twitchEntry: ChannelEntry = {
   name: 'twitch',
-  // viewers are vouched for by being in the channel; only the broadcaster is an owner
-  rules: (config) => ({ allowedIds: [], ownerIds: config.HEARTH_TWITCH_BROADCASTER_ID ? [config.HEARTH_TWITCH_BROADCASTER_ID] : [] }),
+  // roles (HEARTH_TWITCH_ADMIT) are the adapter's; the allowlist and pairing are the hub's; only the broadcaster is an owner
+  rules: (config) => ({
+    allowedIds: config.HEARTH_TWITCH_ALLOWED_USERS,
+    ownerIds: config.HEARTH_TWITCH_BROADCASTER_ID ? [config.HEARTH_TWITCH_BROADCASTER_ID] : [],
+  }),
   envToken: (config) => config.HEARTH_TWITCH_ACCESS_TOKEN,
   ready: settings,
-  async create({ token, config, hub, logger, scrubber }) {
+  async create({ token, config, hub, logger, scrubber, personCommands }) {
     const values = configured('twitch', settings(config));
     const { createTwitchAdapter } = await import('./adapter.js');
     return createTwitchAdapter({
@@ -19,9 +22,11 @@ export const twitchEntry: ChannelEntry = {
       hub,
       logger,
       scrubber,
+      personCommands,
       clientId: values.HEARTH_TWITCH_CLIENT_ID,
       botUserId: values.HEARTH_TWITCH_BOT_USER_ID,
       broadcasterId: values.HEARTH_TWITCH_BROADCASTER_ID,
+      admit: config.HEARTH_TWITCH_ADMIT,
     });
   },
 };

@@ -1,1 +1,2 @@
 export { createTwitchAdapter } from './adapter.js';
+export { type TwitchAdmit } from './roles.js';

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { BackupError, claimDataDirForRestore } from '../../backup/index.js';
 import { resolveMasterKey } from '../../security/vault/index.js';
 import { databaseKey, encryptDatabaseFile, StorageError } from '../../storage/index.js';
 import { CliError, commandLogger, configFrom, EXIT, println, withHearth, type Command } from '../io.js';
@@ -22,9 +23,15 @@ export const dbCommand: Command = {
     const key = databaseKey(resolveMasterKey({ config, logger: commandLogger(io, config) }));
     let result: { tables: number; rows: number };
     try {
-      result = encryptDatabaseFile(file, key);
+      // No server or command may have the database open while its file is replaced (DATA-6).
+      const claim = claimDataDirForRestore(config.dataDir, 'encrypting the database');
+      try {
+        result = encryptDatabaseFile(file, key);
+      } finally {
+        claim.release();
+      }
     } catch (err) {
-      if (err instanceof StorageError) throw new CliError(err.message, EXIT.failure);
+      if (err instanceof StorageError || err instanceof BackupError) throw new CliError(err.message, EXIT.failure);
       throw err;
     }
     // Opened once more the way the server will, and the conversion is on the record.

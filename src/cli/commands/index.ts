@@ -23,7 +23,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'migrate', summary: 'Show or apply database migrations', load: async () => (await import('./migrate.js')).migrateCommand },
   {
     name: 'security',
-    summary: 'Audit this installation: configuration, permissions, git status, advisories',
+    summary: 'Audit this installation (configuration, permissions, git status, advisories) or a live one (--live URL)',
     load: async () => (await import('./security.js')).securityCommand,
   },
   { name: 'users', summary: 'Add or list people (password on stdin)', load: async () => (await import('./users.js')).usersCommand },
@@ -40,6 +40,11 @@ export const commands: readonly CommandEntry[] = [
       return createKeysCommand({ rotate: keysRotate });
     },
   },
+  {
+    name: 'budgets',
+    summary: 'Set or show a person’s token and tool-call budgets',
+    load: async () => (await import('./budgets.js')).budgetsCommand,
+  },
   { name: 'audit', summary: 'Verify the audit log chain', load: async () => (await import('./audit.js')).auditCommand },
   {
     name: 'webhooks',
@@ -48,12 +53,12 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'backup',
-    summary: 'Write an encrypted snapshot of the database to FILE',
+    summary: 'Write an encrypted snapshot of the database and the data directory to FILE',
     load: async () => (await import('./backup.js')).backupCommand,
   },
   {
     name: 'restore',
-    summary: 'Restore the database from an encrypted backup FILE',
+    summary: 'Restore the database and the data directory from an encrypted backup FILE',
     load: async () => (await import('./backup.js')).restoreCommand,
   },
   {
@@ -65,6 +70,11 @@ export const commands: readonly CommandEntry[] = [
     name: 'shell',
     summary: 'Check shell commands against the shell tool policy',
     load: async () => (await import('./shell.js')).shellCommand,
+  },
+  {
+    name: 'approvals',
+    summary: 'List, approve or deny shell commands waiting for the owner',
+    load: async () => (await import('./approvals.js')).approvalsCommand,
   },
   {
     name: 'pairings',

@@ -14,11 +14,13 @@ const body = z.strictObject({
   providerId: z.string().min(1).max(100).nullable().optional(),
   model: z.string().min(1).max(200),
   temperature: z.number().min(0).max(2).nullable().optional(),
+  maxOutputTokens: z.number().int().min(16).max(1_000_000).nullable().optional(),
   allowedTools: z
     .array(z.string().regex(/^[a-z0-9_]{1,64}$/))
     .max(100)
     .optional(),
   injectionPolicy: z.enum(['log', 'neutralize', 'refuse']).optional(),
+  memoryExtraction: z.enum(['off', 'on', 'ask']).optional(),
   greeting: z.string().max(2000).nullable().optional(),
   allowedUsers: z.array(z.string().min(1).max(100)).max(10_000).nullable().optional(),
 });

@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { isTlsOrLoopback } from '../../core/index.js';
 import type { Embedder } from './types.js';
 
 export interface OpenAIEmbedderOptions {
@@ -13,11 +14,8 @@ export interface OpenAIEmbedderOptions {
 
 /** An Embedder over the OpenAI embeddings API through the openai SDK; vectors as float32. */
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
-  const url = new URL(options.baseURL);
-  const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
   // LLM-5: plain http only to a local server.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    throw new Error('embeddings URL must use https (http only on loopback)');
+  if (!isTlsOrLoopback(new URL(options.baseURL))) throw new Error('embeddings URL must use https (http only on loopback)');
   // The SDK loads with the first call, not at start.
   let created: Promise<OpenAI> | undefined;
   const clientOf = () =>

@@ -1,8 +1,20 @@
+import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { sanitizeForLog } from '../../logging/index.js';
 import type { Storage } from '../../storage/index.js';
+import { createVault, type Vault } from '../vault/index.js';
 import { checkpointSignature, entryMac, type AuditTables, type StoredEntry } from './chain.js';
-import type { AuditActor, AuditEntry, AuditEvent, AuditQuery, AuditService } from './types.js';
+import {
+  channelSubject,
+  createSubjectKeys,
+  nameSubject,
+  openPersonal,
+  personOf,
+  publicActor,
+  sealPersonal,
+  subjectsOf,
+} from './personal.js';
+import type { AuditActor, AuditEntry, AuditEvent, AuditQuery, AuditService, ErasedActor } from './types.js';
 import { verifyChain } from './verify.js';
 
 const MAX_DETAILS_CHARS = 8_000;
@@ -12,20 +24,9 @@ export interface AuditLogOptions {
   readonly storage: Storage;
   /** The chain key (a vault data key; see docs/audit.md). */
   readonly key: Buffer;
+  /** Seals the subject keys of crypto-shredding (the kernel's vault); without one, a vault under a key derived from the chain key. */
+  readonly vault?: Vault;
   readonly now?: () => number;
-}
-
-function personOf(actor: AuditActor): string | null {
-  switch (actor.type) {
-    case 'user':
-      return actor.id;
-    case 'api_key':
-    case 'channel':
-    case 'model':
-      return actor.userId ?? null;
-    default:
-      return null;
-  }
 }
 
 function clip(s: string | undefined): string | null {
@@ -39,17 +40,33 @@ function detailsText(details: Record<string, unknown> | undefined): string | nul
   return text.length > MAX_DETAILS_CHARS ? JSON.stringify({ truncated: true, chars: text.length }) : text;
 }
 
-function toEntry(row: StoredEntry): AuditEntry {
-  return {
+type Row = StoredEntry & { mac: string; target_tag: string | null };
+
+interface Personal {
+  actor: AuditActor;
+  target: string | null;
+  details: Record<string, unknown> | null;
+}
+
+function toEntry(row: Row, keys: Map<string, Buffer>): AuditEntry {
+  const base = {
     seq: Number(row.seq),
     at: Number(row.at),
-    actor: JSON.parse(row.actor) as AuditActor,
     action: row.action,
-    target: row.target,
     outcome: row.outcome as AuditEntry['outcome'],
     requestId: row.request_id,
-    details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
   };
+  if (row.sealed_for === null || row.personal === null)
+    return {
+      ...base,
+      actor: JSON.parse(row.actor) as AuditActor,
+      target: row.target,
+      details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
+    };
+  const personal = openPersonal(Number(row.seq), row.sealed_for, keys, row.personal) as Personal | undefined;
+  if (personal) return { ...base, actor: personal.actor, target: personal.target, details: personal.details };
+  const actor = { ...(JSON.parse(row.actor) as Omit<ErasedActor, 'erased'>), erased: true } as ErasedActor;
+  return { ...base, actor, target: null, details: null, erased: true };
 }
 
 /**
@@ -61,30 +78,60 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
   const now = options.now ?? Date.now;
   const db = storage.db.withTables<AuditTables>();
 
+  const vault = options.vault ?? createVault({ masterKey: createHmac('sha256', key).update('hearth-audit/subject-vault').digest() });
+  const subjects = createSubjectKeys({ storage, vault, chainKey: key, now });
+  const targetTag = (target: string) => createHmac('sha256', key).update(`hearth-audit/target\0${target}`).digest('hex').slice(0, 32);
+
   return {
     async record(event: AuditEvent) {
+      const actor = sanitizeForLog(event.actor, { maxString: MAX_TEXT }) as AuditActor;
+      const target = clip(event.target);
+      const details = detailsText(event.details);
+      const people = subjectsOf(event);
+      const keys = await subjects.idsFor(people);
+      const sealedFor = keys.length > 0 ? keys.map((k) => k.id).join(',') : null;
+      // An entry about someone keeps only what names nobody in clear; the rest is sealed below.
       const base = {
         at: now(),
         actor_type: event.actor.type,
-        actor_user_id: personOf(event.actor),
-        actor: JSON.stringify(sanitizeForLog(event.actor, { maxString: MAX_TEXT })),
+        actor_user_id: sealedFor ? null : personOf(event.actor),
+        actor: JSON.stringify(sealedFor ? publicActor(event.actor) : actor),
         action: clip(event.action) ?? 'unknown',
-        target: clip(event.target),
+        target: sealedFor ? null : target,
         outcome: event.outcome,
         request_id: clip(event.requestId),
-        details: detailsText(event.details),
+        details: sealedFor ? null : details,
+        sealed_for: sealedFor,
       };
       await db.transaction().execute(async (trx) => {
         let q = trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1);
         if (storage.dialect === 'postgres') q = q.forUpdate();
         const head = await q.executeTakeFirstOrThrow();
-        const entry: StoredEntry = { seq: Number(head.seq) + 1, ...base };
+        const seq = Number(head.seq) + 1;
+        const personal: Personal = { actor, target, details: details === null ? null : (JSON.parse(details) as Record<string, unknown>) };
+        const entry: StoredEntry = {
+          seq,
+          ...base,
+          personal: sealedFor
+            ? sealPersonal(
+                seq,
+                sealedFor,
+                keys.map((k) => k.key),
+                personal,
+              )
+            : null,
+        };
         const mac = entryMac(key, head.mac, entry);
         await trx
           .insertInto('audit_log')
-          .values({ ...entry, mac })
+          .values({ ...entry, mac, target_tag: sealedFor && target !== null ? targetTag(target) : null })
           .execute();
-        await trx.updateTable('audit_head').set({ seq: entry.seq, mac }).where('id', '=', 1).execute();
+        if (keys.length > 0)
+          await trx
+            .insertInto('audit_subjects')
+            .values(keys.map((k) => ({ seq, key_id: k.id })))
+            .execute();
+        await trx.updateTable('audit_head').set({ seq, mac }).where('id', '=', 1).execute();
       });
     },
 
@@ -97,14 +144,50 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
           q = q.where(sql<string>`substr(action, 1, ${prefix.length})`, '=', prefix);
         } else q = q.where('action', '=', query.action);
       }
-      if (query.userId) q = q.where('actor_user_id', '=', query.userId);
+      if (query.userId) {
+        const person = query.userId;
+        const keyId = subjects.idOf(person);
+        q = q.where((eb) =>
+          eb.or([
+            eb('actor_user_id', '=', person),
+            eb('seq', 'in', eb.selectFrom('audit_subjects').select('seq').where('key_id', '=', keyId)),
+          ]),
+        );
+      }
       if (query.actorType) q = q.where('actor_type', '=', query.actorType);
       if (query.outcome) q = q.where('outcome', '=', query.outcome);
-      if (query.target) q = q.where('target', '=', query.target);
+      if (query.target) {
+        const t = query.target;
+        q = q.where((eb) => eb.or([eb('target', '=', t), eb('target_tag', '=', targetTag(t))]));
+      }
       if (query.since !== undefined) q = q.where('at', '>=', query.since);
       if (query.until !== undefined) q = q.where('at', '<', query.until);
       if (query.before !== undefined) q = q.where('seq', '<', query.before);
-      return (await q.execute()).map(toEntry);
+      const rows = (await q.execute()) as Row[];
+      const ids = new Set(rows.flatMap((r) => (r.sealed_for ? r.sealed_for.split(',') : [])));
+      const keys = await subjects.open([...ids]);
+      return rows.map((row) => toEntry(row, keys));
+    },
+
+    async erasePerson(personId, aliases = {}) {
+      let entries = 0;
+      let keysDestroyed = 0;
+      const all = [
+        personId,
+        ...(aliases.names ?? []).map(nameSubject),
+        ...(aliases.channelIdentities ?? []).map((c) => channelSubject(c.channel, c.externalId)),
+      ];
+      for (const subject of all) {
+        const keyId = subjects.idOf(subject);
+        entries += await db.transaction().execute(async (trx) => {
+          const mine = trx.selectFrom('audit_subjects').select('seq').where('key_id', '=', keyId);
+          await trx.updateTable('audit_log').set({ target_tag: null }).where('seq', 'in', mine).execute();
+          const res = await trx.deleteFrom('audit_subjects').where('key_id', '=', keyId).executeTakeFirst();
+          return Number(res.numDeletedRows);
+        });
+        keysDestroyed += await subjects.destroy(subject);
+      }
+      return { auditEntriesShredded: entries, auditKeysDestroyed: keysDestroyed };
     },
 
     verify: () => verifyChain(storage, key),
@@ -124,6 +207,7 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
         if (!last) return 0;
         const old = await trx.selectFrom('audit_checkpoint').selectAll().where('id', '=', 1).executeTakeFirst();
         const del = await trx.deleteFrom('audit_log').where('seq', '<=', last.seq).executeTakeFirst();
+        await trx.deleteFrom('audit_subjects').where('seq', '<=', last.seq).execute();
         const removed = Number(del.numDeletedRows);
         const checkpoint = { seq: Number(last.seq), mac: last.mac, at: now(), pruned: Number(old?.pruned ?? 0) + removed };
         const signature = checkpointSignature(key, checkpoint);

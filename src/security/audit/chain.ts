@@ -12,18 +12,27 @@ export interface StoredEntry {
   outcome: string;
   request_id: string | null;
   details: string | null;
+  /** v2: the subject key ids (comma-separated) the personal fields are sealed under; null for v1 entries. */
+  sealed_for: string | null;
+  /** v2: the sealed actor, target and details (see personal.ts). */
+  personal: string | null;
 }
 
 export type AuditTables = {
-  audit_log: StoredEntry & { mac: string };
+  /** target_tag: a keyed hash of a sealed entry's target, for filtering; outside the chain so erasure can clear it. */
+  audit_log: StoredEntry & { mac: string; target_tag: string | null };
+  /** Which subject keys each sealed entry needs: finds a person's entries, and is deleted with the person. */
+  audit_subjects: { seq: number; key_id: string };
   audit_head: { id: number; seq: number; mac: string };
   audit_checkpoint: { id: number; seq: number; mac: string; at: number; pruned: number; signature: string };
 };
 
 /** HMAC-SHA256 over the previous MAC and this entry: editing, dropping or moving any entry breaks the chain. */
 export function entryMac(key: Buffer, prevMac: string, e: StoredEntry): string {
+  // v2 entries (personal fields sealed) add the key ids and the ciphertext; v1 entries keep their MAC.
+  const sealed = e.sealed_for === null || e.sealed_for === undefined ? [] : [e.sealed_for, e.personal];
   const payload = JSON.stringify([
-    'hearth-audit/v1',
+    sealed.length > 0 ? 'hearth-audit/v2' : 'hearth-audit/v1',
     prevMac,
     Number(e.seq),
     Number(e.at),
@@ -35,6 +44,7 @@ export function entryMac(key: Buffer, prevMac: string, e: StoredEntry): string {
     e.outcome,
     e.request_id,
     e.details,
+    ...sealed,
   ]);
   return createHmac('sha256', key).update(payload).digest('hex');
 }

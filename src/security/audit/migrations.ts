@@ -46,4 +46,27 @@ export const auditMigrations: Migration[] = [
       await db.schema.dropTable('audit_log').execute();
     },
   },
+  {
+    name: '1010_audit_personal',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema.alterTable('audit_log').addColumn('sealed_for', 'text').execute();
+      await db.schema.alterTable('audit_log').addColumn('personal', 'text').execute();
+      await db.schema.alterTable('audit_log').addColumn('target_tag', 'text').execute();
+      await db.schema.createIndex('audit_log_target_tag').on('audit_log').columns(['target_tag', 'seq']).execute();
+      await db.schema
+        .createTable('audit_subjects')
+        .addColumn('seq', t.bigint, (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_subjects_pk', ['key_id', 'seq'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('audit_subjects').execute();
+      await db.schema.dropIndex('audit_log_target_tag').execute();
+      await db.schema.alterTable('audit_log').dropColumn('target_tag').execute();
+      await db.schema.alterTable('audit_log').dropColumn('personal').execute();
+      await db.schema.alterTable('audit_log').dropColumn('sealed_for').execute();
+    },
+  },
 ];

@@ -2,14 +2,23 @@ import { definePlugin } from '../../core/index.js';
 import { startAuditRetention } from './retention.js';
 import { auditRoutes } from './routes.js';
 
-/** The audit log's routes, its retention job, and each person's entries in their export (LOG-3). */
+/** The audit log's routes, its retention job, each person's entries in their export and their shredding on erasure (LOG-3, DATA-5). */
 export const auditPlugin = definePlugin({
   name: 'audit',
   init({ audit, config, logger, now }) {
     const stopRetention = startAuditRetention({ audit, days: config.HEARTH_AUDIT_RETENTION_DAYS, logger, now });
     return {
       routes: [auditRoutes({ audit })],
-      contributes: { personData: [{ part: 'audit', export: async (userId) => ({ audit: await audit.list({ userId, limit: 10_000 }) }) }] },
+      contributes: {
+        personData: [
+          {
+            part: 'audit',
+            export: async (userId) => ({ audit: await audit.list({ userId, limit: 10_000 }) }),
+            // Crypto-shredding: the entries stay (the chain verifies), what they say of the person cannot be read.
+            erase: (userId) => audit.erasePerson(userId),
+          },
+        ],
+      },
       close: stopRetention,
     };
   },

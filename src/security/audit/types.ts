@@ -18,6 +18,27 @@ export interface AuditEvent {
   readonly outcome: AuditOutcome;
   readonly requestId?: string;
   readonly details?: Record<string, unknown>;
+  /**
+   * People the entry is about besides those found in it (the actor's person, a person id as target
+   * or in an id field of the details): its personal fields are sealed under each one's key (DATA-5).
+   */
+  readonly subjects?: readonly string[];
+}
+
+/** What else a person was known by when entries about them were written (read before the erasure removes it). */
+export interface PersonAliases {
+  /** Account names anonymous callers acted on (failed logins as that name, with their addresses). */
+  readonly names?: readonly string[];
+  /** Chat accounts, for entries written while they were linked to no one (unauthorized attempts, pairing requests). */
+  readonly channelIdentities?: ReadonlyArray<{ readonly channel: string; readonly externalId: string }>;
+}
+
+/** The actor of an entry whose personal fields were erased: only its kind remains. */
+export interface ErasedActor {
+  readonly type: AuditActor['type'];
+  readonly erased: true;
+  readonly channel?: string;
+  readonly familiarId?: string;
 }
 
 /** The append-only, hash-chained audit log. Every security event in Hearth goes through it. */
@@ -29,18 +50,20 @@ export interface AuditLog {
 export interface AuditEntry {
   readonly seq: number;
   readonly at: number;
-  readonly actor: AuditActor;
+  readonly actor: AuditActor | ErasedActor;
   readonly action: string;
   readonly target: string | null;
   readonly outcome: AuditOutcome;
   readonly requestId: string | null;
   readonly details: Record<string, unknown> | null;
+  /** Set when a subject of the entry was erased: actor, target and details are gone for good. */
+  readonly erased?: true;
 }
 
 export interface AuditQuery {
   /** Exact action, or a prefix ending in `.` or `*` (e.g. `auth.`). */
   readonly action?: string;
-  /** The person behind the actor (user id). */
+  /** Entries about this person (user or channel person id): as actor, target or named in the details. */
   readonly userId?: string;
   readonly actorType?: AuditActor['type'];
   readonly outcome?: AuditOutcome;
@@ -63,4 +86,9 @@ export interface AuditService extends AuditLog {
   verify(): Promise<AuditVerification>;
   /** Deletes entries older than `before` (ms) behind a signed checkpoint; returns how many. */
   prune(before: number): Promise<number>;
+  /**
+   * Crypto-shreds a person (DATA-5): destroys their subject key, so every entry about them keeps
+   * its time, action and outcome and verifies, but its actor, target and details can never be read.
+   */
+  erasePerson(personId: string, aliases?: PersonAliases): Promise<Record<string, number>>;
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from '../../config/index.js';
+import { ConfigError, loadConfig, type Config } from '../../config/index.js';
+import { isLoopbackHost } from '../../core/index.js';
 
 type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];

@@ -1,8 +1,12 @@
 /**
- * Reply link sanitizing (LLM-3): no javascript:, data: or vbscript: link survives in any
- * channel. Works on plain text and markdown alike, and sees through entity/percent encoding
- * and whitespace tricks (`java\tscript:`, `&#106;avascript:`, `%6aavascript:`).
+ * Reply link sanitizing (LLM-3): no link whose destination is not http, https, mailto or relative
+ * survives in any channel. What is a link is decided as a CommonMark parser decides it (markdown-it,
+ * `markdown-links.ts`), so backslash escapes (`javascript\:`), entities, `<…>` destinations and
+ * reference definitions are seen exactly as the receiving renderer will see them; then lenient
+ * renderers' forms and bare schemes are defanged as text. Sees through entity/percent encoding and
+ * whitespace tricks (`java\tscript:`, `&#106;avascript:`, `%6aavascript:`).
  */
+import { createLinkFinder, type FoundLink } from './markdown-links.js';
 
 const DANGEROUS_SCHEMES = ['javascript', 'vbscript', 'data', 'livescript', 'mocha'];
 
@@ -43,8 +47,8 @@ export function isAllowedLinkUrl(url: string): boolean {
   return ['http', 'https', 'mailto'].includes(scheme[1] ?? '');
 }
 
-// A scheme written with optional whitespace, control characters or entities between its letters.
-const GAP = String.raw`(?:\s|&#x?[0-9a-f]+;?|&tab;|&newline;|%[0-9a-f]{2}|[\u0000-\u001f\u200b-\u200f\ufeff])*`;
+// A scheme written with optional whitespace, control characters, entities or markdown backslashes between its letters.
+const GAP = String.raw`(?:\s|\\|&#x?[0-9a-f]+;?|&tab;|&newline;|%[0-9a-f]{2}|[\u0000-\u001f\u200b-\u200f\ufeff])*`;
 function schemePattern(scheme: string): string {
   return scheme
     .split('')
@@ -53,12 +57,79 @@ function schemePattern(scheme: string): string {
 }
 const SCHEME_RE = new RegExp(`(${DANGEROUS_SCHEMES.map(schemePattern).join('|')})${GAP}(?::|&colon;|&#x?0*3a;?|&#0*58;?|%3a)`, 'gi');
 
+// The parser (loaded on the first reply, not at start) holds no state between calls.
+const findLinks = createLinkFinder();
+const MAX_ROUNDS = 8;
+
+function replacementFor(link: FoundLink): string {
+  switch (link.kind) {
+    case 'link':
+      return link.label;
+    case 'image':
+      return link.label || '[image removed]';
+    case 'autolink':
+      return '[link removed]';
+    case 'definition':
+      // An escaped bracket makes the line plain text; its scheme is defanged below.
+      return `\\${link.source}`;
+  }
+}
+
+/** Last resort: no unescaped bracket or angle bracket is left, so no parser can form a link. */
+function escapeLinkSyntax(text: string): string {
+  let out = '';
+  let backslashes = 0;
+  for (const c of text) {
+    if ('[]<>'.includes(c) && backslashes % 2 === 0) out += '\\';
+    backslashes = c === '\\' ? backslashes + 1 : 0;
+    out += c;
+  }
+  return out;
+}
+
 /**
- * Removes every dangerous-scheme link from reply text: markdown links and images keep their
- * label, autolinks and bare occurrences lose their scheme. Idempotent.
+ * Where a parsed link's inline source sits in the text: verbatim, or with the quote markers and
+ * indentation the block parser stripped from its continuation lines.
+ */
+function locate(text: string, source: string): { index: number; length: number } | undefined {
+  if (source === '') return undefined;
+  const at = text.indexOf(source);
+  if (at >= 0) return { index: at, length: source.length };
+  if (!source.includes('\n')) return undefined;
+  const pattern = source
+    .split('\n')
+    .map((line) => line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('\\n[ \\t>]*');
+  const m = new RegExp(pattern).exec(text);
+  return m ? { index: m.index, length: m[0].length } : undefined;
+}
+
+/** Replaces each link a CommonMark parser would make to a disallowed destination, until none is left. */
+function neutralizeParsedLinks(text: string): string {
+  let out = text;
+  for (let round = 0; ; round++) {
+    const unsafe = findLinks(out).filter((link) => !isAllowedLinkUrl(link.href));
+    if (unsafe.length === 0) return out;
+    let changed = false;
+    if (round < MAX_ROUNDS)
+      for (const link of unsafe) {
+        const at = locate(out, link.source);
+        if (!at) continue;
+        out = out.slice(0, at.index) + replacementFor(link) + out.slice(at.index + at.length);
+        changed = true;
+      }
+    if (!changed) return escapeLinkSyntax(out);
+  }
+}
+
+/**
+ * Removes every disallowed link from reply text: links and images keep their label, autolinks and
+ * bare occurrences lose their scheme, reference definitions become plain text. Idempotent.
  */
 export function stripUnsafeLinks(text: string): string {
-  let out = text.replace(
+  let out = neutralizeParsedLinks(text);
+  // Forms lenient (non-CommonMark) renderers still read as links, e.g. a space inside the destination.
+  out = out.replace(
     /(!?)\[([^\]\n]{0,2000})\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)>?(?:\s+"[^"\n]*")?\s*\)/g,
     (whole, bang: string, label: string, url: string) => {
       if (isAllowedLinkUrl(url)) return whole;

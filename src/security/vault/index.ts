@@ -3,7 +3,7 @@ export { maskSecret, VaultError } from './types.js';
 export { createVault } from './vault.js';
 export { resolveMasterKey } from './master-key.js';
 export { vaultMigrations } from './migrations.js';
-export { dataKey, DATA_KEYS_COLUMN } from './data-keys.js';
+export { dataKey, DATA_KEYS_COLUMN, destroyDataKeys, openDataKeys } from './data-keys.js';
 export { rotateKeys } from './rotate.js';
 
 import type { HearthVault } from './types.js';

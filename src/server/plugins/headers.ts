@@ -18,7 +18,16 @@ const CSP_DIRECTIVES = {
 const PERMISSIONS_POLICY = 'microphone=(self), camera=(), geolocation=()';
 const HSTS = 'max-age=31536000; includeSubDomains';
 const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const EXPOSED = ['X-Request-ID', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+const EXPOSED = [
+  'X-Request-ID',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  // What is left of the caller's budgets (docs/budgets.md), for API clients on an allowed origin.
+  ...['Tokens', 'Cost', 'Tool-Calls'].flatMap((d) => ['Limit', 'Remaining', 'Reset'].map((k) => `X-Hearth-Budget-${d}-${k}`)),
+  'X-Hearth-Budget-Reset',
+];
 const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Api-Key', 'X-CSRF-Token', 'X-Request-ID', 'Accept'];
 
 /** Security headers on every response (HTTP-1) and CORS from the allowlist (HTTP-2). */

@@ -1,5 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { accessSync, constants } from 'node:fs';
+import { HearthError } from '../../core/index.js';
 import type { Logger } from '../../logging/index.js';
+import { sandboxedServerArgs, type McpSandboxOptions } from './sandbox.js';
+import { checkMcpUrl } from './url.js';
 import type { McpServerConfig, McpServerStore } from './store.js';
 
 /** A tool as an MCP server describes it (all of it untrusted). */
@@ -28,14 +32,43 @@ interface Live {
   readonly client: Promise<Client>;
 }
 
-/** Environment for stdio servers: a PATH and the sealed credentials, nothing else of Hearth's. */
-function stdioEnv(secretsEnv: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', ...secretsEnv };
-}
+/** A stdio server cannot start: bubblewrap is missing, or its settings are refused. */
+export class McpSandboxUnavailableError extends HearthError<'MCP_SANDBOX_UNAVAILABLE'> {}
 
-/** Opens MCP clients over stdio or streamable HTTP with the sealed credentials (EXEC-2). */
-export function createMcpConnections(options: { store: McpServerStore; logger: Logger }): McpConnections {
+/**
+ * Opens MCP clients over streamable HTTP (https, or http to loopback) or stdio, the stdio server
+ * inside the shell's bubblewrap sandbox (EXEC-2), each with its sealed credentials.
+ */
+export function createMcpConnections(options: { store: McpServerStore; logger: Logger; sandbox: McpSandboxOptions }): McpConnections {
   const live = new Map<string, Live>();
+  const { sandbox } = options;
+  const asRoot = process.getuid?.() === 0;
+
+  /** The transport over bubblewrap; a missing sandbox or refused settings fail the connection, never run it outside. */
+  const sandboxedTransport = async (server: McpServerConfig, env: Record<string, string>) => {
+    for (const [what, path] of [
+      ['bubblewrap', sandbox.bwrapPath],
+      ['prlimit', sandbox.prlimitPath ?? '/usr/bin/prlimit'],
+    ] as const) {
+      try {
+        accessSync(path, constants.X_OK);
+      } catch {
+        throw new McpSandboxUnavailableError('MCP_SANDBOX_UNAVAILABLE', `${what} is not installed at ${path}`);
+      }
+    }
+    let args: ReturnType<typeof sandboxedServerArgs>;
+    try {
+      args = sandboxedServerArgs(server, env, sandbox);
+    } catch (err) {
+      throw new McpSandboxUnavailableError('MCP_SANDBOX_UNAVAILABLE', err instanceof Error ? err.message : 'refused', { cause: err });
+    }
+    const { SandboxedStdioTransport } = await import('./sandboxed-stdio.js');
+    return new SandboxedStdioTransport({
+      bwrapPath: sandbox.bwrapPath,
+      ...args,
+      ...(asRoot ? { uid: sandbox.uid ?? 65534, gid: sandbox.gid ?? 65534 } : {}),
+    });
+  };
 
   const connect = async (server: McpServerConfig): Promise<Client> => {
     const secrets = await options.store.secrets(server.id);
@@ -44,21 +77,22 @@ export function createMcpConnections(options: { store: McpServerStore; logger: L
     const client = new sdk.Client({ name: 'hearth', version: '1.0.0' });
     let transport;
     if (server.transport === 'http') {
+      // a row stored before the URL rule existed is refused here too
+      checkMcpUrl(server.url ?? '');
       const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       transport = new StreamableHTTPClientTransport(new URL(server.url ?? ''), {
         requestInit: { headers: secrets.headers, redirect: 'error' },
       });
     } else {
-      const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
-      transport = new StdioClientTransport({
-        command: server.command ?? '',
-        args: [...server.args],
-        env: stdioEnv(secrets.env),
-        stderr: 'ignore',
-      });
+      transport = await sandboxedTransport(server, secrets.env);
     }
     const timer = AbortSignal.timeout(server.timeoutMs);
-    await client.connect(transport, { timeout: server.timeoutMs, signal: timer });
+    try {
+      await client.connect(transport, { timeout: server.timeoutMs, signal: timer });
+    } catch (err) {
+      await transport.close().catch(() => undefined);
+      throw err;
+    }
     return client;
   };
 
@@ -68,6 +102,15 @@ export function createMcpConnections(options: { store: McpServerStore; logger: L
     if (existing) void existing.client.then((c) => c.close()).catch(() => undefined);
     const client = connect(server);
     live.set(server.id, { version: server.updatedAt, client });
+    // a server that exits (or a sandbox that is killed) is started afresh on the next call
+    void client.then(
+      (c) => {
+        c.onclose = () => {
+          if (live.get(server.id)?.client === client) live.delete(server.id);
+        };
+      },
+      () => undefined,
+    );
     client.catch(() => {
       if (live.get(server.id)?.client === client) live.delete(server.id);
     });

@@ -2,3 +2,5 @@ export { createMcpServerStore, mcpMigrations, MCP_SECRETS_COLUMN, type McpServer
 export { createMcpConnections } from './client.js';
 export { mcpToolProvider } from './provider.js';
 export { mcpRoutes } from './routes.js';
+export { mcpForbiddenPaths } from './sandbox.js';
+export { checkMcpUrl } from './url.js';

@@ -29,6 +29,8 @@ export function mcpToolProvider(options: {
     name: mcpToolName(server.name, info.name),
     description: `Tool "${info.name}" of the MCP server "${server.name}". Its own description (untrusted): ${info.description.slice(0, 500)}`,
     parameters: info.inputSchema.type === 'object' ? info.inputSchema : { type: 'object' },
+    // the server's own limit (HEARTH_MCP_TIMEOUT_MS or its setting), not the turn's default (LLM-4)
+    timeoutMs: server.timeoutMs,
     async run(args, context): Promise<ToolResult> {
       const actor = { type: 'model' as const, familiarId: context.familiarId, userId: context.userId };
       const input = typeof args === 'object' && args !== null && !Array.isArray(args) ? (args as Record<string, unknown>) : {};

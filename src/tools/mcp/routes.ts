@@ -3,8 +3,10 @@ import { AppError, type RouteModule } from '../../core/index.js';
 import { policy, requirePrincipal } from '../../server/index.js';
 import type { AuditLog } from '../../security/audit/types.js';
 import { actorOf } from '../actor.js';
-import type { McpConnections } from './client.js';
+import { McpSandboxUnavailableError, type McpConnections } from './client.js';
 import type { McpServerStore } from './store.js';
+import { checkReadPaths } from './sandbox.js';
+import { checkMcpUrl } from './url.js';
 
 const secrets = z.strictObject({
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/), z.string().max(4096)).default({}),
@@ -23,6 +25,9 @@ const common = {
   enabled: z.boolean().optional(),
   allowedTools: z.array(toolName).max(200).optional(),
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  /** stdio only: network inside the sandbox (off by default) and host paths it may read. */
+  network: z.boolean().optional(),
+  readPaths: z.array(z.string().min(1).max(1024)).max(32).optional(),
   secrets: secrets.optional(),
 };
 const createBody = z.strictObject({
@@ -37,8 +42,20 @@ const params = z.strictObject({ id: z.string().min(1).max(100) });
  * /api/mcp/servers: the owner (the operator) adds, changes and removes MCP servers; the model
  * can never reach these routes (EXEC-2). Stored credentials are shown masked, never returned.
  */
-export function mcpRoutes(options: { store: McpServerStore; connections: McpConnections; audit: AuditLog }): RouteModule {
-  const { store, connections, audit } = options;
+export function mcpRoutes(options: {
+  store: McpServerStore;
+  connections: McpConnections;
+  audit: AuditLog;
+  /** Paths a stdio server's readPaths may never show (the data directory, keys). */
+  forbidden: readonly string[];
+}): RouteModule {
+  const { store, connections, audit, forbidden } = options;
+  /** The sandbox settings belong to stdio servers; their paths are checked before anything is stored. */
+  const checkSandbox = (transport: 'stdio' | 'http', body: { network?: boolean | undefined; readPaths?: string[] | undefined }) => {
+    if (transport === 'http' && (body.network !== undefined || body.readPaths !== undefined))
+      throw new AppError('BAD_REQUEST', 'network and readPaths apply to stdio servers only');
+    if (body.readPaths) checkReadPaths(body.readPaths, forbidden);
+  };
   const view = async (id: string) => {
     const server = await store.get(id);
     if (!server) throw new AppError('NOT_FOUND', 'MCP server not found');
@@ -55,6 +72,8 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
         throw new AppError('BAD_REQUEST', 'A stdio server needs a command and no url');
       if (body.transport === 'http' && (!body.url || body.command))
         throw new AppError('BAD_REQUEST', 'An http server needs a url and no command');
+      if (body.url !== undefined) checkMcpUrl(body.url);
+      checkSandbox(body.transport, body);
       if ((await store.list()).some((s) => s.name === body.name)) throw new AppError('CONFLICT', 'An MCP server with this name exists');
       const server = await store.create(body);
       await audit.record({
@@ -63,7 +82,7 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
         target: server.id,
         outcome: 'success',
         requestId: request.id,
-        details: { name: body.name, transport: body.transport, enabled: server.enabled },
+        details: { name: body.name, transport: body.transport, enabled: server.enabled, network: server.network },
       });
       reply.code(201);
       return { server: await view(server.id) };
@@ -76,6 +95,8 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
       if (!current) throw new AppError('NOT_FOUND', 'MCP server not found');
       if (current.transport === 'stdio' && body.url !== undefined) throw new AppError('BAD_REQUEST', 'A stdio server has no url');
       if (current.transport === 'http' && body.command !== undefined) throw new AppError('BAD_REQUEST', 'An http server has no command');
+      if (body.url !== undefined) checkMcpUrl(body.url);
+      checkSandbox(current.transport, body);
       await store.update(id, body);
       await connections.forget(id);
       await audit.record({
@@ -110,7 +131,9 @@ export function mcpRoutes(options: { store: McpServerStore; connections: McpConn
       try {
         const tools = await connections.listTools(server);
         return { tools: tools.map((t) => ({ name: t.name, description: t.description, allowed: server.allowedTools.includes(t.name) })) };
-      } catch {
+      } catch (err) {
+        if (err instanceof McpSandboxUnavailableError)
+          throw new AppError('BAD_GATEWAY', `The MCP server could not be started: ${err.message}`);
         throw new AppError('BAD_GATEWAY', 'The MCP server could not be reached');
       }
     });

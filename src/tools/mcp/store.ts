@@ -13,6 +13,8 @@ interface McpServersTable {
   enabled: number;
   allowed_tools: string;
   timeout_ms: number;
+  network: number;
+  read_paths: string;
   created_at: number;
   updated_at: number;
 }
@@ -39,6 +41,10 @@ export interface McpServerConfig {
   /** Tool names the model may call; empty means none. */
   readonly allowedTools: readonly string[];
   readonly timeoutMs: number;
+  /** stdio: the sandboxed server may use the network (off unless the operator allows it). */
+  readonly network: boolean;
+  /** stdio: host paths bound read-only at the same path in the sandbox (the server's own code). */
+  readonly readPaths: readonly string[];
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -52,6 +58,8 @@ interface McpServerInput {
   readonly enabled?: boolean | undefined;
   readonly allowedTools?: readonly string[] | undefined;
   readonly timeoutMs?: number | undefined;
+  readonly network?: boolean | undefined;
+  readonly readPaths?: readonly string[] | undefined;
   readonly secrets?: McpSecrets | undefined;
 }
 
@@ -92,6 +100,24 @@ export const mcpMigrations: readonly Migration[] = [
       await db.schema.dropTable('mcp_servers').execute();
     },
   },
+  {
+    // stdio servers run in the shell's sandbox (EXEC-2): network and read-only paths per server
+    name: '1011_mcp_sandbox',
+    async up(db) {
+      await db.schema
+        .alterTable('mcp_servers')
+        .addColumn('network', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('mcp_servers')
+        .addColumn('read_paths', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('mcp_servers').dropColumn('read_paths').execute();
+      await db.schema.alterTable('mcp_servers').dropColumn('network').execute();
+    },
+  },
 ];
 
 const toConfig = (r: McpServersTable): McpServerConfig => ({
@@ -104,6 +130,8 @@ const toConfig = (r: McpServersTable): McpServerConfig => ({
   enabled: Number(r.enabled) === 1,
   allowedTools: JSON.parse(r.allowed_tools) as string[],
   timeoutMs: Number(r.timeout_ms),
+  network: Number(r.network) === 1,
+  readPaths: JSON.parse(r.read_paths) as string[],
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
@@ -152,6 +180,8 @@ export function createMcpServerStore(options: {
           enabled: input.enabled ? 1 : 0,
           allowed_tools: JSON.stringify(input.allowedTools ?? []),
           timeout_ms: input.timeoutMs ?? options.defaultTimeoutMs,
+          network: input.network ? 1 : 0,
+          read_paths: JSON.stringify(input.readPaths ?? []),
           created_at: at,
           updated_at: at,
         })
@@ -168,6 +198,8 @@ export function createMcpServerStore(options: {
       if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
       if (patch.allowedTools !== undefined) values.allowed_tools = JSON.stringify(patch.allowedTools);
       if (patch.timeoutMs !== undefined) values.timeout_ms = patch.timeoutMs;
+      if (patch.network !== undefined) values.network = patch.network ? 1 : 0;
+      if (patch.readPaths !== undefined) values.read_paths = JSON.stringify(patch.readPaths);
       if (patch.secrets !== undefined) values.secrets_sealed = seal(id, patch.secrets);
       await db.updateTable('mcp_servers').set(values).where('id', '=', id).execute();
       return get(id);

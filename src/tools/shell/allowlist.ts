@@ -8,7 +8,7 @@ export interface AllowRule {
 }
 
 /** Shell builtins that change nothing outside the shell itself. */
-const HARMLESS = new Set(['cd', 'pwd', 'true', 'false', ':', 'test', '[', 'export', 'unset', 'set']);
+const HARMLESS = new Set(['cd', 'pwd', 'true', 'false', ':', 'test', '[', 'export', 'unset', 'set', 'wait']);
 
 /**
  * Parses the operator's allowlist: entries separated by commas or newlines, each

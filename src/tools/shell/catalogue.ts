@@ -1,7 +1,9 @@
-import { classifyPath, isBlockDevice, isCredentialPath } from './paths.js';
+import { classifyPath, isBlockDevice, isSecretPath } from './paths.js';
 import { INTERPRETERS } from './programs.js';
 import type { Collector, Invocation } from './types.js';
+import { checkVolume } from './volume.js';
 import type { ShellWord } from './words.js';
+import { checkWritingOptions } from './writes.js';
 
 type Check = (args: readonly ShellWord[], out: Collector, program: string) => void;
 
@@ -169,6 +171,19 @@ const dd: Check = (args, out) => {
     if (a.text.startsWith('of=') && isBlockDevice(a.text.slice(3))) out.add('deny', `dd onto the device ${a.text.slice(3)}`);
 };
 
+/** `date -s` / `--set` changes the clock (a state change, not a read). */
+const date: Check = (args, out) => {
+  if (args.some((a) => /^-[A-Za-z]*s/.test(a.text) || a.text.startsWith('--set'))) out.add('ask', 'date --set changes the system clock');
+};
+
+/** Builtins and programs that print every variable when given nothing to do. */
+const dumpsEnvironment =
+  (when: (args: readonly ShellWord[]) => boolean): Check =>
+  (args, out, program) => {
+    if (when(args)) out.add('ask', `${program} prints the whole environment`);
+  };
+const noOperand = (args: readonly ShellWord[]) => args.every((a) => a.text.startsWith('-') || a.text.startsWith('+'));
+
 const deny =
   (reason: string): Check =>
   (_a, out) =>
@@ -311,6 +326,15 @@ const CATALOGUE: Record<string, Check> = {
   rmmod: deny('kernel module removal'),
   at: ask('schedules a job'),
   truncate: ask('truncate destroys file contents'),
+  date,
+  hwclock: ask('hwclock changes the hardware clock'),
+  timedatectl: ask('timedatectl changes the clock'),
+  printenv: dumpsEnvironment((a) => a.length === 0),
+  set: dumpsEnvironment((a) => a.length === 0),
+  export: dumpsEnvironment((a) => a.length === 0 || a.every((w) => w.text === '-p')),
+  declare: dumpsEnvironment((a) => noOperand(a) && a.some((w) => /^-[A-Za-z]*[px]/.test(w.text))),
+  typeset: dumpsEnvironment((a) => noOperand(a) && a.some((w) => /^-[A-Za-z]*[px]/.test(w.text))),
+  compgen: dumpsEnvironment((a) => a.some((w) => /^-[A-Za-z]*[ve]/.test(w.text))),
 };
 
 /** Applies the catalogue to one unwrapped invocation; findings go to the collector. */
@@ -324,9 +348,11 @@ export function checkInvocation(inv: Invocation, out: Collector): void {
         ? interp
         : undefined);
   check?.(args, out, program);
+  checkWritingOptions(inv, out);
+  checkVolume(inv, out);
   for (const a of args) {
-    if (isCredentialPath(a.text) || (a.text.includes('=') && isCredentialPath(a.text.slice(a.text.indexOf('=') + 1))))
-      out.add('deny', `refers to a credential file: ${a.text}`);
+    if (isSecretPath(a.text) || (a.text.includes('=') && isSecretPath(a.text.slice(a.text.indexOf('=') + 1))))
+      out.add('deny', `refers to a credential or secret: ${a.text}`);
     if (isBlockDevice(a.text) || (a.text.includes('=') && isBlockDevice(a.text.slice(a.text.indexOf('=') + 1))))
       out.add('deny', `names a disk device: ${a.text}`);
     if (a.text.includes('/dev/tcp/') || a.text.includes('/dev/udp/')) out.add('deny', 'opens a network socket through /dev/tcp');

@@ -55,25 +55,57 @@ export function classifyPath(raw: string): PathKind {
   return 'other';
 }
 
-/** Files that hold credentials; reading or writing them is refused. */
-export function isCredentialPath(raw: string): boolean {
+/**
+ * Secrets recognised by what they are, not by a list of names (EXEC-1). Each class is a kind of
+ * file that holds credentials or another process's secrets wherever it lives:
+ * - private keys and key stores: `id_*` SSH keys, `*.key`, `*.p12`, `*.pfx`, `*.jks`, `*.keystore`, `*.kdbx`;
+ * - credential and token files of tools: dot-files and config folders that hold logins (`.netrc`,
+ *   `.pgpass`, `.npmrc`, `.docker/config.json`, `.kube/config`, cloud CLIs' folders, keyrings, `.env*`);
+ * - shell and REPL histories (`.bash_history`, `.python_history`, `.lesshst`, any `*_history` / `.*history`);
+ * - what a process exposes about itself: `/proc/<pid>/environ|mem|cmdline|auxv|maps|fd…`, a bare `environ`;
+ * - mounted secrets: anything under a `secrets` or `serviceaccount` folder in /run or /var/run (Docker,
+ *   Kubernetes), `/etc/ssl/private`, and the system's password databases.
+ */
+const PRIVATE_KEY = /^(id_(rsa|dsa|ecdsa|ed25519)(_sk)?|.*\.(key|p12|pfx|jks|keystore|kdbx|ppk)|.*_rsa|.*private[-_]?key.*)$/i;
+const CREDENTIAL_FILE =
+  /^(\.netrc|_netrc|\.git-credentials|\.pgpass|\.my\.cnf|master\.key|\.npmrc|\.pypirc|\.yarnrc(\.yml)?|credentials(\.json|\.db|\.toml)?|\.boto|\.s3cfg|\.vault-token|\.htpasswd|access_tokens\.db|application_default_credentials\.json|token(\.json)?)$/i;
+const HISTORY = /^(\..*hist(ory)?|.*_history|\.lesshst|\.viminfo)$/i;
+const CREDENTIAL_DIRS =
+  /(^|\/)(\.ssh|\.gnupg|\.password-store|\.aws|\.azure|\.config\/gcloud|\.config\/gh|\.kube|\.docker|\.terraform\.d|\.local\/share\/keyrings|\.mozilla|\.config\/(google-)?chrom(e|ium))(\/|$)/;
+const PROC_PRIVATE = new Set([
+  'environ',
+  'mem',
+  'cmdline',
+  'auxv',
+  'maps',
+  'smaps',
+  'pagemap',
+  'fd',
+  'fdinfo',
+  'root',
+  'cwd',
+  'exe',
+  'stack',
+  'syscall',
+  'map_files',
+  'task',
+]);
+const SYSTEM_SECRETS = new Set(['/etc/shadow', '/etc/gshadow', '/etc/sudoers', '/etc/master.passwd', '/etc/shadow-', '/etc/gshadow-']);
+
+export function isSecretPath(raw: string): boolean {
   const p = raw.replace(/^["']|["']$/g, '');
   const base = posix.basename(p);
-  if (/^id_(rsa|dsa|ecdsa|ed25519)(_sk)?$/.test(base)) return true;
-  if (['.netrc', '.git-credentials', '.pgpass', '.my.cnf', 'master.key', '.npmrc', '.pypirc', 'credentials.json'].includes(base))
-    return true;
+  if (PRIVATE_KEY.test(base) || CREDENTIAL_FILE.test(base) || HISTORY.test(base)) return true;
+  if (base === 'environ') return true;
   if (base === '.env' || base.startsWith('.env.')) return base !== '.env.example';
   const norm = posix.normalize(p);
-  return (
-    ['/etc/shadow', '/etc/gshadow', '/etc/sudoers', '/etc/master.passwd'].includes(norm) ||
-    /(^|\/)\.ssh(\/|$)/.test(norm) ||
-    /(^|\/)\.aws\/credentials$/.test(norm) ||
-    /(^|\/)\.gnupg(\/|$)/.test(norm) ||
-    /(^|\/)\.kube\/config$/.test(norm) ||
-    /(^|\/)\.docker\/config\.json$/.test(norm) ||
-    /(^|\/)\.config\/gh\/hosts\.yml$/.test(norm) ||
-    /(^|\/)\.password-store(\/|$)/.test(norm)
-  );
+  if (SYSTEM_SECRETS.has(norm) || CREDENTIAL_DIRS.test(norm) || /(^|\/)etc\/ssl\/private(\/|$)/.test(norm)) return true;
+  const parts = norm.split('/').filter(Boolean);
+  // /proc/<pid|self|*|[0-9]*>/environ … (also through /proc/<pid>/task/<tid>/…)
+  if (parts[0] === 'proc' && parts.slice(2).some((x) => PROC_PRIVATE.has(x))) return true;
+  if ((parts[0] === 'run' || (parts[0] === 'var' && parts[1] === 'run')) && parts.some((x) => x === 'secrets' || x === 'serviceaccount'))
+    return true;
+  return parts.includes('serviceaccount') && parts.includes('secrets');
 }
 
 /** Block devices and kernel memory: writing there destroys disks. */

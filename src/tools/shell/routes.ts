@@ -1,13 +1,16 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type RouteModule } from '../../core/index.js';
 import { policy, requirePrincipal } from '../../server/index.js';
+import { streamSse, type SseWriter } from '../../server/sse.js';
 import type { AuditLog } from '../../security/audit/types.js';
 import { actorOf } from '../actor.js';
 import type { AllowRule } from './allowlist.js';
 import type { Approvals } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
 import type { AsyncShellPolicy } from './policy.js';
-import type { Sandbox } from './sandbox.js';
+import { SANDBOX_WORK_DIR, type Sandbox } from './sandbox.js';
+import type { Workspace } from './workspaces.js';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(100) });
 const familiarParams = z.strictObject({ familiarId: z.string().min(1).max(100) });
@@ -20,6 +23,60 @@ const decisionBody = z.strictObject({
     .optional(),
 });
 const checkBody = z.strictObject({ command: z.string().max(16_384) });
+const waitingQuery = z.strictObject({ conversationId: z.string().min(1).max(100) });
+
+/**
+ * A live stream's connection is not kept alive for another request: a stream that ends while the
+ * server closes would otherwise leave a keep-alive socket the shutdown waits for.
+ */
+function liveStream(reply: FastifyReply): FastifyReply {
+  return reply.header('connection', 'close');
+}
+
+/** A comment line every so often keeps proxies from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+/** Sends `snapshot()` now and whenever the approvals may have changed, until the client leaves. */
+async function streamChanges(
+  sse: SseWriter,
+  approvals: Approvals,
+  event: string,
+  snapshot: () => Promise<unknown>,
+  open: Map<() => void, Promise<void>>,
+): Promise<void> {
+  let last = '';
+  let busy = Promise.resolve();
+  const push = () => {
+    busy = busy
+      .then(async () => {
+        if (sse.signal.aborted) return;
+        const data = JSON.stringify(await snapshot());
+        if (data !== last) {
+          last = data;
+          sse.send(data, event);
+        }
+      })
+      .catch(() => undefined);
+  };
+  push();
+  let closed!: () => void;
+  const ended = new Promise<void>((resolve) => (closed = resolve));
+  const stop = approvals.watch(push, closed);
+  let finished!: () => void;
+  open.set(closed, new Promise<void>((resolve) => (finished = resolve)));
+  const keepalive = setInterval(() => sse.send({ at: Date.now() }, 'ping'), KEEPALIVE_MS);
+  try {
+    sse.signal.addEventListener('abort', closed, { once: true });
+    if (sse.signal.aborted) closed();
+    await ended;
+  } finally {
+    clearInterval(keepalive);
+    stop();
+    await busy;
+    open.delete(closed);
+    finished();
+  }
+}
 
 /**
  * /api/approvals (the owner decides pending shell commands) and /api/tools/shell (the owner
@@ -32,10 +89,39 @@ export function shellRoutes(options: {
   sandbox: Sandbox;
   allowlist: readonly AllowRule[];
   audit: AuditLog;
+  workspaces?: readonly Workspace[];
 }): RouteModule {
   const { approvals, enablement, audit } = options;
   return (app) => {
-    app.get('/api/approvals', { config: { policy: policy.owner() } }, async () => ({ approvals: approvals.pending() }));
+    // live streams end when the server starts closing, so a shutdown never waits for an open dashboard
+    const open = new Map<() => void, Promise<void>>();
+    app.addHook('preClose', async () => {
+      const ending = [...open.entries()].map(([close, finished]) => (close(), finished));
+      await Promise.all(ending);
+      // let each response end before the server closes its idle connections
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    app.get('/api/approvals', { config: { policy: policy.owner() } }, async () => ({ approvals: await approvals.pending() }));
+
+    // The owner's live list (the Approvals page, its badge, the chat's card): every replica's requests.
+    app.get('/api/approvals/events', { config: { policy: policy.owner() } }, (request, reply) =>
+      streamSse(request, liveStream(reply), (sse) =>
+        streamChanges(sse, approvals, 'approvals', async () => ({ approvals: await approvals.pending() }), open),
+      ),
+    );
+
+    // The person who asked sees their own request waiting in the chat (no nonce: they cannot decide it).
+    app.get(
+      '/api/approvals/waiting',
+      { config: { policy: policy.member('read') }, schema: { querystring: waitingQuery } },
+      (request, reply) => {
+        const { conversationId } = request.query as z.infer<typeof waitingQuery>;
+        const userId = requirePrincipal(request).userId;
+        return streamSse(request, liveStream(reply), (sse) =>
+          streamChanges(sse, approvals, 'waiting', async () => ({ approvals: await approvals.waitingFor(userId, conversationId) }), open),
+        );
+      },
+    );
 
     app.post(
       '/api/approvals/:id',
@@ -43,12 +129,13 @@ export function shellRoutes(options: {
       async (request) => {
         const { id } = request.params as z.infer<typeof idParams>;
         const body = request.body as z.infer<typeof decisionBody>;
+        const principal = requirePrincipal(request);
         const view = await approvals.decide({
           id,
           nonce: body.nonce,
           approve: body.decision === 'approve',
           commandHash: body.commandHash,
-          actor: actorOf(requirePrincipal(request)),
+          decider: { kind: 'person', userId: principal.userId, actor: actorOf(principal) },
         });
         return { approval: view };
       },
@@ -58,6 +145,13 @@ export function shellRoutes(options: {
       available: options.sandbox.unavailableReason() === null,
       unavailableReason: options.sandbox.unavailableReason(),
       allowlist: options.allowlist.map((r) => (r.args === undefined ? r.program : `${r.program} ${r.args}`)),
+      workspaces: (options.workspaces ?? []).map((w) => ({
+        name: w.name,
+        path: `${SANDBOX_WORK_DIR}/${w.name}`,
+        hostPath: w.hostPath,
+        writable: w.writable,
+        familiar: w.familiar ?? null,
+      })),
       familiars: await enablement.list(),
     }));
 

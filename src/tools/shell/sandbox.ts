@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, chownSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import type { Workspace } from './workspaces.js';
 
 /** Limits and locations for one sandboxed run. */
 export interface SandboxOptions {
@@ -10,8 +9,10 @@ export interface SandboxOptions {
   readonly timeoutMs: number;
   /** Bytes of stdout+stderr kept; the run is killed when exceeded. */
   readonly outputLimit: number;
-  /** Parent for the per-run work directory (never inside the data directory). */
-  readonly workRoot?: string;
+  /** Kernel limits inside the sandbox, so a command the policy let through still cannot hurt the host. */
+  readonly limits?: Partial<SandboxLimits>;
+  /** Path of prlimit (util-linux), which sets the limits inside the sandbox; required like bwrap. */
+  readonly prlimitPath?: string;
   /** User id to run as when Hearth itself runs as root (default: nobody, 65534). */
   readonly uid?: number;
   readonly gid?: number;
@@ -25,6 +26,28 @@ interface SandboxResult {
   readonly timedOut: boolean;
 }
 
+/** Limits applied inside the sandbox's own user namespace (rlimits) and to its memory-backed folders. */
+export interface SandboxLimits {
+  /** Processes at once (RLIMIT_NPROC, counted in the sandbox's own user namespace): a flood stops here. */
+  readonly processes: number;
+  /** CPU seconds per process (RLIMIT_CPU). */
+  readonly cpuSeconds: number;
+  /** Largest file written (RLIMIT_FSIZE). */
+  readonly fileBytes: number;
+  /** Size of the work dir and of /tmp, each a tmpfs (disk use). */
+  readonly diskBytes: number;
+  /** Open files per process (RLIMIT_NOFILE). */
+  readonly openFiles: number;
+}
+
+const DEFAULT_LIMITS: SandboxLimits = {
+  processes: 64,
+  cpuSeconds: 30,
+  fileBytes: 64 * 1024 * 1024,
+  diskBytes: 128 * 1024 * 1024,
+  openFiles: 1024,
+};
+
 export class SandboxUnavailableError extends Error {
   readonly code = 'SANDBOX_UNAVAILABLE';
 }
@@ -33,7 +56,8 @@ export class SandboxUnavailableError extends Error {
 export interface Sandbox {
   /** Null when bubblewrap can run; otherwise the reason shown to the owner and the model. */
   unavailableReason(): string | null;
-  run(command: string, signal?: AbortSignal): Promise<SandboxResult>;
+  /** Runs one command; `workspaces` are the operator's host folders for this familiar. */
+  run(command: string, signal?: AbortSignal, workspaces?: readonly Workspace[]): Promise<SandboxResult>;
 }
 
 /** The only variables a sandboxed command sees (everything else, secrets included, is dropped). */
@@ -45,8 +69,33 @@ export const SANDBOX_ENV: Readonly<Record<string, string>> = {
   TERM: 'dumb',
 };
 
-/** bubblewrap arguments: no network, read-only system, private /tmp and work dir, new session. */
-function bwrapArgs(workDir: string, command: string): string[] {
+/** What another caller adds to the same sandbox: MCP stdio servers (src/tools/mcp, EXEC-2). */
+export interface SandboxExtras {
+  /** bubblewrap options placed before the root is made read-only (extra read-only binds, --share-net). */
+  readonly options?: readonly string[];
+  /** The program and its arguments, instead of `/bin/sh -c command`. */
+  readonly argv?: readonly string[];
+  /** Variables set after SANDBOX_ENV; they become bwrap arguments, so secrets must reach bwrap through `--args FD`. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The folder a sandboxed command starts in; workspaces appear as folders under it. */
+export const SANDBOX_WORK_DIR = '/work';
+
+/** What the shell adds: kernel limits set inside the sandbox, and the operator's workspaces. */
+export interface SandboxInside {
+  readonly limits: SandboxLimits;
+  /** prlimit's path; it runs first inside the new user namespace, so RLIMIT_NPROC counts only the sandbox's processes. */
+  readonly prlimit: string;
+  readonly workspaces?: readonly Workspace[];
+}
+
+/**
+ * bubblewrap arguments: no network, read-only system, private /tmp and work dir, new session,
+ * empty environment. `workDir` is a host folder bound at /work, or null for a memory-backed one of
+ * `inside.limits.diskBytes` (the shell's); `extras` are the MCP servers' additions.
+ */
+export function bwrapArgs(workDir: string | null, command: string, extras: SandboxExtras = {}, inside?: SandboxInside): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
   args.push('--ro-bind', '/usr', '/usr');
   for (const dir of ['bin', 'lib', 'lib64', 'sbin', 'lib32']) args.push('--symlink', `usr/${dir}`, `/${dir}`);
@@ -65,59 +114,74 @@ function bwrapArgs(workDir: string, command: string): string[] {
   ]) {
     args.push('--ro-bind-try', file, file);
   }
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', workDir, '/work', '--chdir', '/work');
+  const size = inside ? ['--size', String(inside.limits.diskBytes)] : [];
+  args.push('--proc', '/proc', '--dev', '/dev', ...size, '--tmpfs', '/tmp');
+  if (workDir === null) args.push(...size, '--tmpfs', SANDBOX_WORK_DIR);
+  else args.push('--bind', workDir, SANDBOX_WORK_DIR);
+  for (const w of inside?.workspaces ?? []) args.push(w.writable ? '--bind' : '--ro-bind', w.hostPath, `${SANDBOX_WORK_DIR}/${w.name}`);
+  args.push('--chdir', SANDBOX_WORK_DIR);
+  args.push(...(extras.options ?? []));
   args.push('--remount-ro', '/');
   args.push('--clearenv');
-  for (const [k, v] of Object.entries(SANDBOX_ENV)) args.push('--setenv', k, v);
-  args.push('--', '/bin/sh', '-c', command);
+  for (const [k, v] of Object.entries({ ...SANDBOX_ENV, ...extras.env })) args.push('--setenv', k, v);
+  args.push('--');
+  if (inside) {
+    const l = inside.limits;
+    args.push(inside.prlimit, `--nproc=${l.processes}`, `--cpu=${l.cpuSeconds}`, `--fsize=${l.fileBytes}`, `--nofile=${l.openFiles}`);
+    args.push('--core=0', '--');
+  }
+  args.push(...(extras.argv ?? ['/bin/sh', '-c', command]));
   return args;
 }
 
 /**
- * Builds the bubblewrap runner (EXEC-1): a fresh work dir per run, non-root uid, empty
- * environment, timeout then SIGKILL of the whole process group, output cap.
+ * Builds the bubblewrap runner (EXEC-1): non-root uid, empty environment, kernel limits inside,
+ * timeout then SIGKILL of the whole process group, output cap.
  */
 export function createSandbox(options: SandboxOptions): Sandbox {
   const asRoot = process.getuid?.() === 0;
   const uid = options.uid ?? 65534;
   const gid = options.gid ?? 65534;
+  const prlimit = options.prlimitPath ?? '/usr/bin/prlimit';
+  const limits: SandboxLimits = {
+    ...DEFAULT_LIMITS,
+    cpuSeconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
+    ...options.limits,
+  };
   const unavailableReason = (): string | null => {
     try {
       accessSync(options.bwrapPath, constants.X_OK);
-      return null;
     } catch {
       return `bubblewrap is not installed at ${options.bwrapPath}; install the Debian package "bubblewrap" or set HEARTH_SHELL_BWRAP`;
+    }
+    try {
+      accessSync(prlimit, constants.X_OK);
+      return null;
+    } catch {
+      return `prlimit is not installed at ${prlimit}; install the Debian package "util-linux"`;
     }
   };
   return {
     unavailableReason,
-    async run(command, signal) {
+    async run(command, signal, workspaces = []) {
       const reason = unavailableReason();
       if (reason) throw new SandboxUnavailableError(reason);
-      const workDir = mkdtempSync(join(options.workRoot ?? tmpdir(), 'hearth-shell-'));
-      if (asRoot) chownSync(workDir, uid, gid);
-      chmodSync(workDir, 0o700);
-      try {
-        return await execute(options, workDir, command, asRoot ? { uid, gid } : {}, signal);
-      } finally {
-        rmSync(workDir, { recursive: true, force: true });
-      }
+      return execute(options, bwrapArgs(null, command, {}, { limits, prlimit, workspaces }), asRoot ? { uid, gid } : {}, signal);
     },
   };
 }
 
 function execute(
   options: SandboxOptions,
-  workDir: string,
-  command: string,
+  args: string[],
   ids: { uid?: number; gid?: number },
   signal?: AbortSignal,
 ): Promise<SandboxResult> {
   return new Promise((resolve) => {
-    const child = spawn(options.bwrapPath, bwrapArgs(workDir, command), {
+    const child = spawn(options.bwrapPath, args, {
       ...ids,
       env: {},
-      cwd: workDir,
+      cwd: '/',
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

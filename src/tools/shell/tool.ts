@@ -1,10 +1,11 @@
 import type { AuditActor, AuditLog } from '../../security/audit/types.js';
-import type { Tool, ToolContext, ToolProvider, ToolResult } from '../types.js';
+import type { Tool, ToolProvider, ToolResult } from '../types.js';
 import type { Approvals } from './approvals.js';
-import { APPROVAL_TTL_MS, hashCommand } from './approvals.js';
+import { hashCommand } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
 import type { AsyncShellPolicy } from './policy.js';
 import type { Sandbox } from './sandbox.js';
+import { workspacesFor, type Workspace } from './workspaces.js';
 
 const SHELL_TOOL_NAME = 'shell';
 
@@ -13,13 +14,14 @@ export interface ShellToolOptions {
   readonly sandbox: Sandbox;
   readonly approvals: Approvals;
   readonly audit: AuditLog;
-  /** Wall-clock limit of one sandboxed run (the tool's own limit adds the approval window). */
+  /** Wall-clock limit of one sandboxed run; the tool's own limit is this plus a margin (the approval wait is apart). */
   readonly runTimeoutMs?: number;
-  /** How long approvals wait (default 30 s). */
-  readonly approvalTtlMs?: number;
-  /** Emitted while the tool waits for the owner (channels show it). */
-  readonly onWaiting?: (approvalId: string, context: ToolContext) => void;
+  /** The operator's host folders for this familiar, mounted under the sandbox's work dir. */
+  readonly workspaces?: readonly Workspace[];
 }
+
+/** Time for the policy and the sandbox's start and clean-up, on top of the command's own limit. */
+const TOOL_MARGIN_MS = 5_000;
 
 const fail = (code: string, message: string): ToolResult => ({ ok: false, code, message });
 
@@ -32,7 +34,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
   const { policy, sandbox, approvals, audit } = options;
   return {
     name: SHELL_TOOL_NAME,
-    timeoutMs: (options.approvalTtlMs ?? APPROVAL_TTL_MS) + (options.runTimeoutMs ?? 20_000) + 5_000,
+    timeoutMs: (options.runTimeoutMs ?? 20_000) + TOOL_MARGIN_MS,
     description:
       'Run one shell command in an isolated sandbox (no network, private work directory). Commands outside the operator allowlist wait for the owner to approve them; dangerous ones are refused.',
     parameters: {
@@ -71,7 +73,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
 
       let toRun = command;
       if (verdict.verdict === 'ask') {
-        const { view, outcome } = approvals.request(
+        const { view, outcome } = await approvals.request(
           {
             command,
             reasons: verdict.reasons,
@@ -83,10 +85,11 @@ export function createShellTool(options: ShellToolOptions): Tool {
           context.signal,
         );
         await record('shell.approval.requested', 'pending', { approvalId: view.id, commandHash, expiresAt: view.expiresAt });
-        options.onWaiting?.(view.id, context);
-        const decided = await outcome;
+        const notice = { kind: 'approval' as const, approvalId: view.id, expiresAt: view.expiresAt };
+        const decided = await (context.waitForPerson ? context.waitForPerson(notice, outcome) : outcome);
         if (decided.status !== 'approved') {
-          await record('shell.result', 'denied', { approvalId: view.id, status: decided.status, commandHash });
+          // not awaited: at shutdown the database may close under this entry, and the answer must still go back
+          void record('shell.result', 'denied', { approvalId: view.id, status: decided.status, commandHash }).catch(() => undefined);
           return fail(
             decided.status === 'expired' ? 'APPROVAL_EXPIRED' : 'APPROVAL_DENIED',
             `The owner did not approve this command (${decided.status}); nothing ran.`,
@@ -101,7 +104,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
       }
 
       try {
-        const result = await sandbox.run(toRun, context.signal);
+        const result = await sandbox.run(toRun, context.signal, options.workspaces ?? []);
         await record('shell.result', result.exitCode === 0 ? 'success' : 'failure', {
           commandHash,
           exitCode: result.exitCode,
@@ -124,12 +127,17 @@ export function createShellTool(options: ShellToolOptions): Tool {
   };
 }
 
-/** Offers the shell tool only to familiars the owner enabled it for (off by default). */
-export function shellToolProvider(options: { tool: Tool; enablement: ShellEnablement }): ToolProvider {
+/** Offers the shell tool only to familiars the owner enabled it for (off by default), with that familiar's workspaces. */
+export function shellToolProvider(options: {
+  tool: (workspaces: readonly Workspace[]) => Tool;
+  enablement: ShellEnablement;
+  workspaces?: readonly Workspace[];
+}): ToolProvider {
   return {
-    async toolsFor(familiar) {
+    async toolsFor(familiar: { id: string; slug?: string; allowedTools: readonly string[] }) {
       if (!familiar.allowedTools.includes(SHELL_TOOL_NAME)) return [];
-      return (await options.enablement.isEnabled(familiar.id)) ? [options.tool] : [];
+      if (!(await options.enablement.isEnabled(familiar.id))) return [];
+      return [options.tool(workspacesFor(options.workspaces ?? [], familiar))];
     },
   };
 }

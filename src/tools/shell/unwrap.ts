@@ -117,7 +117,8 @@ export function unwrap(words: readonly ShellWord[], ctx: UnwrapContext): void {
           break;
         }
         next(i);
-        if (rest.length === 0) return;
+        // with no command to run, env prints every variable it was given
+        if (rest.length === 0) return out.add('ask', 'env without a command prints the whole environment');
         continue;
       }
       case 'command':

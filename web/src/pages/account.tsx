@@ -3,8 +3,9 @@ import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
 import type { Me } from '../session.js';
 import { Field, NewPasswordFields, newPasswordProblem, Notice, Page } from '../ui.js';
+import { ChatAccounts } from './chat-accounts.js';
 
-/** The signed-in person's account: who they are, and changing their own password (AUTH-2). */
+/** The signed-in person's account: who they are, changing their own password (AUTH-2), their linked chat accounts (#15). */
 export function AccountPage(props: { me: Me }): JSX.Element {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -55,6 +56,7 @@ export function AccountPage(props: { me: Me }): JSX.Element {
           Change password
         </button>
       </form>
+      <ChatAccounts />
     </Page>
   );
 }

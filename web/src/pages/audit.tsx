@@ -17,13 +17,16 @@ interface AuditEntry {
   requestId?: string;
 }
 
-function actorText(e: AuditEntry): string {
+/** The actor as people read it: a person's name where the entry names a person (their own id, or the key's or model's person). */
+function actorText(e: AuditEntry, names: Map<string, string>): string {
   if (typeof e.actor === 'string') return e.actor;
   if (e.actor && typeof e.actor === 'object') {
-    const a = e.actor as { type?: string; id?: string; ip?: string };
-    return [a.type, a.id ?? a.ip].filter(Boolean).join(' ');
+    const a = e.actor as { type?: string; id?: string; ip?: string; userId?: string };
+    const person = names.get(a.userId ?? (a.type === 'user' ? (a.id ?? '') : ''));
+    if (a.type === 'user' && person) return person;
+    return [a.type, a.id ?? a.ip, person && `(${person})`].filter(Boolean).join(' ');
   }
-  return e.actorId ?? '';
+  return e.actorId ? (names.get(e.actorId) ?? e.actorId) : '';
 }
 
 /** The audit log (LOG-3) with filters by action, outcome and actor. */
@@ -34,6 +37,8 @@ export function AuditPage(): JSX.Element {
   const [actorType, setActorType] = useState('');
   const [filters, setFilters] = useState('?limit=200');
   const res = useResource<unknown>(`/api/audit${filters}`);
+  const people = listOf<{ id: string; name: string }>(useResource<unknown>('/api/users').data);
+  const names = new Map(people.map((p) => [p.id, p.name]));
   const apply = (e: Event) => {
     e.preventDefault();
     const p = new URLSearchParams();
@@ -78,8 +83,15 @@ export function AuditPage(): JSX.Element {
             </option>
           ))}
         </select>
-        <label for="audit-actor">Person (user id)</label>
-        <input id="audit-actor" value={actor} onInput={(e) => setActor((e.currentTarget as HTMLInputElement).value)} />
+        <label for="audit-actor">Person</label>
+        <select id="audit-actor" value={actor} onChange={(e) => setActor((e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">anyone</option>
+          {people.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name}
+            </option>
+          ))}
+        </select>
         <button type="submit">Filter</button>
       </form>
       <Notice error={res.error} />
@@ -99,7 +111,7 @@ export function AuditPage(): JSX.Element {
               <td>{when(e.at ?? e.ts ?? e.createdAt)}</td>
               <td>{e.action}</td>
               <td>{e.outcome}</td>
-              <td>{actorText(e)}</td>
+              <td>{actorText(e, names)}</td>
               <td>{e.target ?? ''}</td>
             </tr>
           ))}

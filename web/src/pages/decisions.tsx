@@ -12,15 +12,6 @@ interface Pairing {
   createdAt: number;
   expiresAt: number;
 }
-interface Approval {
-  id: string;
-  nonce: string;
-  command: string;
-  commandHash: string;
-  reasons: readonly string[];
-  familiarId: string;
-  userId: string;
-}
 
 /** Runs a decision and reports its outcome in the page's status region. */
 function useDecision(reload: () => void) {
@@ -99,51 +90,6 @@ export function PairingsPage(): JSX.Element {
           ))}
         </tbody>
       </table>
-    </Page>
-  );
-}
-
-/** Shell commands waiting for the owner: the exact command (as text) and why it needs approval. */
-export function ApprovalsPage(): JSX.Element {
-  const res = useResource<unknown>('/api/approvals');
-  const { error, info, decide } = useDecision(res.reload);
-  if (res.missing)
-    return (
-      <Page title="Approvals">
-        <NotYet what="Approvals arrive with the tool work; this server does not offer them yet." />
-      </Page>
-    );
-  const rows = listOf<Approval>(res.data);
-  const send = (a: Approval, decision: 'approve' | 'deny') =>
-    decide(decision === 'approve' ? 'Approved.' : 'Denied.', () =>
-      api('POST', `/api/approvals/${encodeURIComponent(a.id)}`, { nonce: a.nonce, decision, commandHash: a.commandHash }),
-    );
-  return (
-    <Page title="Approvals">
-      <Notice error={error ?? res.error} info={info} />
-      {rows.length === 0 && <p>No commands are waiting for approval.</p>}
-      <ul class="cards">
-        {rows.map((a) => (
-          <li key={a.id} class="card">
-            <pre class="plain">
-              <code>{a.command}</code>
-            </pre>
-            <ul>
-              {a.reasons.map((r) => (
-                <li key={r}>{r}</li>
-              ))}
-            </ul>
-            <div class="actions">
-              <button type="button" class="small" onClick={() => void send(a, 'approve')}>
-                Approve
-              </button>
-              <button type="button" class="danger small" onClick={() => void send(a, 'deny')}>
-                Deny
-              </button>
-            </div>
-          </li>
-        ))}
-      </ul>
     </Page>
   );
 }

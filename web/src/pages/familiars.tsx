@@ -2,66 +2,36 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { isAdmin, type Me } from '../session.js';
-import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
+import { Avatar } from '../components/avatar.js';
+import { FamiliarForm, type FamiliarRecord } from '../components/familiar-form.js';
+import { CardImport } from '../components/card-import.js';
+import { exportCard, type ImportedCard } from '../cards.js';
+import { Notice, NotYet, Page, useResource } from '../ui.js';
 
-interface Familiar {
-  id: string;
-  slug?: string;
-  name: string;
-  persona?: string;
-  providerId?: string | null;
-  model?: string;
-}
-
-const slugOf = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 63) || 'familiar';
-interface Provider {
-  id: string;
-  name: string;
-}
-
-/** Familiars (CFG-2 limits shown live: name 64, persona 8,000). */
+/** Familiars: admins create and edit every field with a live preview (CFG-2 limits shown live: name 64, persona 8,000). */
 export function FamiliarsPage(props: { me: Me }): JSX.Element {
   const res = useResource<unknown>('/api/familiars');
-  const providers = useResource<unknown>(isAdmin(props.me) ? '/api/providers' : null);
-  const [name, setName] = useState('');
-  const [persona, setPersona] = useState('');
-  const [providerId, setProviderId] = useState('');
-  const [model, setModel] = useState('');
-  const [slug, setSlug] = useState('');
-  const [tools, setTools] = useState('remember, recall');
+  const admin = isAdmin(props.me);
+  const providers = useResource<unknown>(admin ? '/api/providers' : null);
+  const people = useResource<unknown>(admin ? '/api/users' : null);
   const [error, setError] = useState<string | null>(null);
   const [info, setInfo] = useState<string | null>(null);
-  const provs = listOf<Provider>(providers.data);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [imported, setImported] = useState<{ card: ImportedCard; n: number } | null>(null);
+  const familiars = listOf<FamiliarRecord>(res.data);
 
-  const create = async (e: Event) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      const pid = providerId || provs[0]?.id;
-      await api('POST', '/api/familiars', {
-        slug: slug || slugOf(name),
-        name,
-        persona,
-        model,
-        allowedTools: tools.split(/[\s,]+/).filter(Boolean),
-        ...(pid ? { providerId: pid } : {}),
-      });
-      setInfo(`Created ${name}.`);
-      setName('');
-      setSlug('');
-      setPersona('');
-      res.reload();
-    } catch (err) {
-      setError(messageOf(err));
-    }
+  /** Downloads the familiar as a V3 card (JSON), through an object URL (no inline code). */
+  const download = (f: FamiliarRecord) => {
+    const url = URL.createObjectURL(new Blob([exportCard(f)], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${f.slug ?? 'familiar'}.card.json`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
-  const remove = async (f: Familiar) => {
+  const remove = async (f: FamiliarRecord) => {
     const path = `/api/familiars/${encodeURIComponent(f.id)}`;
     try {
       // What it holds is shown before confirming; the operator chooses to delete it or keep it.
@@ -89,58 +59,62 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
         <NotYet what="Familiars arrive with the turn work; this server does not offer them yet." />
       </Page>
     );
+  const shown = familiars.find((f) => f.id === editing);
+  const common = {
+    providers: listOf<{ id: string; name: string; defaultModel?: string | null }>(providers.data),
+    people: listOf<{ id: string; name: string }>(people.data),
+  };
   return (
     <Page title="Familiars">
+      <Notice error={error} info={info} />
       <ul class="cards">
-        {listOf<Familiar>(res.data).map((f) => (
+        {familiars.map((f) => (
           <li key={f.id} class="card">
-            <h2>{f.name}</h2>
+            <div class="card-head">
+              <Avatar name={f.name} size="large" />
+              <h2>{f.name}</h2>
+            </div>
             <p class="clip">{f.persona}</p>
-            {isAdmin(props.me) && (
-              <button type="button" class="danger small" onClick={() => void remove(f)}>
-                Delete
-              </button>
+            {admin && (
+              <div class="actions">
+                <button type="button" class="secondary small" aria-label={`Edit ${f.name}`} onClick={() => setEditing(f.id)}>
+                  Edit
+                </button>
+                <button type="button" class="secondary small" aria-label={`Export card of ${f.name}`} onClick={() => download(f)}>
+                  Export card
+                </button>
+                <button type="button" class="danger small" onClick={() => void remove(f)}>
+                  Delete
+                </button>
+              </div>
             )}
           </li>
         ))}
       </ul>
-      {isAdmin(props.me) && (
-        <form onSubmit={create} aria-labelledby="new-familiar">
-          <h2 id="new-familiar">New familiar</h2>
-          <Field label="Name" name="familiar-name" value={name} onInput={setName} max={64} required />
-          <Field
-            label="Short name (for the API)"
-            name="familiar-slug"
-            value={slug}
-            onInput={setSlug}
-            max={63}
-            placeholder={slugOf(name || 'familiar')}
-          />
-          <Field label="Persona" name="persona" value={persona} onInput={setPersona} max={8000} multiline required />
-          <div class="field">
-            <label for="familiar-provider">Provider</label>
-            <select id="familiar-provider" value={providerId} onChange={(e) => setProviderId((e.currentTarget as HTMLSelectElement).value)}>
-              {provs.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <Field label="Model" name="familiar-model" value={model} onInput={setModel} max={200} required />
-          <Field
-            label="Allowed tools (comma-separated)"
-            name="familiar-tools"
-            value={tools}
-            onInput={setTools}
-            max={2000}
-            placeholder="remember, recall, notes_read"
-          />
-          <Notice error={error} info={info} />
-          <button type="submit" disabled={name.length > 64 || persona.length > 8000}>
-            Create familiar
-          </button>
-        </form>
+      {admin && shown && (
+        <FamiliarForm
+          key={shown.id}
+          {...common}
+          editing={shown}
+          onSaved={(name) => (setEditing(null), setError(null), setInfo(`Saved ${name}.`), res.reload())}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      {admin && !shown && (
+        <FamiliarForm
+          key={imported ? `card-${imported.n}` : 'new'}
+          {...common}
+          {...(imported ? { prefill: imported.card } : {})}
+          onSaved={(name) => (setError(null), setImported(null), setInfo(`Created ${name}.`), res.reload())}
+        />
+      )}
+      {admin && !shown && (
+        <CardImport
+          onUse={(card) => {
+            setImported({ card, n: (imported?.n ?? 0) + 1 });
+            setInfo(`The card of ${card.name} is in the form above: check it and create the familiar.`);
+          }}
+        />
       )}
     </Page>
   );

@@ -6,7 +6,7 @@ import { Field, Notice, Page } from '../ui.js';
 import { SetupPending } from './setup.js';
 
 /** Sign in with name and password; lockouts and rate limits show their message. Before setup, it says where the setup link is. */
-export function LoginPage(props: { onLogin: (me: Me) => void; setupPending?: boolean }): JSX.Element {
+export function LoginPage(props: { onLogin: (me: Me) => void; setupPending?: boolean; expired?: boolean }): JSX.Element {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -28,6 +28,11 @@ export function LoginPage(props: { onLogin: (me: Me) => void; setupPending?: boo
   return (
     <Page title="Sign in">
       {props.setupPending && <SetupPending />}
+      {props.expired && (
+        <p class="notice info" role="status">
+          Your session ended (it expired, or it was signed out from another device). Sign in to continue where you were.
+        </p>
+      )}
       <form onSubmit={submit}>
         <Field label="Name" name="name" value={name} onInput={setName} required autocomplete="username" />
         <Field

@@ -9,6 +9,8 @@ interface Memory {
   text?: string;
   content?: string;
   provenance?: string;
+  sourceRef?: string | null;
+  metadata?: Record<string, unknown>;
   familiarId?: string;
   createdAt?: number;
   updatedAt?: number;
@@ -23,14 +25,40 @@ interface HistoryEntry {
 
 const textOf = (m: Memory) => m.text ?? m.content ?? '';
 
-/** The memory browser: search, edit, delete, and each memory's history (MEM-2). */
-export function MemoriesPage(_props: { me: Me }): JSX.Element {
+/** Why a memory is kept, in words (the same origins the chat channels' /why gives). */
+const ORIGINS: Record<string, string> = {
+  person: 'you told it',
+  owner: 'an admin wrote it',
+  familiar: 'the familiar noted it (its memory tool, or from a conversation)',
+  external: 'imported from outside (untrusted)',
+};
+const TURN_REF = /^conversation:([^/\s]+)\/message:([^/\s]+)$/;
+
+/** Where a memory came from: its origin, the channel it was said on, and the conversation of its turn (read as the caller). */
+async function explain(m: Memory): Promise<string[]> {
+  const lines = [`Why: ${ORIGINS[m.provenance ?? ''] ?? m.provenance ?? 'unknown'}, ${when(m.createdAt)}.`];
+  if (typeof m.metadata?.channel === 'string') lines.push(`Said on ${m.metadata.channel}.`);
+  const turn = m.sourceRef ? TURN_REF.exec(m.sourceRef) : null;
+  if (turn) {
+    const c = await api<{ channel?: string; title?: string | null }>('GET', `/api/conversations/${encodeURIComponent(turn[1]!)}`).catch(
+      () => undefined,
+    );
+    lines.push(
+      c ? `From a conversation on ${c.channel ?? 'the web'}${c.title ? ` (“${c.title}”)` : ''}.` : 'From a conversation since deleted.',
+    );
+  } else if (m.sourceRef) lines.push(`Source: ${m.sourceRef}`);
+  return lines;
+}
+
+/** The memory browser: search, edit, forget one or everything, where each came from and its history (MEM-2). */
+export function MemoriesPage(props: { me: Me }): JSX.Element {
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const res = useResource<unknown>(`/api/memories${query ? `?q=${encodeURIComponent(query)}` : ''}`);
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
   const [history, setHistory] = useState<{ id: string; rows: HistoryEntry[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [why, setWhy] = useState<{ id: string; lines: string[] } | null>(null);
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -51,6 +79,31 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
     } catch (err) {
       setError(messageOf(err));
     }
+  };
+  const showWhy = async (m: Memory) => setWhy({ id: m.id, lines: await explain(m) });
+  /** Forgets every memory, page by page (each deletion audited like a single one). */
+  const forgetAll = async () => {
+    if (!window.confirm('Forget everything the familiars remember about you? This cannot be undone.')) return;
+    try {
+      for (let page = listOf<Memory>(await api('GET', '/api/memories?limit=100')); page.length;) {
+        for (const m of page) await api('DELETE', `/api/memories/${encodeURIComponent(m.id)}`);
+        page = listOf<Memory>(await api('GET', '/api/memories?limit=100'));
+      }
+      res.reload();
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  /** The person's own export (every concern's data, memories with their history), as a file. */
+  const exportMine = async () => {
+    const response = await fetch(`/api/users/${encodeURIComponent(props.me.id)}/export`, { credentials: 'same-origin' });
+    if (!response.ok) return setError(`Export failed (${response.status})`);
+    const url = URL.createObjectURL(await response.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'hearth-export.json';
+    a.click();
+    URL.revokeObjectURL(url);
   };
   const showHistory = async (m: Memory) => {
     try {
@@ -75,6 +128,16 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
       </form>
       <Notice error={error ?? res.error} />
       {rows.length === 0 && <p>No memories{query ? ' match that search' : ' yet'}.</p>}
+      {rows.length > 0 && !query && (
+        <p>
+          <button type="button" class="secondary small" onClick={() => void exportMine()}>
+            Export
+          </button>{' '}
+          <button type="button" class="danger small" onClick={() => void forgetAll()}>
+            Forget everything
+          </button>
+        </p>
+      )}
       <ul class="memories">
         {rows.map((m) => (
           <li key={m.id} class="card memory">
@@ -104,6 +167,9 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
               <button type="button" class="secondary small" onClick={() => setEditing({ id: m.id, text: textOf(m) })}>
                 Edit
               </button>
+              <button type="button" class="secondary small" onClick={() => void showWhy(m)}>
+                Why?
+              </button>
               <button type="button" class="secondary small" onClick={() => void showHistory(m)}>
                 History
               </button>
@@ -111,6 +177,13 @@ export function MemoriesPage(_props: { me: Me }): JSX.Element {
                 Delete
               </button>
             </div>
+            {why?.id === m.id && (
+              <ul class="why" aria-label="Where it came from">
+                {why.lines.map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            )}
             {history?.id === m.id && (
               <ol class="history" aria-label="History">
                 {history.rows.map((h) => (

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, errorFrom, listOf, messageOf } from '../api.js';
 import type { Me } from '../session.js';
 import { Field, Notice, Page, useResource, when } from '../ui.js';
+import { ChannelIdentities } from './channel-identities.js';
 
 interface Person {
   id: string;
@@ -11,7 +12,7 @@ interface Person {
   createdAt?: number;
 }
 
-/** People and invites; password-reset links (owners); export and erase with a confirmation that names the person. */
+/** People and invites; password-reset links (owners); export and erase with a confirmation that names the person; chat accounts. */
 export function PeoplePage(props: { me: Me }): JSX.Element {
   const res = useResource<unknown>('/api/users');
   const [error, setError] = useState<string | null>(null);
@@ -21,6 +22,22 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
   const [erasing, setErasing] = useState<Person | null>(null);
   const [resetLink, setResetLink] = useState<{ name: string; link: string } | null>(null);
   const [typed, setTyped] = useState('');
+
+  // Owners change anyone's role (ownership included); admins change members and admins (the server checks it again).
+  const canChangeRole = (p: Person) => p.id !== props.me.id && (props.me.role === 'owner' || p.role !== 'owner');
+  const changeRole = async (p: Person, role: string) => {
+    if (role === p.role) return;
+    if (!window.confirm(`Make ${p.name} ${role === 'admin' ? 'an admin' : `a ${role}`}?`)) return res.reload();
+    setError(null);
+    try {
+      await api('PUT', `/api/users/${encodeURIComponent(p.id)}/role`, { role });
+      setInfo(`${p.name} is now ${role === 'admin' ? 'an admin' : `a ${role}`}.`);
+      res.reload();
+    } catch (err) {
+      setError(messageOf(err));
+      res.reload();
+    }
+  };
 
   const invite = async (e: Event) => {
     e.preventDefault();
@@ -85,7 +102,23 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
           {listOf<Person>(res.data).map((p) => (
             <tr key={p.id}>
               <td>{p.name}</td>
-              <td>{p.role}</td>
+              <td>
+                {canChangeRole(p) ? (
+                  <select
+                    aria-label={`Role of ${p.name}`}
+                    value={p.role}
+                    onChange={(e) => void changeRole(p, (e.currentTarget as HTMLSelectElement).value)}
+                  >
+                    {(props.me.role === 'owner' ? ['member', 'admin', 'owner'] : ['member', 'admin']).map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  p.role
+                )}
+              </td>
               <td>{when(p.createdAt)}</td>
               <td class="actions">
                 <button type="button" class="secondary small" onClick={() => void exportPerson(p)}>
@@ -148,6 +181,7 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
           </p>
         )}
       </form>
+      <ChannelIdentities me={props.me} people={listOf<Person>(res.data)} />
     </Page>
   );
 }

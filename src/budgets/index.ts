@@ -1,0 +1,2 @@
+export { budgetsPlugin } from './plugin.js';
+export { budgetGuard } from './guard.js';

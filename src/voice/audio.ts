@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { createTempFile } from '../files/index.js';
+import { voiceErrors } from './errors.js';
+import { runTool, TOOLS } from './process.js';
+import { sniffAudio, type AudioFormat } from './sniff.js';
+
+/** What speech is decoded to for recognition: 16 kHz mono 16-bit PCM (pocketsphinx's and Whisper's input). */
+const PCM_RATE = 16_000;
+const PCM_BYTES_PER_SECOND = PCM_RATE * 2;
+
+/** ffmpeg's demuxer for each accepted container: it never guesses, so no playlist or concat demuxer ever reads another file. */
+const DEMUXER: Record<AudioFormat, string> = { wav: 'wav', ogg: 'ogg', webm: 'matroska', mp3: 'mp3', mp4: 'mov' };
+
+/** Formats Hearth speaks in: WAV (the web), OGG/Opus (Telegram voice notes), MP3. */
+export type SpeechFormat = 'wav' | 'ogg' | 'mp3';
+const SPEECH_WAV_RATE = 24_000;
+const ENCODE: Record<SpeechFormat, string[]> = {
+  // Raw PCM, wrapped in a header here: ffmpeg cannot go back to fill in a WAV header's sizes on a pipe.
+  wav: ['-c:a', 'pcm_s16le', '-ar', String(SPEECH_WAV_RATE), '-f', 's16le'],
+  ogg: ['-c:a', 'libopus', '-b:a', '32k', '-f', 'ogg'],
+  mp3: ['-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'],
+};
+export const SPEECH_CONTENT_TYPES: Record<SpeechFormat, string> = { wav: 'audio/wav', ogg: 'audio/ogg', mp3: 'audio/mpeg' };
+
+export interface AudioLimits {
+  readonly dataDir: string;
+  readonly maxBytes: number;
+  readonly maxSeconds: number;
+  readonly timeoutMs: number;
+}
+
+/** A 44-byte WAV header in front of 16 kHz mono PCM. */
+export function pcmToWav(pcm: Buffer, rate = PCM_RATE): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.write('WAVEfmt ', 8, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([h, pcm]);
+}
+
+/** Decoded speech: a 16 kHz mono WAV and its duration. */
+export interface DecodedAudio {
+  readonly wav: Buffer;
+  readonly seconds: number;
+  readonly format: AudioFormat;
+}
+
+/**
+ * Checks and decodes an upload: its size, its container (from its bytes), that ffmpeg decodes it,
+ * and its duration. Decoding stops just past the limit, so hours of silence or a decompression
+ * bomb cost no more than the limit. The upload sits in the private temp directory (0600) only
+ * while ffmpeg reads it (DATA-3).
+ */
+export async function decodeUpload(bytes: Buffer, limits: AudioLimits): Promise<DecodedAudio> {
+  if (bytes.length > limits.maxBytes) throw voiceErrors.create('VOICE_TOO_LARGE', `Audio larger than ${limits.maxBytes} bytes`);
+  const format = sniffAudio(bytes);
+  if (!format) throw voiceErrors.create('VOICE_NOT_AUDIO', 'Not audio: send WAV, OGG/Opus, WebM/Opus, MP3 or MP4/AAC');
+  const input = createTempFile(limits.dataDir, `.${format}`);
+  try {
+    writeFileSync(input.path, bytes);
+    const cap = Math.ceil((limits.maxSeconds + 1) * PCM_BYTES_PER_SECOND);
+    const args = ['-nostdin', '-v', 'error', '-protocol_whitelist', 'file', '-f', DEMUXER[format], '-i', input.path];
+    args.push(
+      '-vn',
+      '-t',
+      String(limits.maxSeconds + 0.5),
+      '-ac',
+      '1',
+      '-ar',
+      String(PCM_RATE),
+      '-f',
+      's16le',
+      '-c:a',
+      'pcm_s16le',
+      'pipe:1',
+    );
+    const r = await runTool(TOOLS.ffmpeg, args, { timeoutMs: limits.timeoutMs, maxOutputBytes: cap }).catch((err: unknown) => {
+      if ((err as { details?: { reason?: string } }).details?.reason === 'VOICE_TOO_LONG') throw tooLong(limits);
+      throw err;
+    });
+    if (r.code !== 0 || r.stdout.length < PCM_BYTES_PER_SECOND / 10) {
+      throw voiceErrors.create('VOICE_NOT_AUDIO', 'The file could not be decoded as audio (damaged or not audio)');
+    }
+    const seconds = r.stdout.length / PCM_BYTES_PER_SECOND;
+    if (seconds > limits.maxSeconds) throw tooLong(limits);
+    return { wav: pcmToWav(r.stdout), seconds, format };
+  } finally {
+    input.remove();
+  }
+}
+
+const tooLong = (limits: AudioLimits) => voiceErrors.create('VOICE_TOO_LONG', `Audio longer than ${limits.maxSeconds} seconds`);
+
+/** Re-encodes speech (any container ffmpeg reads, on stdin) into `format`; WAV output gets a correct header. */
+export async function encodeSpeech(
+  audio: Buffer,
+  format: SpeechFormat,
+  limits: Pick<AudioLimits, 'timeoutMs' | 'maxBytes'>,
+): Promise<Buffer> {
+  const args = ['-nostdin', '-v', 'error', '-protocol_whitelist', 'pipe', '-i', 'pipe:0', '-vn', '-ac', '1', ...ENCODE[format], 'pipe:1'];
+  const r = await runTool(TOOLS.ffmpeg, args, { timeoutMs: limits.timeoutMs, maxOutputBytes: limits.maxBytes * 4, input: audio });
+  if (r.code !== 0 || r.stdout.length === 0) throw voiceErrors.create('VOICE_PROVIDER_FAILED', 'Speech could not be encoded');
+  return format === 'wav' ? pcmToWav(r.stdout, SPEECH_WAV_RATE) : r.stdout;
+}
+
+/** Speakable text: markdown marks, code blocks and links' URLs taken out, whitespace folded, at most `max` characters. */
+export function speakable(text: string, max: number): string {
+  const plain = text
+    .replace(/```[\s\S]*?```/g, ' (code) ')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/https?:\/\/\S+/g, '(link)')
+    .replace(/[*_#>~|]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (plain.length <= max) return plain;
+  const cut = plain.slice(0, max);
+  const end = Math.max(cut.lastIndexOf('. '), cut.lastIndexOf('! '), cut.lastIndexOf('? '));
+  return end > max / 2 ? cut.slice(0, end + 1) : cut;
+}

@@ -1,0 +1,1 @@
+export { voicePlugin } from './plugin.js';

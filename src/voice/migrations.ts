@@ -1,0 +1,52 @@
+import { columnTypes, type Migration } from '../storage/index.js';
+
+export type VoiceTables = {
+  speech_providers: {
+    id: string;
+    name: string;
+    /** stt (speech to text) or tts (text to speech). */
+    kind: string;
+    base_url: string;
+    /** Vault-sealed API key (DATA-1); null for keyless local servers. */
+    api_key_sealed: string | null;
+    api_key_last4: string | null;
+    model: string;
+    /** The TTS voice name (`alloy`…); null for STT. */
+    voice: string | null;
+    timeout_ms: number;
+    /** 1: used instead of the offline default for its kind (at most one per kind). */
+    active: number;
+    created_at: number;
+    updated_at: number;
+  };
+};
+
+export const voiceMigrations: Migration[] = [
+  {
+    name: '1200_speech_providers',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('speech_providers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('base_url', 'text', (c) => c.notNull())
+        .addColumn('api_key_sealed', 'text')
+        .addColumn('api_key_last4', 'text')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('voice', 'text')
+        .addColumn('timeout_ms', t.bigint, (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('speech_providers').execute();
+    },
+  },
+];
+
+/** Where sealed speech-provider keys live, for the vault's key rotation. */
+export const SPEECH_KEY_COLUMN = { table: 'speech_providers', column: 'api_key_sealed', idColumn: 'id' } as const;

@@ -1,0 +1,45 @@
+import { definePlugin } from '../core/index.js';
+import { createClipStore } from './clips.js';
+import { SPEECH_KEY_COLUMN, voiceMigrations } from './migrations.js';
+import { createSpeechProviders } from './providers.js';
+import { voiceRoutes } from './routes.js';
+import { createVoice, type Voice } from './service.js';
+
+declare module '../core/plugin.js' {
+  interface Services {
+    /** Speech to text and text to speech around the turn (CH-5); channels use it for voice notes. */
+    voice: Voice;
+  }
+}
+
+/** Spoken replies fetched by URL live this long (the web plays them at once). */
+const CLIP_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Voice (CH-5): transcription in front of the turn, speech after it. Offline defaults (pocketsphinx,
+ * espeak-ng, ffmpeg, run only when voice is used) or OpenAI-compatible speech providers.
+ */
+export const voicePlugin = definePlugin({
+  name: 'voice',
+  migrations: voiceMigrations,
+  sealedColumns: [SPEECH_KEY_COLUMN],
+  init(kernel) {
+    const { config, storage, vault, audit, now } = kernel;
+    const limits = {
+      dataDir: config.dataDir,
+      maxBytes: config.HEARTH_VOICE_MAX_BYTES,
+      maxSeconds: config.HEARTH_VOICE_MAX_SECONDS,
+      timeoutMs: config.HEARTH_VOICE_TIMEOUT_MS,
+      maxSpeechChars: 2000,
+    };
+    const providers = createSpeechProviders({ storage, vault, audit, now, maxBytes: limits.maxBytes });
+    const voice = createVoice({ providers, turns: kernel.service('turns'), audit, limits });
+    const clips = createClipStore({ ttlMs: CLIP_TTL_MS, max: 200, now });
+    const conversations = kernel.service('conversations');
+    return {
+      services: { voice },
+      routes: [voiceRoutes({ voice, conversations, clips, maxBytes: limits.maxBytes })],
+      close: () => clips.clear(),
+    };
+  },
+});
