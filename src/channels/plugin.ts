@@ -63,7 +63,13 @@ export const channelsPlugin = definePlugin({
     return {
       services: { channels },
       routes: [openaiRoutes({ turns, familiars, budgetHeaders: kernel.optional('budgets')?.headersFor }), channelRoutes(channels)],
-      contributes: { personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables>())] },
+      contributes: {
+        personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables>())],
+        // Allowlists and pairing are read from this copy on every message; `settings`/`channels` (or no scope) reload it.
+        invalidators: [
+          (scope) => (scope === undefined || scope === 'settings' || scope === 'channels' ? channels.reloadSettings() : undefined),
+        ],
+      },
       start() {
         // Not awaited: a slow platform must not hold up the server; failures are logged without tokens.
         started ??= channels

@@ -76,6 +76,8 @@ export interface ChannelsService {
   guilds(): readonly string[];
   running(channel: ChannelName): boolean;
   updateSettings(channel: ChatChannel, settings: StoredChannelSettings, token: string | null | undefined, actor: AuditActor): Promise<void>;
+  /** Reads every channel's stored settings again (the `invalidate` webhook: a row changed behind this process's back). */
+  reloadSettings(): Promise<void>;
   /** Seals environment tokens into the vault and starts every channel that has a token. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -186,6 +188,9 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
         outcome: 'success',
         details: { tokenChanged: token !== undefined, allowed: next.allowedIds.length, guilds: next.guildIds.length },
       });
+    },
+    async reloadSettings() {
+      for (const entry of CHANNEL_ENTRIES) stored.set(entry.name, await settings.get(entry.name));
     },
     async start() {
       for (const entry of CHANNEL_ENTRIES) await startChannel(entry);

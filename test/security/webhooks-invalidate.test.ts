@@ -90,4 +90,15 @@ describe('#15 invalidate: the signed invalidate webhook drops production caches 
     await invalidate({});
     expect((await index.nearest({ userId: 'u-vec' }, second, 5))[0]?.score).toBeCloseTo(1, 2);
   });
+  it('#15 invalidate: channel settings changed elsewhere (an allowlist) are used after a signed invalidate', async () => {
+    const channels = t.hearth.channels;
+    await channels.start();
+    const before = channels.rules('telegram').allowedIds;
+    // Written straight to the row, as another replica's dashboard would: this process's copy is stale.
+    await channels.settings.put('telegram', { allowedIds: ['4242'], guildIds: [], pairing: false });
+    expect(channels.rules('telegram').allowedIds).toEqual(before);
+    expect((await invalidate({ scope: 'settings' })).invalidated).toBeGreaterThan(0);
+    expect(channels.rules('telegram').allowedIds).toContain('4242');
+    expect(channels.rules('telegram').pairing).toBe(false);
+  });
 });
