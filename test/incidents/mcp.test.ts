@@ -1,11 +1,9 @@
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolContext } from '../../src/tools/index.js';
 import { createMcpConnections, mcpToolProvider } from '../../src/tools/mcp/index.js';
 import { userWithKey } from '../identity/helpers.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
-
-const PROBE = resolve('test/tools/fixtures/mcp-probe-server.mjs');
+import { PROBE, PROBE_READ_PATHS } from '../tools/fixtures/probe-bundle.js';
 
 /** DESIGN §6: MCP servers that pass tool input to a shell (CVE-2025-53107) or run without auth (CVE-2025-49596). */
 describe('incident: MCP servers', () => {
@@ -40,7 +38,7 @@ describe('incident: MCP servers', () => {
         transport: 'stdio',
         command: 'node',
         args: [PROBE, '$(touch /work/from-args)', '; touch /work/from-args2', '`touch /work/from-args3`'],
-        readPaths: [resolve('node_modules'), resolve('test/tools/fixtures')],
+        readPaths: PROBE_READ_PATHS,
         enabled: true,
         allowedTools: ['echo', 'read'],
       },

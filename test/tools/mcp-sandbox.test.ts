@@ -1,15 +1,15 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ENV } from '../../src/tools/shell/sandbox.js';
 import type { ToolContext } from '../../src/tools/index.js';
 import { createMcpConnections, mcpToolProvider } from '../../src/tools/mcp/index.js';
 import { userWithKey } from '../identity/helpers.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
+import { PROBE, PROBE_READ_PATHS } from './fixtures/probe-bundle.js';
 
-const PROBE = resolve('test/tools/fixtures/mcp-probe-server.mjs');
-const READ_PATHS = [resolve('node_modules'), dirname(PROBE)];
+const READ_PATHS = PROBE_READ_PATHS;
 const TOKEN = `mcp-sealed-${Math.random().toString(36).slice(2)}`;
 const HOST_SECRET = `hearth-env-secret-${Math.random().toString(36).slice(2)}`;
 

@@ -1,15 +1,15 @@
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { userWithKey } from '../identity/helpers.js';
 import { buildTestMcpServer } from './fixtures/mcp-server.js';
+import { PROBE, PROBE_READ_PATHS } from './fixtures/probe-bundle.js';
 import type { ToolContext } from '../../src/tools/index.js';
 
 // stdio servers run in the bubblewrap sandbox (#16): node from /usr, the fixture and node_modules bound read-only
-const STDIO_SERVER = resolve('test/tools/fixtures/mcp-probe-server.mjs');
-const READ_PATHS = [resolve('node_modules'), resolve('test/tools/fixtures')];
+const STDIO_SERVER = PROBE;
+const READ_PATHS = PROBE_READ_PATHS;
 const TOKEN = 'mcp-token-' + Math.random().toString(36).slice(2);
 
 describe('EXEC-2 MCP servers configured by the operator', () => {
