@@ -110,7 +110,11 @@ export const memoryPlugin = definePlugin({
         retrievers: [retriever],
         personData: [
           memoryPersonData(repo, notes),
-          { part: 'memory proposals', erase: async (userId) => ({ memory_proposals: await extractor.erasePerson(userId) }) },
+          {
+            part: 'memory proposals',
+            export: async (userId) => ({ memoryProposals: await extractor.proposals(userId) }),
+            erase: async (userId) => ({ memory_proposals: await extractor.erasePerson(userId) }),
+          },
         ],
         conversationData: [memoryConversationData(repo)],
         familiarData: [memoryFamiliarData(repo, notes)],

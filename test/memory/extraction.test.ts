@@ -113,6 +113,10 @@ describe('#21 automatic memory (MEM-2)', () => {
     const list = await w.t.app.inject({ method: 'GET', url: '/api/memories/proposals', headers: w.auth(w.alice.key) });
     const proposals = (list.json() as { proposals: Array<{ id: string; text: string }> }).proposals;
     expect(proposals.map((p) => p.text)).toEqual(['Alice plays the cello.', 'Alice has a recital in May.']);
+    // What waits for her yes is hers: it is in her export.
+    const exported = await w.t.app.inject({ method: 'GET', url: `/api/users/${w.alice.id}/export`, headers: w.auth(w.alice.key) });
+    expect(exported.statusCode).toBe(200);
+    expect(exported.body).toContain('Alice has a recital in May.');
     // Bob sees none of them and cannot act on them.
     const bobList = await w.t.app.inject({ method: 'GET', url: '/api/memories/proposals', headers: w.auth(w.bob.key) });
     expect(bobList.json()).toEqual({ proposals: [] });
