@@ -8,6 +8,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pcmToWav } from '../../src/voice/audio.js';
 
 export interface FakeSpeechRequest {
   readonly path: string;
@@ -29,20 +30,7 @@ export function toneWav(seconds: number): Buffer {
   const rate = 16_000;
   const pcm = Buffer.alloc(Math.round(seconds * rate) * 2);
   for (let i = 0; i < pcm.length / 2; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), i * 2);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.write('WAVEfmt ', 8, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
+  return pcmToWav(pcm, rate);
 }
 
 async function bytesOf(req: IncomingMessage): Promise<Buffer> {
