@@ -302,15 +302,17 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           }).catch((err: unknown) => {
             logger.warn({ err }, 'indexing the turn failed');
           });
-        r.afterTurn?.({
-          userId: request.userId,
-          familiarId: familiar.id,
-          conversationId: conversation.id,
-          userMessageId: userMessage.id,
-          replyMessageId: stored.id,
-        }).catch((err: unknown) => {
-          logger.warn({ err }, 'queueing the exchange for memory failed');
-        });
+        // The familiar already says whether it learns from conversations: no queue lookup per turn when it does not.
+        if (familiar.memoryExtraction !== 'off')
+          r.afterTurn?.({
+            userId: request.userId,
+            familiarId: familiar.id,
+            conversationId: conversation.id,
+            userMessageId: userMessage.id,
+            replyMessageId: stored.id,
+          }).catch((err: unknown) => {
+            logger.warn({ err }, 'queueing the exchange for memory failed');
+          });
       }
       await audit.record({
         actor,
