@@ -1,4 +1,12 @@
-import { Migrator, type Kysely, type Migration as KyselyMigration, type MigrationResultSet } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type DatabaseIntrospector,
+  type Kysely,
+  type Migration as KyselyMigration,
+  type MigrationResultSet,
+  type TableMetadata,
+} from 'kysely';
 import type { Dialect, Migration } from '../core/index.js';
 import type { Storage } from './database.js';
 
@@ -22,12 +30,43 @@ function migrator(storage: Storage, migrations: readonly Migration[]): Migrator 
     };
   }
   return new Migrator({
-    db: storage.db,
+    db: storage.dialect === 'postgres' ? withSchemaIntrospection(storage.db, storage.pgSchema) : storage.db,
     provider: { getMigrations: async () => record },
     migrationTableName: 'hearth_migrations',
     migrationLockTableName: 'hearth_migrations_lock',
     // Name the schema: kysely's introspection otherwise sees migration tables of other schemas.
     ...(storage.pgSchema ? { migrationTableSchema: storage.pgSchema } : {}),
+  });
+}
+
+/**
+ * Kysely's PostgreSQL introspector lists the tables of every schema in the database, calling
+ * pg_get_serial_sequence on each; a schema dropped meanwhile (a restore's scratch schema, another
+ * test's) fails the whole migration with "schema … does not exist". The migrator only asks whether
+ * its own two tables exist, so it gets an introspector that looks in its own schema alone.
+ */
+function withSchemaIntrospection<DB>(db: Kysely<DB>, schema: string | undefined): Kysely<DB> {
+  const own = schema ?? 'public';
+  const base = db.introspection;
+  const introspector: DatabaseIntrospector = {
+    getSchemas: () => base.getSchemas(),
+    async getTables(): Promise<TableMetadata[]> {
+      const rows = await sql<{ name: string; view: boolean }>`
+        select table_name as name, table_type = 'VIEW' as view
+        from information_schema.tables where table_schema = ${own}`.execute(db);
+      return rows.rows.map((r) => ({ name: r.name, schema: own, isView: r.view, columns: [] }));
+    },
+    async getMetadata() {
+      return { tables: await this.getTables() };
+    },
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspector;
+      const value: unknown = Reflect.get(target, prop);
+      // Kysely keeps its state in private fields: its methods must run on the real instance.
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
 
