@@ -1,4 +1,5 @@
 import { dataBlock } from '../security/sanitize/index.js';
+import { neutralizedNotice, type InjectionScreen } from '../security/screen/index.js';
 import type { ChatMessage, ChatModel, ToolCall } from '../providers/index.js';
 import type { PersonWait, Tool, ToolContext, ToolResult } from '../tools/index.js';
 import type { AuditLog } from '../security/audit/index.js';
@@ -26,6 +27,8 @@ export interface ToolLoopInput {
   readonly context: Omit<ToolContext, 'signal' | 'waitForPerson'>;
   readonly signal?: AbortSignal | undefined;
   readonly audit: AuditLog;
+  /** Scores every tool's output (LLM-2): a web page or an MCP server's reply can carry an injection too. */
+  readonly screen?: InjectionScreen | undefined;
   readonly onEvent: (event: TurnEvent) => void;
 }
 
@@ -141,17 +144,22 @@ export async function runToolLoop(input: ToolLoopInput): Promise<{ text: string;
       input.onEvent({ type: 'tool', name: call.name, status: 'started' });
       const result = await runTool(byName.get(call.name), call, input);
       input.onEvent({ type: 'tool', name: call.name, status: result.ok ? 'done' : 'failed' });
+      let content = result.ok ? result.content : `error ${result.code}: ${result.message}`;
+      if (content.length > limits.toolOutputMaxChars)
+        content = `${content.slice(0, limits.toolOutputMaxChars)}\n[output truncated at ${limits.toolOutputMaxChars} characters]`;
+      // Outside content the model reads is screened like the person's words; flagged output reaches it quoted and labelled.
+      const verdict = result.ok ? input.screen?.screen(content) : undefined;
+      if (verdict?.flagged) content = neutralizedNotice(content, verdict, `the tool ${call.name}`);
       await input.audit.record({
         actor: { type: 'model', familiarId: input.context.familiarId, userId: input.context.userId },
         action: 'tool.call',
         target: call.name.slice(0, 64),
         outcome: result.ok ? 'success' : 'failure',
         ...(input.context.requestId ? { requestId: input.context.requestId } : {}),
-        details: result.ok ? { outputLength: result.content.length } : { code: result.code },
+        details: result.ok
+          ? { outputLength: result.content.length, ...(verdict?.flagged ? { screened: verdict.signals.join(',') } : {}) }
+          : { code: result.code },
       });
-      let content = result.ok ? result.content : `error ${result.code}: ${result.message}`;
-      if (content.length > limits.toolOutputMaxChars)
-        content = `${content.slice(0, limits.toolOutputMaxChars)}\n[output truncated at ${limits.toolOutputMaxChars} characters]`;
       input.messages.push({
         role: 'tool',
         toolCallId: call.id,

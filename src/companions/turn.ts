@@ -232,6 +232,7 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           },
           signal: request.signal,
           audit,
+          screen,
           onEvent: emit,
         });
       } catch (err) {

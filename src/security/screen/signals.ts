@@ -19,7 +19,9 @@ export type SignalName =
   | 'output_hijack'
   | 'context_probe'
   | 'behaviour_directive'
-  | 'foreign_override';
+  | 'foreign_override'
+  /** The concept model (classifier.ts) confirms a weak rule signal. */
+  | 'concept_model';
 
 export interface Signal {
   readonly name: SignalName;
