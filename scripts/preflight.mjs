@@ -3,7 +3,8 @@
 // what the suite uses, so `npm ci && npm test` passes on a fresh clone of a Debian or Ubuntu machine.
 //
 //   - Debian packages: chromium (/usr/bin/chromium, browser tests), bubblewrap (shell sandbox),
-//     espeak-ng, ffmpeg, pocketsphinx and pocketsphinx-en-us (voice), and postgresql / redis-server when those services are not running;
+//     espeak-ng, ffmpeg, pocketsphinx and pocketsphinx-en-us (voice), nginx (the load balancer in front
+//     of the replica test), and postgresql / redis-server when those services are not running;
 //   - PostgreSQL answering at HEARTH_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
 //     see test/support/databases.ts): started if stopped, database created if missing, and, only
 //     when the password-less connection is refused, one `trust` line in pg_hba.conf for exactly
@@ -73,6 +74,11 @@ const TOOLS = [
     what: 'the pocketsphinx US-English model',
     pkg: 'pocketsphinx-en-us',
     present: () => existsSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin'),
+  },
+  {
+    what: 'nginx (the load balancer of the replica test)',
+    pkg: 'nginx',
+    present: () => which('nginx') !== undefined || isExecutable('/usr/sbin/nginx'),
   },
 ];
 
@@ -175,7 +181,7 @@ if (ready()) {
   const ms = Math.round(performance.now() - started);
   const fixed = done.length ? `${done.join('; ')}; ` : '';
   log(
-    `${fixed}Chromium, bubblewrap, espeak-ng, ffmpeg, pocketsphinx, PostgreSQL ${PG_WHERE} and Redis ${REDIS.host}:${REDIS.port} ready (${ms} ms)`,
+    `${fixed}Chromium, bubblewrap, espeak-ng, ffmpeg, pocketsphinx, nginx, PostgreSQL ${PG_WHERE} and Redis ${REDIS.host}:${REDIS.port} ready (${ms} ms)`,
   );
   process.exit(0);
 }

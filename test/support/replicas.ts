@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+import { runHearth, startHearthProcess } from './cli.js';
+import { PG_URL, tempDir } from './databases.js';
+
+/**
+ * Several real `hearth start` processes on one PostgreSQL database and one Redis, behind a real
+ * nginx on loopback: what docs/deployment.md tells operators to run (issue #19). The database is
+ * a fresh one of its own (a deployment's, not a test schema), dropped at the end.
+ */
+export interface Replica {
+  readonly id: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+export interface ReplicaSet {
+  readonly replicas: Replica[];
+  /** nginx in front of them. */
+  readonly lb: string;
+  readonly env: Record<string, string>;
+  /** Starts one more replica on the same database (e.g. after killing one). */
+  add(id: string, extra?: Record<string, string>): Promise<Replica>;
+  close(): Promise<void>;
+}
+
+export const OWNER_PASSWORD = 'correct horse battery staple orbit lantern';
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+    s.on('error', fail);
+  });
+}
+
+function nginxConfig(dir: string, port: number, upstreams: readonly string[]): string {
+  const servers = upstreams.map((u) => `    server ${new URL(u).host};`).join('\n');
+  return `user root;
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream hearth {
+${servers}
+    keepalive 16;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://hearth;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      # Server-Sent Events must reach the browser as they are written.
+      proxy_buffering off;
+      proxy_read_timeout 1h;
+    }
+  }
+}
+`;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function startReplicaSet(options: { count: number; env?: Record<string, string> }): Promise<ReplicaSet> {
+  const database = `hearth_r_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const databaseUrl = new URL(PG_URL);
+  databaseUrl.pathname = `/${database}`;
+  const root = tempDir('hearth-replicas-');
+  const env: Record<string, string> = {
+    HEARTH_DATABASE_URL: databaseUrl.toString(),
+    // A Redis database of its own, so other suites' rate-limit counters never meet these.
+    HEARTH_REDIS_URL: 'redis://127.0.0.1:6379/11',
+    HEARTH_MASTER_KEY: randomBytes(32).toString('hex'),
+    HEARTH_SERVICE_KEY: randomBytes(24).toString('hex'),
+    HEARTH_TRUSTED_PROXIES: '127.0.0.1',
+    HEARTH_SERVE_WEB: 'false',
+    HEARTH_LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const setupDir = join(root, 'setup');
+  mkdirSync(setupDir);
+  const owner = await runHearth(['users', 'add', 'owner', '--role', 'owner'], {
+    env: { ...env, HEARTH_DATA_DIR: setupDir },
+    stdin: `${OWNER_PASSWORD}\n`,
+  });
+  if (owner.code !== 0) throw new Error(`users add failed: ${owner.stderr}`);
+
+  const replicas: Replica[] = [];
+  const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
+    const dataDir = join(root, id);
+    mkdirSync(dataDir, { recursive: true });
+    const proc = await startHearthProcess({ cwd: dataDir, env: { ...env, HEARTH_DATA_DIR: dataDir, HEARTH_REPLICA_ID: id, ...extra } });
+    const replica = { id, url: proc.url, child: proc.child, output: proc.output };
+    replicas.push(replica);
+    return replica;
+  };
+  for (let i = 1; i <= options.count; i++) await add(`r${i}`);
+
+  const nginxDir = join(root, 'nginx');
+  mkdirSync(nginxDir);
+  const port = await freePort();
+  writeFileSync(
+    join(nginxDir, 'nginx.conf'),
+    nginxConfig(
+      nginxDir,
+      port,
+      replicas.map((r) => r.url),
+    ),
+  );
+  const nginx = spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], {
+    stdio: 'ignore',
+    env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin` },
+  });
+  const lb = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${lb}/api/health`)).ok, 'nginx');
+
+  return {
+    replicas,
+    lb,
+    env,
+    add,
+    async close() {
+      nginx.kill('SIGTERM');
+      for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+      await Promise.all(
+        replicas.map((r) =>
+          r.child.exitCode !== null || r.child.signalCode !== null ? undefined : new Promise((done) => r.child.once('exit', done)),
+        ),
+      );
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await c.end();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs the owner in through `base`; the headers a browser would then send. */
+export async function signIn(base: string): Promise<Record<string, string>> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ name: 'owner', password: OWNER_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
+  const cookie = /__Host-hearth=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  return { cookie, 'x-csrf-token': csrfToken };
+}
