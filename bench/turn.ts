@@ -1,4 +1,5 @@
-// `npm run bench -- turn [--json] [--turns N] [--concurrency C] [--memories M] [--phases]`: chat turns
+// `npm run bench -- turn [--json] [--turns N] [--concurrency C] [--memories M] [--phases]`
+// (`--replicas N` / `--workers N`: several processes, see bench/turn-replicas.ts): chat turns
 // through the real turn pipeline (validate, rate limit, screen, load, retrieve, assemble, model
 // stream, sanitize, persist, index, audit) against an instant fake model on loopback.
 //
@@ -33,6 +34,8 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 const ms = (x: number) => Math.round(x * 100) / 100;
 
 export async function main(argv: string[]): Promise<void> {
+  // Several processes over HTTP on PostgreSQL: bench/turn-replicas.ts.
+  if (argv.includes('--replicas') || argv.includes('--workers')) return (await import('./turn-replicas.js')).main(argv);
   const json = argv.includes('--json');
   const total = arg(argv, '--turns', 2000);
   const concurrency = arg(argv, '--concurrency', 50);

@@ -1,6 +1,7 @@
 import { registerDataDirUser } from '../backup/index.js';
 import type { Config } from '../config/index.js';
 import type { HearthApp, HearthPlugin, Kernel, Migration, Services } from '../core/index.js';
+import { createJobRunner, resolveReplicaId } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 import { auditMigrations, createAuditLog } from '../security/audit/index.js';
 import { createRateLimiter } from '../security/ratelimit/index.js';
@@ -28,6 +29,10 @@ export interface CreateHearthOptions {
   readonly migrate?: boolean;
   readonly pgSchema?: string | undefined;
   readonly now?: () => number;
+  /** This process's replica id (default HEARTH_REPLICA_ID, else host-pid). */
+  readonly replica?: string;
+  /** How often idle pg-boss workers poll (tests shorten it). */
+  readonly jobPollingIntervalMs?: number;
   /** The concerns, in order; HEARTH_PLUGINS unless a test or tool adds its own. */
   readonly plugins?: readonly HearthPlugin[];
 }
@@ -60,7 +65,14 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
     const audit = createAuditLog({ storage, key: await dataKey(storage, vault, 'audit.chain', now), vault, now });
     limiter = createRateLimiter({ budgets: pluginBudgets(plugins, config), logger, redisUrl: config.HEARTH_REDIS_URL });
     const settings = createSettingsRepository(storage.db, now);
-    const loaded = await loadPlugins(plugins, { config, logger, storage, settings, vault, audit, limiter, now });
+    const replica = options.replica ?? resolveReplicaId(config.HEARTH_REPLICA_ID);
+    const jobs = createJobRunner({
+      storage,
+      databaseUrl: config.HEARTH_DATABASE_URL,
+      logger,
+      ...(options.jobPollingIntervalMs ? { pollingIntervalMs: options.jobPollingIntervalMs } : {}),
+    });
+    const loaded = await loadPlugins(plugins, { config, logger, storage, settings, vault, audit, limiter, now, jobs, replica });
     const { kernel, routes, authenticator } = loaded;
     const rateLimiter = limiter;
     const hearth = {
@@ -73,12 +85,16 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
           limiter: rateLimiter,
           modules: routes,
           gauges: () => kernel.contributions('gauges'),
+          replica,
           ...(authenticator ? { authenticate: authenticator } : {}),
         });
         await loaded.start();
+        // Background work starts with the first server (never in one-shot CLI commands).
+        await jobs.start();
         return app;
       },
       async close() {
+        await jobs.stop();
         await loaded.close();
         await rateLimiter.close();
         await storage.close();

@@ -1,5 +1,6 @@
-import { budgetsPlugin } from '../budgets/index.js';
+import { budgetsPlugin, voiceBudgetsPlugin } from '../budgets/index.js';
 import { channelsPlugin } from '../channels/index.js';
+import { clusterPlugin } from '../cluster/index.js';
 import { familiarsPlugin, turnPlugin } from '../companions/index.js';
 import type { HearthPlugin } from '../core/index.js';
 import { filesPlugin } from '../files/index.js';
@@ -18,6 +19,7 @@ import { webAppPlugin } from '../webapp/index.js';
  * routes register in this order and plugins close in reverse. See docs/architecture.md.
  */
 export const HEARTH_PLUGINS: readonly HearthPlugin[] = [
+  clusterPlugin, // leases (one owner per bot), the replica bus, cache invalidation across replicas (#19)
   auditPlugin, // audit routes and retention (the audit log itself is in the kernel)
   filesPlugin, // temporary-file sweeper
   webhooksPlugin, // signed inbound webhooks; later plugins add handlers
@@ -28,6 +30,7 @@ export const HEARTH_PLUGINS: readonly HearthPlugin[] = [
   toolsPlugin, // shell and MCP tools
   budgetsPlugin, // token, money and tool-call budgets; the turn wraps its model and tools in them
   turnPlugin, // the turn, built with every tool provider and retriever above
+  voiceBudgetsPlugin, // voice minutes per person, familiar and role; before voice, which charges each recording
   voicePlugin, // speech to text and text to speech around the turn; before channels (Telegram voice notes)
   channelsPlugin, // OpenAI-compatible endpoint, Telegram, Discord, Twitch
   privacyPlugin, // export, erasure and retention over every personData hook

@@ -38,47 +38,86 @@ const COLUMN = { tokens: 'tokens', cost: 'cost', toolCalls: 'tool_calls' } as co
 const DIMENSIONS = ['tokens', 'cost', 'toolCalls'] as const;
 
 /**
- * The counters, changed only by conditional UPDATEs inside one transaction: a reservation adds the
- * expected maximum to every counter it touches only where the result stays within the limit, so
- * concurrent turns (other requests, other replicas) can never together pass a limit. On PostgreSQL
- * the UPDATE takes the row lock and re-checks its condition after a concurrent writer commits;
- * SQLite runs one writer at a time. Counters are locked in one sorted order, so two reservations
- * never wait on each other in a cycle.
+ * The counters, changed only by conditional upserts: a reservation adds the expected maximum to
+ * every counter it touches only where the result stays within the limit, so concurrent turns
+ * (other requests, other replicas) can never together pass a limit. On PostgreSQL the upsert takes
+ * the row lock and re-checks its condition after a concurrent writer commits; SQLite runs one
+ * writer at a time. Counters are locked in one sorted order, so two reservations never wait on
+ * each other in a cycle. A counter held to no limit in this call is one row of a multi-row upsert
+ * with its unlimited neighbours (the usual case, no limits at all: one statement per call); a
+ * limited one is an upsert of its own, whose condition is the limit. More than one statement runs
+ * in one transaction: all of them or none.
  */
 export function createLedger(db: Kysely<BudgetTables>, now: () => number) {
   const sorted = (charges: readonly Charge[]) =>
     [...charges].sort((a, b) => (a.counter === b.counter ? a.period.localeCompare(b.period) : a.counter.localeCompare(b.counter)));
 
+  /** Adds `amount` to the counters (created at 0 when new), where `limited`'s sums stay within `limit`; answers how many changed. */
+  async function upsert(
+    q: Kysely<BudgetTables>,
+    charges: readonly Charge[],
+    amount: Amount,
+    at: number,
+    limited: readonly (keyof Amount)[] = [],
+  ): Promise<number> {
+    const limit = charges[0]!.limit;
+    const result = await q
+      .insertInto('budget_counters')
+      .values(
+        charges.map((c) => ({
+          counter: c.counter,
+          period: c.period,
+          tokens: amount.tokens,
+          cost: amount.cost,
+          tool_calls: amount.toolCalls,
+          updated_at: at,
+        })),
+      )
+      .onConflict((oc) => {
+        const update = oc.columns(['counter', 'period']).doUpdateSet((eb) => ({
+          tokens: eb('budget_counters.tokens', '+', amount.tokens),
+          cost: eb('budget_counters.cost', '+', amount.cost),
+          tool_calls: eb('budget_counters.tool_calls', '+', amount.toolCalls),
+          updated_at: at,
+        }));
+        // Only what this call adds is held to its limit: a spent token budget does not block a tool call.
+        return limited.length === 0
+          ? update
+          : update.where((eb) => eb.and(limited.map((d) => eb(eb(`budget_counters.${COLUMN[d]}`, '+', amount[d]), '<=', limit[d]!))));
+      })
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
   async function apply(charges: readonly Charge[], amount: Amount, checked: boolean): Promise<Refusal | undefined> {
     const at = now();
-    try {
-      await db.transaction().execute(async (tx) => {
-        for (const charge of sorted(charges)) {
-          await tx
-            .insertInto('budget_counters')
-            .values({ counter: charge.counter, period: charge.period, tokens: 0, cost: 0, tool_calls: 0, updated_at: at })
-            .onConflict((oc) => oc.columns(['counter', 'period']).doNothing())
-            .execute();
-          let update = tx
-            .updateTable('budget_counters')
-            .set((eb) => ({
-              tokens: eb('tokens', '+', amount.tokens),
-              cost: eb('cost', '+', amount.cost),
-              tool_calls: eb('tool_calls', '+', amount.toolCalls),
-              updated_at: at,
-            }))
-            .where('counter', '=', charge.counter)
-            .where('period', '=', charge.period);
-          // Only what this call adds is held to its limit: a spent token budget does not block a tool call.
-          const limited = checked ? DIMENSIONS.filter((d) => amount[d] > 0 && charge.limit[d] !== undefined) : [];
-          for (const d of limited) update = update.where((eb) => eb(eb(COLUMN[d], '+', amount[d]), '<=', charge.limit[d]!));
-          const result = await update.executeTakeFirst();
-          if (Number(result.numUpdatedRows) !== 1) {
-            const dimension = limited.length === 1 ? limited[0]! : await overDimension(tx, charge, amount, limited);
-            throw new DoesNotFit({ charge, dimension });
-          }
+    const limitedOf = (c: Charge) => (checked ? DIMENSIONS.filter((d) => amount[d] > 0 && c.limit[d] !== undefined) : []);
+    // In lock order: runs of unlimited counters, one statement each; every limited counter alone.
+    const steps: { charges: Charge[]; limited: (keyof Amount)[] }[] = [];
+    for (const charge of sorted(charges)) {
+      const limited = limitedOf(charge);
+      const last = steps[steps.length - 1];
+      if (limited.length === 0 && last && last.limited.length === 0) last.charges.push(charge);
+      else steps.push({ charges: [charge], limited });
+    }
+    const run = async (q: Kysely<BudgetTables>) => {
+      for (const step of steps) {
+        const charge = step.charges[0]!;
+        // A counter starts at 0, so an amount beyond the limit never fits (and a new row is not checked by the upsert).
+        const beyond = step.limited.find((d) => amount[d] > charge.limit[d]!);
+        if (beyond) throw new DoesNotFit({ charge, dimension: beyond });
+        const changed = await upsert(q, step.charges, amount, at, step.limited);
+        if (changed !== step.charges.length) {
+          const dimension = step.limited.length === 1 ? step.limited[0]! : await overDimension(q, charge, amount, step.limited);
+          throw new DoesNotFit({ charge, dimension });
         }
-      });
+      }
+    };
+    try {
+      if (steps.length === 0) return undefined;
+      // One statement is atomic by itself; more go in one transaction.
+      if (steps.length === 1) await run(db);
+      else await db.transaction().execute(run);
     } catch (err) {
       if (err instanceof DoesNotFit) return err.refusal;
       throw err;

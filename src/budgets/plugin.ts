@@ -38,6 +38,43 @@ function budgetPersonData(db: Db): PersonData {
         .executeTakeFirst();
       return { budget_limits: Number(l.numDeletedRows), budget_counters: Number(c.numDeletedRows) };
     },
+    // A merged person's spending counts on the account's counters (added, period by period); their
+    // limits move where the account has none of its own for that scope (the account's own win).
+    reassign: (from, to) =>
+      db.transaction().execute(async (tx) => {
+        const renamed = (key: string, prefix: string) => key.replace(`${prefix}${from}`, `${prefix}${to}`);
+        const counters = await personCounters(tx, from).selectAll().execute();
+        for (const c of counters) {
+          const counter = renamed(c.counter, c.counter.startsWith('u:') ? 'u:' : 'uf:');
+          await tx
+            .insertInto('budget_counters')
+            .values({ counter, period: c.period, tokens: 0, cost: 0, tool_calls: 0, updated_at: c.updated_at })
+            .onConflict((oc) => oc.columns(['counter', 'period']).doNothing())
+            .execute();
+          await tx
+            .updateTable('budget_counters')
+            .set((eb) => ({
+              tokens: eb('tokens', '+', Number(c.tokens)),
+              cost: eb('cost', '+', Number(c.cost)),
+              tool_calls: eb('tool_calls', '+', Number(c.tool_calls)),
+            }))
+            .where('counter', '=', counter)
+            .where('period', '=', c.period)
+            .execute();
+          await tx.deleteFrom('budget_counters').where('counter', '=', c.counter).where('period', '=', c.period).execute();
+        }
+        let limits = 0;
+        for (const l of await personLimits(tx, from).selectAll().execute()) {
+          const scope = renamed(l.scope, 'person:');
+          const own = await tx.selectFrom('budget_limits').select('scope').where('scope', '=', scope).executeTakeFirst();
+          if (own) await tx.deleteFrom('budget_limits').where('scope', '=', l.scope).execute();
+          else
+            limits += Number(
+              (await tx.updateTable('budget_limits').set({ scope }).where('scope', '=', l.scope).executeTakeFirst()).numUpdatedRows,
+            );
+        }
+        return { budget_counters: counters.length, budget_limits: limits };
+      }),
   };
 }
 

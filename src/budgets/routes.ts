@@ -5,6 +5,7 @@ import { policy, requirePrincipal } from '../server/index.js';
 import { budgetHeaders } from './headers.js';
 import type { BudgetLimits, BudgetScope } from './limits.js';
 import type { BudgetService } from './service.js';
+import type { VoiceBudget } from './voice.js';
 
 const id = z.string().min(1).max(100);
 const count = z.number().int().min(0).max(1e12).nullable().optional();
@@ -129,5 +130,59 @@ export function budgetRoutes(deps: BudgetRouteDeps): RouteModule {
         return reply.headers(headers).send(status);
       },
     );
+  };
+}
+
+const minutes = z.number().int().min(0).max(1_000_000).nullable().optional();
+const voiceBody = z
+  .strictObject({
+    role: z.enum(['admin', 'member']).optional(),
+    userId: z.string().min(1).max(100).optional(),
+    familiarId: z.string().min(1).max(100).optional(),
+    minutesPerDay: minutes,
+    minutesPerMonth: minutes,
+  })
+  .refine((b) => (b.role ? !b.userId && !b.familiarId : Boolean(b.userId ?? b.familiarId)), {
+    message: 'name a role, a person (userId, optionally with familiarId), or a familiar',
+    path: ['role'],
+  });
+
+/** `/api/budgets/voice` (admin: limits per role, person, familiar) and `/api/budgets/voice/me` (what is left). */
+export function voiceBudgetRoutes(
+  budget: VoiceBudget,
+  exists: { person(id: string): Promise<boolean>; familiar(id: string): Promise<boolean> },
+): RouteModule {
+  return (app) => {
+    app.get('/api/budgets/voice', { config: { policy: policy.admin() } }, async () => ({ limits: await budget.list() }));
+    app.put('/api/budgets/voice', { config: { policy: policy.admin() }, schema: { body: voiceBody } }, async (request) => {
+      const body = voiceBody.parse(request.body);
+      if (body.userId && !(await exists.person(body.userId))) throw new AppError('NOT_FOUND', 'Person not found', { field: 'userId' });
+      if (body.familiarId && !(await exists.familiar(body.familiarId)))
+        throw new AppError('NOT_FOUND', 'Familiar not found', { field: 'familiarId' });
+      const scope: BudgetScope = body.role
+        ? { kind: 'role', role: body.role }
+        : body.userId
+          ? { kind: 'person', userId: body.userId, ...(body.familiarId ? { familiarId: body.familiarId } : {}) }
+          : { kind: 'familiar', familiarId: body.familiarId! };
+      const limits = { minutesPerDay: body.minutesPerDay ?? null, minutesPerMonth: body.minutesPerMonth ?? null };
+      const p = requirePrincipal(request);
+      await budget.set(
+        scope,
+        limits,
+        p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId },
+      );
+      return { scope, ...limits };
+    });
+    app.get('/api/budgets/voice/me', { config: { policy: policy.member('read') } }, async (request) => {
+      const q = z.strictObject({ familiarId: z.string().min(1).max(100).optional() }).parse(request.query);
+      const lines = await budget.status(requirePrincipal(request).userId, q.familiarId);
+      return {
+        lines: lines.map((l) => ({
+          ...l,
+          resetsAt: new Date(l.resetsAt).toISOString(),
+          remainingSeconds: Math.max(0, l.limitSeconds - l.usedSeconds),
+        })),
+      };
+    });
   };
 }

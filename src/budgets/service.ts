@@ -177,7 +177,9 @@ export function createBudgets(options: BudgetOptions) {
         .onConflict((oc) => oc.column('scope').doUpdateSet(rest))
         .execute();
     }
-    await audit.record({ actor, action: 'budget.set', target: key, outcome: 'success', details: { ...limits } });
+    // A person's scope names them: sealed for them, so their erasure shreds it (#15, DATA-5).
+    const subjects = scope.kind === 'person' ? { subjects: [scope.userId] } : {};
+    await audit.record({ actor, action: 'budget.set', target: key, outcome: 'success', details: { ...limits }, ...subjects });
     return isEmpty(limits) ? undefined : { scope, limits: limitsOf(rowOf(key, limits, at)), updatedAt: at };
   }
 

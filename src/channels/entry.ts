@@ -1,7 +1,9 @@
 import type { ChannelName } from '../companions/index.js';
 import type { Config } from '../config/index.js';
+import type { LeasedState } from '../cluster/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ApprovalButtons } from './approval-buttons.js';
+import type { FamiliarRouter } from './familiars/index.js';
 import {
   ChannelError,
   type ChannelAdapter,
@@ -24,7 +26,11 @@ export interface EnvAccess {
 export interface VoiceNotes {
   /** The largest voice note accepted, in bytes. */
   readonly maxBytes: number;
-  transcribe(upload: Buffer): Promise<{ readonly text: string }>;
+  /** `payer`: who is charged the note's seconds (voice budget, issue #22); BUDGET_EXCEEDED when spent. */
+  transcribe(
+    upload: Buffer,
+    payer?: { readonly userId: string; readonly familiarId: string; readonly channel: string },
+  ): Promise<{ readonly text: string }>;
   speak(text: string, format: 'ogg'): Promise<{ readonly audio: Buffer }>;
 }
 
@@ -43,6 +49,10 @@ interface ChannelDeps {
   readonly approvals?: ApprovalButtons | undefined;
   /** Voice notes in and out (CH-5); absent = voice notes are answered with a "write instead". */
   readonly voice?: VoiceNotes | undefined;
+  /** Which familiar answers where (issue #22); absent = the channel's one familiar everywhere. */
+  readonly familiars?: FamiliarRouter | undefined;
+  /** What this connection's next owner must know (Telegram's update offset, the Twitch pause): in the database, fenced by the lease (#19). */
+  readonly state: LeasedState;
 }
 
 /** What the service knows about one platform; each lives next to its adapter (e.g. telegram/entry.ts). */

@@ -84,22 +84,29 @@ export function personCommandsOver(
     details: Record<string, MetaValue> = {},
   ) => audit?.record({ actor: actorOf(userId, via), action, target, outcome: 'success', details: { ...details, source: source(via) } });
 
-  /** Newest first, up to `limit`, of the channel familiar's memories of this person. */
-  const mine = async (userId: string, limit: number) => memory.list({ userId, familiarId: await familiarId(), limit });
+  /** The familiar the command is for: the one the adapter routed the message to (issue #22), else the channel's. */
+  const familiarOf = async (via: ChannelSender | undefined) => via?.familiarId ?? (await familiarId());
+  /** Newest first, up to `limit`, of that familiar's memories of this person. */
+  const mine = async (userId: string, limit: number, via: ChannelSender | undefined) =>
+    memory.list({ userId, familiarId: await familiarOf(via), limit });
 
   /** `N` (as /memories numbers them) or a memory id; undefined when it is not one of the caller's. */
-  const resolve = async (userId: string, which: string): Promise<{ n: number | undefined; m: PersonMemory } | undefined> => {
+  const resolve = async (
+    userId: string,
+    which: string,
+    via: ChannelSender | undefined,
+  ): Promise<{ n: number | undefined; m: PersonMemory } | undefined> => {
     const trimmed = which.trim();
     if (/^\d{1,4}$/.test(trimmed)) {
       const n = Number(trimmed);
       if (n < 1 || n > MAX_NUMBERED) return undefined;
-      const m = (await mine(userId, n))[n - 1];
+      const m = (await mine(userId, n, via))[n - 1];
       return m && { n, m };
     }
     if (!/^[\w-]{1,100}$/.test(trimmed)) return undefined;
     const m = await memory.get(userId, trimmed);
     // the channel shows one familiar's memories; another familiar's is not addressable from here
-    return m && m.familiarId === (await familiarId()) ? { n: undefined, m } : undefined;
+    return m && m.familiarId === (await familiarOf(via)) ? { n: undefined, m } : undefined;
   };
   const notFound = (which: string) => `I have no memory ${clip(which.trim(), 40)} about you. Send /memories to see the numbers.`;
 
@@ -126,7 +133,7 @@ export function personCommandsOver(
   const forgetAll = async (userId: string, via: ChannelSender | undefined) => {
     let removed = 0;
     for (let round = 0; round < 100; round++) {
-      const page = await mine(userId, MAX_NUMBERED);
+      const page = await mine(userId, MAX_NUMBERED, via);
       let gone = 0;
       for (const m of page) {
         if (!(await memory.delete(userId, m.id))) continue;
@@ -143,7 +150,7 @@ export function personCommandsOver(
     async remember(userId, text, via) {
       const m = await memory.add({
         userId,
-        familiarId: await familiarId(),
+        familiarId: await familiarOf(via),
         text,
         provenance: 'person',
         ...(via ? { metadata: { channel: via.channel } } : {}),
@@ -153,7 +160,7 @@ export function personCommandsOver(
     },
     async memories(userId, page, via) {
       const p = Math.max(1, Math.min(Math.floor(page) || 1, MAX_NUMBERED / MEMORIES_PAGE));
-      const rows = await mine(userId, p * MEMORIES_PAGE + 1);
+      const rows = await mine(userId, p * MEMORIES_PAGE + 1, via);
       const shown = rows.slice((p - 1) * MEMORIES_PAGE, p * MEMORIES_PAGE);
       await record(userId, via, 'memory.read', userId, { page: p, count: shown.length });
       if (shown.length === 0) return p === 1 ? 'I remember nothing about you yet.' : `Page ${p} is empty.`;
@@ -163,7 +170,7 @@ export function personCommandsOver(
       return `What I remember about you (page ${p}):\n${lines.join('\n')}${more}\n/why N: where one came from. /forget N or /forget everything.`;
     },
     async why(userId, which, via) {
-      const found = await resolve(userId, which);
+      const found = await resolve(userId, which, via);
       if (!found) return notFound(which);
       const { n, m } = found;
       const versions = (await memory.history(userId, m.id))?.length ?? 1;
@@ -178,19 +185,19 @@ export function personCommandsOver(
     async forget(userId, which, via) {
       const w = which?.trim() ?? '';
       if (w === '' || /^(everything|all)$/i.test(w)) return forgetAll(userId, via);
-      const found = await resolve(userId, w);
+      const found = await resolve(userId, w, via);
       if (!found || !(await memory.delete(userId, found.m.id))) return notFound(w);
       await record(userId, via, 'memory.delete', found.m.id);
       return `Forgotten: “${clip(found.m.text, SHOWN_CHARS)}”`;
     },
-    async export(userId) {
-      const items = await mine(userId, 50);
+    async export(userId, via) {
+      const items = await mine(userId, 50, via);
       return items.length
         ? `What I remember about you:\n${items.map((m, i) => `${i + 1}. ${m.text}`).join('\n')}`
         : 'I remember nothing about you yet.';
     },
     async exportFile(userId, via): Promise<PersonExport> {
-      const items = await mine(userId, MAX_NUMBERED);
+      const items = await mine(userId, MAX_NUMBERED, via);
       const memories = [];
       for (const m of items)
         memories.push({

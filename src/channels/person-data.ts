@@ -17,5 +17,13 @@ export function channelPersonData(identities: IdentityLinks, db: Kysely<CoreTabl
       const pairings = await db.deleteFrom('channel_pairings').where('user_id', '=', userId).executeTakeFirst();
       return { channel_identities, channel_pairings: Number(pairings.numDeletedRows) };
     },
+    // Last of the parts (plugin order): until it runs, the chat accounts still speak as `from`.
+    reassign: (from, to) =>
+      db.transaction().execute(async (tx) => {
+        const pairings = await tx.updateTable('channel_pairings').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+        await tx.deleteFrom('channel_link_codes').where('user_id', '=', from).execute();
+        const moved = await tx.updateTable('channel_identities').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+        return { channel_identities: Number(moved.numUpdatedRows), channel_pairings: Number(pairings.numUpdatedRows) };
+      }),
   };
 }

@@ -1,6 +1,13 @@
 import { definePlugin } from '../core/index.js';
 import type { ChannelTables } from './core/index.js';
 import { channelMigrations, TOKEN_COLUMN } from './core/index.js';
+import {
+  createFamiliarRouter,
+  familiarRouteData,
+  familiarRouteMigrations,
+  familiarRouteRoutes,
+  type FamiliarRouteTables,
+} from './familiars/index.js';
 import { openaiRoutes } from './openai/index.js';
 import { personCommandsOver } from './person-commands.js';
 import { channelPersonData } from './person-data.js';
@@ -14,13 +21,27 @@ declare module '../core/plugin.js' {
   }
 }
 
+/** `/usage`: the token, money and tool-call budgets, then the voice minutes (issue #22); absent without budgets. */
+function usageOf(
+  budgets: { describe(userId: string, familiarId?: string): Promise<string> } | undefined,
+  voice: { describe(userId: string, familiarId?: string): Promise<string[]> } | undefined,
+) {
+  if (!budgets) return undefined;
+  return async (userId: string, familiarId: string) => {
+    const [text, spoken] = await Promise.all([budgets.describe(userId, familiarId), voice?.describe(userId, familiarId) ?? []]);
+    // "No budget limits apply" is only true when no voice limit does either
+    if (spoken.length === 0) return text;
+    return text.startsWith('No budget limits') ? spoken.join('\n') : [text, ...spoken].join('\n');
+  };
+}
+
 /**
  * The OpenAI-compatible endpoint and the chat bots. Bots connect when the first server is built
  * (only `hearth start` builds one), so CLI commands never poll Telegram beside the running server.
  */
 export const channelsPlugin = definePlugin({
   name: 'channels',
-  migrations: channelMigrations,
+  migrations: [...channelMigrations, ...familiarRouteMigrations],
   sealedColumns: [TOKEN_COLUMN],
   init(kernel) {
     const { config, storage, vault, audit, limiter, logger, now } = kernel;
@@ -35,6 +56,15 @@ export const channelsPlugin = definePlugin({
       if (!found) throw new Error('no familiar for chat channels (set HEARTH_CHANNEL_FAMILIAR)');
       return found.id;
     };
+    // which familiar answers where (issue #22): dashboard routes, then HEARTH_CHANNEL_FAMILIARS, then channelFamiliar
+    const router = createFamiliarRouter({
+      db: storage.db.withTables<FamiliarRouteTables>(),
+      familiars,
+      env: config.HEARTH_CHANNEL_FAMILIARS,
+      fallback: channelFamiliar,
+      audit,
+      now,
+    });
     const channels = createChannelsService({
       config,
       storage,
@@ -45,8 +75,12 @@ export const channelsPlugin = definePlugin({
       logger,
       now,
       familiarId: channelFamiliar,
+      familiars: router,
+      cluster: kernel.optional('cluster'),
       accounts: { find: (id) => identity.findUserById(id) },
-      usage: kernel.optional('budgets')?.describe,
+      usage: usageOf(kernel.optional('budgets'), kernel.optional('voiceBudgets')),
+      // Privacy starts after channels: looked up when a link merges a channel-only person (#15).
+      merge: (from, to, by) => kernel.optional('privacy')?.reassign(from, to, by),
       voice: kernel.optional('voice'),
       // /why reads the turn a memory came from through the caller's own conversations
       personCommands: memory ? personCommandsOver(memory.repo, channelFamiliar, audit, kernel.optional('conversations')) : undefined,
@@ -62,9 +96,14 @@ export const channelsPlugin = definePlugin({
     let started: Promise<void> | undefined;
     return {
       services: { channels },
-      routes: [openaiRoutes({ turns, familiars, budgetHeaders: kernel.optional('budgets')?.headersFor }), channelRoutes(channels)],
+      routes: [
+        openaiRoutes({ turns, familiars, budgetHeaders: kernel.optional('budgets')?.headersFor }),
+        channelRoutes(channels),
+        familiarRouteRoutes(router),
+      ],
       contributes: {
         personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables>())],
+        familiarData: [familiarRouteData(storage.db.withTables<FamiliarRouteTables>())],
         // Allowlists and pairing are read from this copy on every message; `settings`/`channels` (or no scope) reload it.
         invalidators: [
           (scope) => (scope === undefined || scope === 'settings' || scope === 'channels' ? channels.reloadSettings() : undefined),

@@ -31,7 +31,9 @@ import { discordGuildIds } from './discord/entry.js';
 import type { ChannelEntry, ChatChannel, EnvAccess, VoiceNotes } from './entry.js';
 import { CHANNEL_ENTRIES } from './registry.js';
 import { createApprovalButtons } from './approval-buttons.js';
+import { createChannelOwnership, type ChannelCluster } from './ownership.js';
 import type { Approvals } from '../tools/index.js';
+import type { FamiliarRouter } from './familiars/index.js';
 
 /** Surfaces without an entry (web, api, openai) get no access from the environment. */
 const NO_ENV_ACCESS: EnvAccess = { allowedIds: [], ownerIds: [] };
@@ -53,8 +55,14 @@ export interface ChannelsOptions {
   readonly personCommands?: PersonCommands | undefined;
   /** Voice notes (the voice concern); absent = not offered. */
   readonly voice?: VoiceNotes | undefined;
+  /** Which familiar answers where (issue #22); absent = `familiarId` everywhere. */
+  readonly familiars?: FamiliarRouter | undefined;
+  /** Leases and the replica bus (#19): each bot runs on one replica; absent = every bot runs here. */
+  readonly cluster?: ChannelCluster | undefined;
   /** `/usage`: what is left of the person's budgets (the budgets concern); absent: not answered. */
   readonly usage?: ((userId: string, familiarId: string) => Promise<string>) | undefined;
+  /** Merges a channel-only person into the account they link (privacy's reassign, #15); absent: kept apart. */
+  readonly merge?: ((from: string, to: string, by: AuditActor) => Promise<Record<string, number>> | undefined) | undefined;
   /** Shell approvals and who the owners are: bots offer the owner Approve/Deny buttons (EXEC-1). */
   readonly approvals?:
     | {
@@ -107,6 +115,13 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     };
   };
   const guilds = () => discordGuildIds(config, stored.get('discord') ?? EMPTY_SETTINGS);
+  const ownership = createChannelOwnership({
+    cluster: options.cluster,
+    adapters,
+    logger,
+    scrubber,
+    onStarted: () => approvalButtons?.start(),
+  });
   const hub = createChannelHub({
     identities,
     pairings,
@@ -119,8 +134,9 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     turns: options.turns,
     rules,
     familiarId: () => options.familiarId(),
-    notify: async (channel, externalId, text) => adapters.get(channel)?.deliver(externalId, text),
+    notify: (channel, externalId, text) => ownership.deliver(channel, externalId, text),
     usage: options.usage,
+    merge: options.merge,
   });
 
   const approvalButtons = options.approvals
@@ -149,8 +165,9 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
       logger.warn({ channel, reason: readiness.reason }, 'channel has a token but is missing its other settings; not started');
       return;
     }
-    try {
-      const adapter = await entry.create({
+    // here, or on whichever replica holds the channel's lease (#19)
+    await ownership.run(channel, (state) =>
+      entry.create({
         token,
         config,
         hub,
@@ -158,15 +175,12 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
         scrubber,
         personCommands: options.personCommands,
         voice: options.voice,
+        familiars: options.familiars,
         approvals: approvalButtons?.buttons,
         stored: () => stored.get(channel) ?? EMPTY_SETTINGS,
-      });
-      await adapter.start();
-      adapters.set(channel, adapter);
-      logger.info({ channel }, 'channel started');
-    } catch (err) {
-      logger.error({ channel, err: scrubber.error(err) }, 'channel failed to start');
-    }
+        state,
+      }),
+    );
   };
 
   return {
@@ -193,10 +207,12 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
       for (const entry of CHANNEL_ENTRIES) stored.set(entry.name, await settings.get(entry.name));
     },
     async start() {
+      ownership.listen();
       for (const entry of CHANNEL_ENTRIES) await startChannel(entry);
       approvalButtons?.start();
     },
     async stop() {
+      await ownership.stop();
       for (const [name, adapter] of adapters) {
         await adapter.stop().catch((err: unknown) => logger.warn({ channel: name, err: scrubber.error(err) }, 'channel stop failed'));
       }

@@ -4,6 +4,7 @@ import type { Storage } from '../storage/index.js';
 import type { AuditActor, AuditLog } from '../security/audit/index.js';
 import { AppError, type FamiliarData } from '../core/index.js';
 import type { CompanionTables } from './migrations.js';
+import type { LoreEntry } from './lorebook.js';
 
 type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
 /** Automatic memory (MEM-2): learn from conversations on its own, never, or ask the person first. */
@@ -25,6 +26,12 @@ export interface Familiar {
   readonly greeting: string | null;
   /** null: every member may chat with it. */
   readonly allowedUsers: readonly string[] | null;
+  /** SillyTavern-style example dialogue (mes_example), given to the model as data. */
+  readonly exampleDialogue: string | null;
+  /** Keyword-triggered context entries (world info), given to the model as data. */
+  readonly lorebook: readonly LoreEntry[];
+  /** Changes with the avatar image (for its URL); null: no image, initials are shown. */
+  readonly avatarHash: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -42,6 +49,8 @@ type FamiliarInput = {
   readonly memoryExtraction?: MemoryExtraction | undefined;
   readonly greeting?: string | null | undefined;
   readonly allowedUsers?: readonly string[] | null | undefined;
+  readonly exampleDialogue?: string | null | undefined;
+  readonly lorebook?: readonly LoreEntry[] | undefined;
 };
 
 /** What a familiar's deletion does with what other concerns hold of it: remove it, or leave it in place. */
@@ -94,6 +103,9 @@ function toFamiliar(r: Row): Familiar {
     memoryExtraction: r.memory_extraction ?? 'off',
     greeting: r.greeting,
     allowedUsers: r.allowed_users === null ? null : (JSON.parse(r.allowed_users) as string[]),
+    exampleDialogue: r.example_dialogue ?? null,
+    lorebook: r.lorebook ? (JSON.parse(r.lorebook) as LoreEntry[]) : [],
+    avatarHash: r.avatar_hash ?? null,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -149,6 +161,9 @@ export function createFamiliarService(options: {
         memory_extraction: input.memoryExtraction ?? 'off',
         greeting: input.greeting ?? null,
         allowed_users: input.allowedUsers ? JSON.stringify(input.allowedUsers) : null,
+        example_dialogue: input.exampleDialogue ?? null,
+        lorebook: input.lorebook?.length ? JSON.stringify(input.lorebook) : null,
+        avatar_hash: null,
         created_at: t,
         updated_at: t,
       };
@@ -172,6 +187,8 @@ export function createFamiliarService(options: {
       if (input.memoryExtraction !== undefined) patch.memory_extraction = input.memoryExtraction;
       if (input.greeting !== undefined) patch.greeting = input.greeting;
       if (input.allowedUsers !== undefined) patch.allowed_users = input.allowedUsers ? JSON.stringify(input.allowedUsers) : null;
+      if (input.exampleDialogue !== undefined) patch.example_dialogue = input.exampleDialogue;
+      if (input.lorebook !== undefined) patch.lorebook = input.lorebook.length ? JSON.stringify(input.lorebook) : null;
       await unique(() => db.updateTable('familiars').set(patch).where('id', '=', id).execute());
       await audit.record({ actor, action: 'familiar.update', target: id, outcome: 'success', details: { fields: Object.keys(input) } });
       return toFamiliar({ ...current, ...patch });
@@ -205,6 +222,8 @@ export function createFamiliarService(options: {
       }
       const res = await db.deleteFrom('familiars').where('id', '=', id).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) throw new AppError('NOT_FOUND', 'Familiar not found');
+      // Its picture is part of the familiar, not data it holds of anyone: it goes with it.
+      await db.deleteFrom('familiar_avatars').where('familiar_id', '=', id).execute();
       const data = Object.keys(held).length === 0 ? 'none' : opts.data!;
       await audit.record({ ...base, outcome: 'success', details: { data, [data === 'keep' ? 'kept' : 'removed']: counts } });
       return { data, counts };

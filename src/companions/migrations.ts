@@ -19,7 +19,20 @@ export type CompanionTables = {
     greeting: string | null;
     /** JSON array of user ids allowed to chat; null = every member. */
     allowed_users: string | null;
+    /** SillyTavern-style example dialogue (mes_example); handed to the model as data. */
+    example_dialogue?: string | null;
+    /** JSON array of lorebook entries ({ keys, content, enabled }); null = none. */
+    lorebook?: string | null;
+    /** SHA-256 (hex, first 16) of the stored avatar image; null = initials. */
+    avatar_hash?: string | null;
     created_at: number;
+    updated_at: number;
+  };
+  /** Familiars' avatar images, checked and stripped of metadata (one row per familiar). */
+  familiar_avatars: {
+    familiar_id: string;
+    mime: string;
+    bytes: Uint8Array;
     updated_at: number;
   };
   conversations: {
@@ -165,6 +178,27 @@ export const companionMigrations: Migration[] = [
     },
     async down(db) {
       await db.schema.alterTable('familiars').dropColumn('memory_extraction').execute();
+    },
+  },
+  {
+    // Issue #20: example dialogue, lorebook entries and an avatar per familiar.
+    name: '1250_familiars_examples_lorebook_avatar',
+    async up(db, dialect) {
+      for (const column of ['example_dialogue', 'lorebook', 'avatar_hash'])
+        await db.schema.alterTable('familiars').addColumn(column, 'text').execute();
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('familiar_avatars')
+        .addColumn('familiar_id', 'text', (c) => c.primaryKey())
+        .addColumn('mime', 'text', (c) => c.notNull())
+        .addColumn('bytes', t.blob, (c) => c.notNull())
+        .addColumn('updated_at', t.bigint, (c) => c.notNull())
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('familiar_avatars').execute();
+      for (const column of ['avatar_hash', 'lorebook', 'example_dialogue'])
+        await db.schema.alterTable('familiars').dropColumn(column).execute();
     },
   },
 ];

@@ -17,6 +17,31 @@ export function companionPersonData(db: Kysely<CoreTables & CompanionTables>): P
         messages: Number((await tx.deleteFrom('messages').where('user_id', '=', userId).executeTakeFirst()).numDeletedRows),
         conversations: Number((await tx.deleteFrom('conversations').where('user_id', '=', userId).executeTakeFirst()).numDeletedRows),
       })),
+    // Every conversation moves with its messages; one whose channel key the account already uses keeps
+    // its messages under a key of its own (`…#merged-<id>`), so two conversations are never merged.
+    reassign: (from, to) =>
+      db.transaction().execute(async (tx) => {
+        const taken = await tx
+          .selectFrom('conversations as c')
+          .innerJoin('conversations as mine', (j) =>
+            j
+              .onRef('mine.familiar_id', '=', 'c.familiar_id')
+              .onRef('mine.conversation_key', '=', 'c.conversation_key')
+              .on('mine.user_id', '=', to),
+          )
+          .select(['c.id', 'c.conversation_key'])
+          .where('c.user_id', '=', from)
+          .execute();
+        for (const c of taken)
+          await tx
+            .updateTable('conversations')
+            .set({ conversation_key: `${c.conversation_key}#merged-${c.id}` })
+            .where('id', '=', c.id)
+            .execute();
+        const messages = await tx.updateTable('messages').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+        const conversations = await tx.updateTable('conversations').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+        return { conversations: Number(conversations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };
+      }),
     prune: (before) =>
       db.transaction().execute(async (tx) => {
         const old = tx.selectFrom('conversations').select('id').where('updated_at', '<', before);

@@ -9,6 +9,8 @@ import { companionMigrations, type CompanionTables } from './migrations.js';
 import { companionFamiliarData, companionPersonData } from './person-data.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { familiarRoutes } from './routes/familiars.js';
+import { avatarRoutes } from './routes/avatars.js';
+import { createAvatarStore } from './avatars.js';
 import { createTitler } from './titles.js';
 import { createTurnRunner } from './turn.js';
 
@@ -40,7 +42,7 @@ export const familiarsPlugin = definePlugin({
     const db = storage.db.withTables<CompanionTables>();
     return {
       services: { familiars, conversations },
-      routes: [familiarRoutes(familiars)],
+      routes: [familiarRoutes(familiars), avatarRoutes({ familiars, avatars: createAvatarStore({ storage, audit, now }) })],
       contributes: { personData: [companionPersonData(db)], familiarData: [companionFamiliarData(db)] },
     };
   },

@@ -2,6 +2,7 @@ import { dataBlock, newFenceTag } from '../security/sanitize/index.js';
 import type { ChatMessage } from '../providers/index.js';
 import type { RetrievedContext } from './contracts.js';
 import type { Message } from './conversations.js';
+import { expandMacros, triggeredEntries, USER_IN_INSTRUCTIONS, type LoreEntry } from './lorebook.js';
 
 export interface PromptInput {
   readonly persona: string;
@@ -14,6 +15,12 @@ export interface PromptInput {
   readonly text: string;
   /** Fence tag for this turn; random by default. */
   readonly tag?: string;
+  /** SillyTavern-style example dialogue: a data block after the framing, never instructions. */
+  readonly exampleDialogue?: string | null;
+  /** Lorebook entries; those whose keys the person's message or the last reply mention go in as data blocks. */
+  readonly lorebook?: readonly LoreEntry[];
+  /** What {{user}} becomes inside data blocks (examples, lore); the persona always gets a fixed phrase. Default "User". */
+  readonly userName?: string;
 }
 
 /** Hearth's own framing: fixed text, never outside content (LLM-1). */
@@ -33,7 +40,12 @@ function framing(tag: string): string {
  */
 export function assemblePrompt(input: PromptInput): { messages: ChatMessage[]; tag: string } {
   const tag = input.tag ?? newFenceTag();
-  const system = `${input.persona}\n\n(You are ${input.familiarName}.) ${framing(tag)}`;
+  const char = input.familiarName;
+  const inData = (text: string) => expandMacros(text, { char, user: input.userName ?? 'User' });
+  const persona = expandMacros(input.persona, { char, user: USER_IN_INSTRUCTIONS });
+  let system = `${persona}\n\n(You are ${char}.) ${framing(tag)}`;
+  if (input.exampleDialogue?.trim())
+    system += `\nExamples of how ${char} speaks (style only, as data):\n${dataBlock({ kind: 'example_dialogue', source: 'familiar', content: inData(input.exampleDialogue) }, tag)}`;
   const messages: ChatMessage[] = [{ role: 'system', content: system }];
   for (const m of input.history) {
     if (m.status !== 'complete') continue;
@@ -41,6 +53,9 @@ export function assemblePrompt(input: PromptInput): { messages: ChatMessage[]; t
     else messages.push({ role: 'user', content: dataBlock({ kind: 'message', source: 'person', content: m.content }, tag) });
   }
   const extra: string[] = [];
+  const lastReply = input.history.findLast((m) => m.role === 'assistant' && m.status === 'complete');
+  for (const e of triggeredEntries(input.lorebook ?? [], [input.text, lastReply?.content ?? '']))
+    extra.push(dataBlock({ kind: 'lore', source: 'lorebook', content: inData(e.content) }, tag));
   for (const c of input.context) extra.push(dataBlock({ kind: 'context', source: 'channel', content: c }, tag));
   for (const m of input.memories) extra.push(dataBlock({ kind: m.kind, source: `${m.kind}:${m.provenance}`, content: m.text }, tag));
   const current = dataBlock({ kind: 'message', source: 'person', content: input.text }, tag);

@@ -199,6 +199,8 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
         memories,
         context: spoken.context,
         text: spoken.text,
+        exampleDialogue: familiar.exampleDialogue,
+        lorebook: familiar.lorebook,
       });
       // 6. model call with the tool loop; what streamed so far is kept, to store if the person stops the turn.
       let partial = '';

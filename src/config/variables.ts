@@ -87,6 +87,18 @@ export const VARIABLES = {
     description: 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed',
     defaultText: '(none)',
   },
+  HEARTH_WORKERS: {
+    schema: z.coerce.number().int().min(1).max(64).default(1),
+    description: 'Processes `hearth start` runs on this machine, sharing the port; more than 1 needs PostgreSQL',
+    defaultText: '1',
+  },
+  HEARTH_REPLICA_ID: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits and . _ : - only')
+      .optional(),
+    description: 'Name of this replica in logs, /metrics labels and the health detail; unset = host-pid',
+  },
   HEARTH_PUBLIC_URL: {
     schema: z.string().url().optional(),
     description: 'External URL of this Hearth (used in setup and invite links)',
@@ -168,6 +180,12 @@ export const VARIABLES = {
     description: 'Allowed JWT signature algorithms (asymmetric only; none and HS* are refused)',
     defaultText: 'RS256,ES256',
   },
+  HEARTH_JWT_AUTO_PROVISION: {
+    schema: z.enum(['off', 'member']).default('off'),
+    description:
+      'member: the first verified JWT of an unknown subject creates a member linked to it (audited); off: link subjects with hearth users link-jwt',
+    defaultText: 'off',
+  },
   HEARTH_RATE_ANON_PROBES: {
     schema: positiveInt.default(60),
     description: 'Anonymous probes (health, session check, unknown API paths) per IP per minute',
@@ -232,6 +250,10 @@ export const VARIABLES = {
     schema: z.coerce.number().int().min(0).max(1e12).optional(),
     description: 'Default tool calls per UTC day for every person but the owner, as HEARTH_BUDGET_TOKENS_PER_DAY',
   },
+  HEARTH_BUDGET_VOICE_MINUTES_PER_DAY: {
+    schema: z.coerce.number().int().min(0).max(1_000_000).optional(),
+    description: 'Default minutes of voice (speech heard) per UTC day for every person but the owner, as HEARTH_BUDGET_TOKENS_PER_DAY',
+  },
   HEARTH_TOOL_OUTPUT_MAX_CHARS: {
     schema: z.coerce.number().int().min(100).max(1_000_000).default(16_000),
     description: 'Characters of one tool result the model sees; the rest is cut (LLM-4)',
@@ -289,6 +311,12 @@ export const VARIABLES = {
       'Shell tool: host folders mounted under the sandbox work dir, comma-separated `[familiar/]NAME=/host/path[:ro|:rw]` (read-only unless `:rw`); the data directory and Hearth itself are refused',
     defaultText: '(none)',
   },
+  HEARTH_SHELL_WORKSPACE_ROOT: {
+    schema: z.string().max(1000).default(''),
+    description:
+      'Shell tool: the folder under which admins may choose per-familiar workspaces in the dashboard (no `..`, no symlink out of it); never the data directory itself',
+    defaultText: '(the `workspaces` folder in the data directory)',
+  },
   HEARTH_MCP_TIMEOUT_MS: {
     schema: positiveInt.max(600_000).default(30_000),
     description: 'Default time limit for connecting to and calling an MCP server',
@@ -299,6 +327,23 @@ export const VARIABLES = {
     schema: z.string().min(1).max(200).optional(),
     description: 'Familiar (slug or id) that answers in Telegram, Discord and Twitch; unset = the first familiar',
     defaultText: '(first familiar)',
+  },
+  HEARTH_CHANNEL_FAMILIARS: {
+    schema: list
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(telegram|discord|twitch)(?::(chat|guild|channel|dm|role|prefix|broadcaster):[^=\s:,]{1,100})?=[^=\s,]{1,200}$/,
+              'channel[:kind:id]=familiar',
+            ),
+        ),
+      )
+      .default([]),
+    description:
+      'Which familiar answers where, comma-separated `channel[:kind:id]=familiar` (e.g. `discord:guild:123=luna,twitch:prefix:!sol=sol`; docs/channels.md); the dashboard overrides',
+    defaultText: '(none)',
   },
   HEARTH_CHANNEL_PAIRING: {
     schema: bool.default(true),
@@ -342,6 +387,12 @@ export const VARIABLES = {
   HEARTH_TELEGRAM_BOT_TOKEN: {
     schema: z.string().min(10).max(200).optional(),
     description: 'Telegram bot token from @BotFather; sealed into the vault at start; unset = Telegram off',
+    secret: true,
+  },
+  HEARTH_TELEGRAM_FAMILIAR_BOTS: {
+    schema: list.pipe(z.array(z.string().regex(/^[^=\s,]{1,200}=\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'familiar=token'))).default([]),
+    description: 'More Telegram bots, one per familiar, comma-separated `familiar=token` (slug or id); each answers as its familiar only',
+    defaultText: '(none)',
     secret: true,
   },
   HEARTH_TELEGRAM_ALLOWED_USERS: {

@@ -28,6 +28,12 @@ export interface PersonData {
   erase?(userId: string): Promise<Record<string, number>>;
   /** Retention: removes what is older than `before` (ms since epoch); counts by table or kind. */
   prune?(before: number): Promise<Record<string, number>>;
+  /**
+   * Moves everything this plugin holds of person `from` to person `to` (a channel-only person
+   * merged into the web account they linked, #15): nothing dropped, nothing left under `from`;
+   * counts by table or kind. Runs in list order; safe to run again after a failure.
+   */
+  reassign?(from: string, to: string): Promise<Record<string, number>>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { JobDefinition } from '../jobs/index.js';
 
 /** The private directory for temporary files under the data directory (DATA-3). */
 const TEMP_DIR_NAME = 'tmp';
@@ -55,18 +56,17 @@ export function sweepTempDir(dataDir: string, options: { now?: number; maxAgeMs?
   return removed;
 }
 
-/** Runs the sweeper now and every hour; returns the stop function for the composition root. */
-export function startTempSweeper(dataDir: string, options: { intervalMs?: number; onSwept?: (n: number) => void } = {}): () => void {
-  const run = () => {
-    try {
+/** The sweep as a job: in every process (its own data directory), at start and every hour. */
+export function tempSweepJob(dataDir: string, options: { intervalMs?: number; onSwept?: (n: number) => void } = {}): JobDefinition {
+  return {
+    name: 'files-sweep-temp',
+    local: true,
+    atStartMs: 0,
+    everyMs: options.intervalMs ?? 60 * 60 * 1000,
+    retries: 0,
+    async run() {
       const n = sweepTempDir(dataDir);
       if (n > 0) options.onSwept?.(n);
-    } catch {
-      // a failed sweep is retried next round
-    }
+    },
   };
-  run();
-  const timer = setInterval(run, options.intervalMs ?? 60 * 60 * 1000);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -34,7 +34,11 @@ function httpBudgets(config: KernelConfig) {
 function jwtSettings(config: KernelConfig) {
   const { HEARTH_JWT_ISSUER: issuer, HEARTH_JWT_AUDIENCE: audience, HEARTH_JWT_JWKS_URL: jwksUrl } = config;
   if (!issuer || !audience || !jwksUrl) return undefined;
-  return { issuer, verify: createJwtVerifier({ issuer, audience, jwksUrl, algorithms: config.HEARTH_JWT_ALGORITHMS }) };
+  return {
+    issuer,
+    verify: createJwtVerifier({ issuer, audience, jwksUrl, algorithms: config.HEARTH_JWT_ALGORITHMS }),
+    autoProvision: config.HEARTH_JWT_AUTO_PROVISION,
+  };
 }
 
 /** People and credentials: the identity service, the authenticator every signed route uses, and their routes. */

@@ -6,6 +6,7 @@ import type { HearthRateLimiter } from '../security/ratelimit/index.js';
 import { AppError, type Principal, type Role, type Scope } from '../core/index.js';
 import { record, type ApiKeyInfo, type IdentityContext, type SessionInfo, type User } from './context.js';
 import type { JwtVerifier } from './jwt.js';
+import { createJwtPeople, linkJwtSubject } from './jwt-links.js';
 import { createCredentialLookup } from './lookup.js';
 import * as keys from './keys.js';
 import { login, type LoginInput } from './login.js';
@@ -52,8 +53,8 @@ export interface IdentityService {
   completeSetup(token: string, name: string, password: string): Promise<User>;
   issueInvite(role: Role, actorId: string, ttlMs?: number): Promise<{ token: string; id: string; expiresAt: number }>;
   acceptInvite(token: string, name: string, password: string): Promise<User>;
-  /** Links a verified JWT subject to a Hearth user (AUTH-6). */
-  linkJwtSubject(userId: string, subject: string): Promise<void>;
+  /** Links a JWT subject of the configured issuer to a Hearth user (AUTH-6); `issuer`, when given, must be that one. */
+  linkJwtSubject(userId: string, subject: string, options?: { issuer?: string | undefined; actorId?: string | undefined }): Promise<void>;
   authenticateApiKey(key: string): Promise<Principal>;
   authenticateSession(token: string): Promise<Principal>;
   authenticateJwt(token: string): Promise<Principal>;
@@ -70,13 +71,15 @@ export interface IdentityOptions {
   readonly now: () => number;
   readonly sessionIdleMs: number;
   readonly sessionAbsoluteMs: number;
-  readonly jwt?: { readonly issuer: string; readonly verify: JwtVerifier } | undefined;
+  readonly jwt?: { readonly issuer: string; readonly verify: JwtVerifier; readonly autoProvision?: 'off' | 'member' } | undefined;
 }
 
 /** Builds the identity service over its tables. */
 export function createIdentityService(options: IdentityOptions): IdentityService {
   const ctx: IdentityContext = { ...options, lookup: createCredentialLookup(options.db, options.sqlite) };
   const { limiter, jwt } = options;
+  const linking = jwt ? { issuer: jwt.issuer, autoProvision: jwt.autoProvision ?? 'off' } : undefined;
+  const jwtPeople = linking ? createJwtPeople(ctx, linking) : undefined;
   return {
     createUser: (input) => users.createUser(ctx, input),
     findUserByName: (name) => users.findUserByName(ctx, name),
@@ -136,27 +139,13 @@ export function createIdentityService(options: IdentityOptions): IdentityService
       });
       return users.createUser(ctx, { name, password, role: invite.role, ...(invite.createdBy ? { actorId: invite.createdBy } : {}) });
     },
-    async linkJwtSubject(userId, subject) {
-      if (!jwt) throw new AppError('UNAVAILABLE', 'Bearer tokens are not configured');
-      await ctx.db
-        .insertInto('identity_jwt_subjects')
-        .values({ issuer: jwt.issuer, subject, user_id: userId, created_at: ctx.now() })
-        .execute();
-      await record(ctx, { actor: { type: 'system' }, action: 'user.jwt_link', target: userId, outcome: 'success' });
-    },
+    linkJwtSubject: (userId, subject, linkOptions) => linkJwtSubject(ctx, linking, userId, subject, linkOptions),
     authenticateApiKey: (key) => keys.authenticateApiKey(ctx, key),
     authenticateSession: (token) => sessions.authenticateSession(ctx, token),
     async authenticateJwt(token) {
       if (!jwt) throw new AppError('UNAUTHENTICATED', 'Bearer tokens are not accepted here');
       const { issuer, subject } = await jwt.verify(token);
-      const row = await ctx.db
-        .selectFrom('identity_jwt_subjects')
-        .innerJoin('identity_users', 'identity_users.id', 'identity_jwt_subjects.user_id')
-        .select(['identity_users.id as id', 'identity_users.role as role'])
-        .where('identity_jwt_subjects.issuer', '=', issuer)
-        .where('identity_jwt_subjects.subject', '=', subject)
-        .executeTakeFirst();
-      if (!row) throw new AppError('UNAUTHENTICATED', 'Token subject is not a Hearth user');
+      const row = await jwtPeople!.personOf(subject);
       return { userId: row.id, role: row.role, kind: 'jwt', scopes: 'all', credentialId: `${issuer}#${subject}` };
     },
   };

@@ -26,10 +26,12 @@ export function attachLogContext(): LogContext {
   const storage = new AsyncLocalStorage<Bindings>();
   const selfBound = new WeakSet<object>();
   return {
-    // A fresh object each time: pino merges the call's fields into it.
+    // A fresh object each time: pino merges the call's fields into it. A logger bound to its own id
+    // (a request's) is answered first: the async-context lookup costs more than the WeakSet's.
     bindingsFor: (instance) => {
+      if (selfBound.has(instance)) return {};
       const store = storage.getStore();
-      return store === undefined || selfBound.has(instance) ? {} : { ...store };
+      return store === undefined ? {} : { ...store };
     },
     adopt(parent, child, bindings) {
       if (selfBound.has(parent) || OWN_ID_KEYS.some((k) => k in bindings)) selfBound.add(child);

@@ -11,6 +11,8 @@ export interface LoggerOptions {
   /** Where JSON lines go; stdout by default. Tests pass a capturing stream. */
   readonly destination?: DestinationStream;
   readonly base?: Record<string, unknown>;
+  /** This process's replica id, on every line (`replica`) beside `service`. */
+  readonly replica?: string;
   /** json (default): one JSON object a line. pretty: short readable lines for a terminal, made from those same redacted lines. */
   readonly format?: LogFormat;
   /** ANSI colours in pretty output. */
@@ -29,6 +31,9 @@ interface ReplyLike {
   request?: RequestLike;
 }
 
+/** Where a request's sanitized URL is kept between its two log lines. */
+const CLEAN_URL = Symbol('hearth.cleanUrl');
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Fastify's per-request binding with an id it generated: nothing to redact (the hot path; saves ~15 µs a request). */
@@ -45,13 +50,26 @@ function isGeneratedRequestBinding(bindings: Record<string, unknown>): boolean {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = options.format === 'pretty';
-  // A request's URL is logged twice (incoming, completed); it is sanitized once.
-  const cleanUrls = new WeakMap<RequestLike, string>();
-  const cleanUrl = (req: RequestLike): string | undefined => {
+  // A request's URL is logged twice (incoming, completed); it is sanitized once, and kept on the
+  // request under a symbol (cheaper than a WeakMap entry per request, which the GC traces as an ephemeron).
+  const cleanUrl = (req: RequestLike & { [CLEAN_URL]?: string }): string | undefined => {
     if (req.url === undefined) return undefined;
-    let url = cleanUrls.get(req);
-    if (url === undefined) cleanUrls.set(req, (url = sanitizeLogString(redactUrl(req.url), { maxString: 300 })));
+    let url = req[CLEAN_URL];
+    if (url === undefined) req[CLEAN_URL] = url = sanitizeLogString(redactUrl(req.url), { maxString: 300 });
     return url;
+  };
+  // Messages are mostly the same few constant strings ('incoming request', 'request completed'):
+  // one that sanitizing leaves unchanged is remembered, so it is not scanned again. Only unchanged
+  // strings are kept (nothing redacted, so no secret is held), short ones, a bounded number.
+  const cleanMessages = new Set<string>();
+  const cleanMessage = (text: string): string => {
+    if (cleanMessages.has(text)) return text;
+    const clean = sanitizeLogString(text);
+    if (clean === text && text.length <= 200) {
+      if (cleanMessages.size >= 1_000) cleanMessages.clear();
+      cleanMessages.add(text);
+    }
+    return clean;
   };
   const sink = options.destination ?? pino.destination({ fd: 1, sync: pretty });
   // The request (or other unit of work) a line belongs to, carried through async calls (HTTP-4).
@@ -60,7 +78,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       mixin: (_obj, _level, instance) => context.bindingsFor(instance),
       level: options.level ?? 'info',
-      base: options.base ?? { service: 'hearth' },
+      base: options.base ?? { service: 'hearth', ...(options.replica ? { replica: options.replica } : {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: 'msg',
       serializers: {
@@ -85,7 +103,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
               return out;
             }
             if (arg instanceof Error) return { err: sanitizeForLog(arg) };
-            return typeof arg === 'string' ? sanitizeLogString(arg) : arg;
+            return typeof arg === 'string' ? cleanMessage(arg) : arg;
           });
           method.apply(this, clean as Parameters<typeof method>);
         },

@@ -31,6 +31,13 @@ export function memoryPersonData(repo: MemoryRepository, notes: NotesStore): Per
       });
       return { memories, noteFolders };
     },
+    async reassign(from, to) {
+      const memories = await repo.reassignUser(from, to);
+      const noteFolders = await notes.reassignPerson(from, to).catch((err: unknown) => {
+        throw new ErasurePartError('notes', err);
+      });
+      return { memories, noteFolders };
+    },
     prune: async (before) => ({ turns: await repo.pruneTurns(before) }),
   };
 }

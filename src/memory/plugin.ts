@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { MemoryRetriever } from '../companions/index.js';
 import { AppError, definePlugin } from '../core/index.js';
 import { createInjectionScreen } from '../security/screen/index.js';
-import { createOpenAIEmbedder, startEmbeddingWorker } from './embeddings/index.js';
+import { createEmbeddingWorker, createOpenAIEmbedder, embeddingJob } from './embeddings/index.js';
 import { createMemoryImporter, importEnvelope } from './import.js';
 import { memoryMigrations } from './migrations.js';
 import { createMemoryExtractor, extractionMigrations, proposalRoutes, type Exchange, type MemoryExtractor } from './extraction/index.js';
@@ -11,6 +11,7 @@ import { createNotesStore, type NotesStore } from './notes/index.js';
 import { memoryConversationData, memoryFamiliarData, memoryPersonData } from './person-data.js';
 import { createMemoryRepository } from './repository.js';
 import { createMemoryRetriever } from './retriever.js';
+import { recoverTurnIndex, turnRecoveryMigrations } from './turn-recovery.js';
 import { memoryImportRoutes } from './routes/import.js';
 import { memoryRoutes } from './routes/memories.js';
 import { notesRoutes } from './routes/notes.js';
@@ -38,7 +39,7 @@ declare module '../core/plugin.js' {
 /** Memories with hybrid search, per-familiar notes, their tools and the turn's retriever (MEM-1..3). */
 export const memoryPlugin = definePlugin({
   name: 'memory',
-  migrations: [...memoryMigrations, ...extractionMigrations],
+  migrations: [...memoryMigrations, ...extractionMigrations, ...turnRecoveryMigrations],
   init(kernel) {
     const { config, storage, audit, logger, now } = kernel;
     const familiars = kernel.service('familiars');
@@ -52,7 +53,12 @@ export const memoryPlugin = definePlugin({
       : undefined;
     const repo = createMemoryRepository({ storage, now, embedder });
     const notes = createNotesStore({ root: join(config.dataDir, 'notes'), audit });
-    const worker = embedder ? startEmbeddingWorker({ storage, index: repo.searchIndex, embedder, logger }) : undefined;
+    const worker = embedder ? createEmbeddingWorker({ storage, index: repo.searchIndex, embedder, logger }) : undefined;
+    if (worker) kernel.jobs.define(embeddingJob(worker));
+    // Turns a crash left out of the index: redone before the server starts, then every 10 minutes
+    // (another replica may have died), one replica at a time.
+    const recovery = { name: 'memory-index-turns', everyMs: 10 * 60_000, run: () => recoverTurnIndex({ storage, repo, logger, now }) };
+    kernel.jobs.define(recovery);
     const embeddingQueue = {
       name: 'hearth_embedding_queue_depth',
       help: 'Memories waiting for their embedding vector',
@@ -114,6 +120,7 @@ export const memoryPlugin = definePlugin({
             part: 'memory proposals',
             export: async (userId) => ({ memoryProposals: await extractor.proposals(userId) }),
             erase: async (userId) => ({ memory_proposals: await extractor.erasePerson(userId) }),
+            reassign: async (from, to) => ({ memory_proposals: await extractor.reassignPerson(from, to) }),
           },
         ],
         conversationData: [memoryConversationData(repo)],
@@ -121,6 +128,9 @@ export const memoryPlugin = definePlugin({
         gauges: [embeddingQueue],
         // A vector re-embedded in place (another replica's worker) keeps its seq, which the cache's stamp cannot see.
         invalidators: [(scope) => (scope === undefined || scope === 'vectors' ? repo.searchIndex.dropCaches() : undefined)],
+      },
+      async start() {
+        await recovery.run().catch((err: unknown) => logger.error({ err }, 'recovering the memory index failed; the job retries'));
       },
       async close() {
         await repo.flush();

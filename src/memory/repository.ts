@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Storage } from '../storage/index.js';
 import type { Embedder } from './embeddings/types.js';
 import { createSearchIndex, type Hit, type HitLimit, type SearchIndex } from './search-index.js';
@@ -171,33 +171,69 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
     }
     if (conversations.size === 0) return;
     await db.transaction().execute(async (tx) => {
+      // PostgreSQL: one writer per conversation at a time across replicas (a turn indexed live and
+      // the same turn redone by recovery), in a fixed order so two batches never deadlock.
+      if (storage.dialect === 'postgres')
+        for (const id of [...new Set(batch.map((t) => t.conversationId))].sort())
+          await sql`select pg_advisory_xact_lock(hashtext(${`hearth.turns:${id}`}))`.execute(tx);
       const rows: NewMemory[] = [];
-      for (const list of conversations.values()) {
-        const first = list[0]!;
+      for (const all of conversations.values()) {
+        const first = all[0]!;
         const previous = await newestTurn(tx, first.turn);
+        // Indexing is idempotent (recovery redoes what a crash left undone): a turn not newer than
+        // the newest indexed one may be indexed already; the live path never pays for this look-up.
+        const newestId = previous?.source_ref?.slice(first.turn.conversationId.length + 1);
+        const late = newestId === undefined ? [] : all.filter((t) => t.turn.messageId <= newestId);
+        const have = new Set<string>();
+        if (late.length > 0)
+          for (const r of await tx
+            .selectFrom('memory_items')
+            .select('source_ref')
+            .where('user_id', '=', first.turn.userId)
+            .where(
+              'source_ref',
+              'in',
+              late.map((t) => `${t.turn.conversationId}:${t.turn.messageId}`),
+            )
+            .execute())
+            have.add(r.source_ref ?? '');
+        const seen = new Set<string>();
+        const unique = (t: { turn: TurnRecord }) => {
+          const ref = `${t.turn.conversationId}:${t.turn.messageId}`;
+          if (have.has(ref) || seen.has(ref)) return false;
+          seen.add(ref);
+          return true;
+        };
+        const list = all.filter((t) => newestId === undefined || t.turn.messageId > newestId).filter(unique);
+        const older = late.filter(unique);
+        const turnRow = ({ turn, text }: { turn: TurnRecord; text: string }, context: string): NewMemory => ({
+          userId: turn.userId,
+          familiarId: turn.familiarId,
+          kind: 'turn',
+          text,
+          context: context || undefined,
+          provenance: turn.role === 'user' ? 'person' : 'familiar',
+          metadata: { role: turn.role, conversationId: turn.conversationId },
+          sourceRef: `${turn.conversationId}:${turn.messageId}`,
+        });
+        // A turn redone after newer ones were indexed: its context is the redone turns beside it.
+        older.forEach((t, i) =>
+          rows.push(turnRow(t, `${older[i - 1]?.text ?? ''} ${older[i + 1]?.text ?? ''}`.trim().slice(0, MAX_CONTEXT_CHARS))),
+        );
+        if (list.length === 0) continue;
         if (previous) {
-          const context = `${previous.context ?? ''} ${first.text}`.trim().slice(0, MAX_CONTEXT_CHARS);
+          const context = `${previous.context ?? ''} ${list[0]!.text}`.trim().slice(0, MAX_CONTEXT_CHARS);
           await tx.updateTable('memory_items').set({ context }).where('seq', '=', previous.seq).execute();
           await searchIndex.reindex(tx, [{ seq: Number(previous.seq), userId: first.turn.userId, text: previous.text, context }]);
         }
         // Each turn's context: the turn before it and the turn after it, as if written one by one.
         let before = previous?.text;
-        list.forEach(({ turn, text }, i) => {
-          const context = `${before ?? ''} ${list[i + 1]?.text ?? ''}`.trim().slice(0, MAX_CONTEXT_CHARS);
-          rows.push({
-            userId: turn.userId,
-            familiarId: turn.familiarId,
-            kind: 'turn',
-            text,
-            context: context || undefined,
-            provenance: turn.role === 'user' ? 'person' : 'familiar',
-            metadata: { role: turn.role, conversationId: turn.conversationId },
-            sourceRef: `${turn.conversationId}:${turn.messageId}`,
-          });
-          before = text;
+        list.forEach((t, i) => {
+          rows.push(turnRow(t, `${before ?? ''} ${list[i + 1]?.text ?? ''}`.trim().slice(0, MAX_CONTEXT_CHARS)));
+          before = t.text;
         });
       }
-      await insert(tx, rows);
+      if (rows.length > 0) await insert(tx, rows);
     });
   }
   const turns = createWriteBehind(writeTurns);
@@ -379,6 +415,25 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
           await searchIndex.compact();
           return n;
         });
+    },
+    async reassignUser(from, to) {
+      await turns.settle();
+      const moved = await db.transaction().execute(async (tx) => {
+        const rows = await tx.selectFrom('memory_items').select(['seq', 'text', 'context']).where('user_id', '=', from).execute();
+        for (const table of ['memory_items', 'memory_versions', 'memory_embed_queue', 'memory_vectors'] as const)
+          await tx.updateTable(table).set({ user_id: to }).where('user_id', '=', from).execute();
+        // The lexical index holds terms scoped to the owner: re-scoped to the new one, vectors kept.
+        for (let i = 0; i < rows.length; i += 500)
+          await searchIndex.reindex(
+            tx,
+            rows.slice(i, i + 500).map((r) => ({ seq: Number(r.seq), userId: to, text: r.text, context: r.context })),
+          );
+        return rows.length;
+      });
+      // The new owner's cached vectors would miss the moved ones (older seqs keep the stamp).
+      searchIndex.dropCaches();
+      if (moved > 0) await searchIndex.compact();
+      return moved;
     },
     async removeConversation(tx, userId, conversationId) {
       // source_ref is `conversation:message` (index memory_items_source); ';' sorts right after ':'.

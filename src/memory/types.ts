@@ -84,6 +84,8 @@ export interface MemoryRepository {
   search(query: MemorySearch): Promise<ScoredMemory[]>;
   /** Removes every memory, version, index row, vector and queue entry of a person (DATA-5). */
   eraseUser(userId: string): Promise<number>;
+  /** Moves every memory, version, vector and queue entry of `from` to `to`, re-scoping the index (#15 merge); returns how many. */
+  reassignUser(from: string, to: string): Promise<number>;
   /**
    * Stores and indexes one message of a conversation as a past turn, off the caller's path: it is
    * written with the other turns of the same tick in one transaction, and every read of this

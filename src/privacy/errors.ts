@@ -1,7 +1,7 @@
 import { defineErrorCodes, HearthError } from '../core/index.js';
 
 /** What erasure answers when a part of a person's data could not be removed (DATA-5). */
-export const privacyErrors = defineErrorCodes({ ERASURE_INCOMPLETE: 'INTERNAL' });
+export const privacyErrors = defineErrorCodes({ ERASURE_INCOMPLETE: 'INTERNAL', REASSIGN_INCOMPLETE: 'INTERNAL' });
 
 /**
  * Thrown by a personData hook for one piece of what it holds (e.g. the memory plugin's notes), so

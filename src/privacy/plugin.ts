@@ -1,6 +1,6 @@
 import { definePlugin } from '../core/index.js';
 import { privacyRoutes } from './routes.js';
-import { createPrivacyService, startRetention, type PrivacyService } from './service.js';
+import { createPrivacyService, retentionJob, type PrivacyService } from './service.js';
 import { registerErasureWebhook } from './webhook.js';
 
 declare module '../core/plugin.js' {
@@ -40,7 +40,8 @@ export const privacyPlugin = definePlugin({
       erase: (userId) => privacy.erase(userId, { type: 'system' }),
       resolveExternalId: async (channel, externalId) => (await channels?.identities.find(channel, externalId))?.userId,
     });
-    const stopRetention = startRetention({ privacy, days: config.HEARTH_RETENTION_DAYS, logger });
+    const retention = retentionJob({ privacy, days: config.HEARTH_RETENTION_DAYS, logger });
+    if (retention) kernel.jobs.define(retention);
     return {
       services: { privacy },
       routes: [
@@ -57,7 +58,6 @@ export const privacyPlugin = definePlugin({
           people: { users: () => identity.listUsers(), identities: async () => (await channels?.identities.list()) ?? [] },
         }),
       ],
-      close: stopRetention,
     };
   },
 });

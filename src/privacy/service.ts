@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PersonData } from '../core/index.js';
+import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 import type { AuditActor, AuditService, PersonAliases } from '../security/audit/types.js';
 import type { Storage } from '../storage/index.js';
@@ -15,6 +16,12 @@ export interface PrivacyService {
   erase(userId: string, by: AuditActor, requestId?: string): Promise<ErasureReport>;
   /** Removes conversations older than `days` (retention job); returns how many. */
   pruneConversations(days: number): Promise<number>;
+  /**
+   * Moves everything Hearth holds of person `from` to person `to` (a channel-only person merged into
+   * the web account they linked, #15), part by part in plugin order, audited with both; a failed part
+   * fails it naming the part (what moved stays moved: nothing is lost, run it again to finish).
+   */
+  reassign(from: string, to: string, by: AuditActor, requestId?: string): Promise<ErasureReport>;
 }
 
 function actorPerson(actor: AuditActor): string | undefined {
@@ -113,6 +120,31 @@ export function createPrivacyService(options: PrivacyOptions): PrivacyService {
       options.logger.info({ target: pseudonym(userId) }, 'person erased');
       return report;
     },
+    async reassign(from, to, by, requestId) {
+      if (from === to) return {};
+      const report: ErasureReport = {};
+      const entry = { actor: by, action: 'privacy.reassign', target: to, ...(requestId ? { requestId } : {}) };
+      for (const hook of options.personData()) {
+        try {
+          Object.assign(report, await hook.reassign?.(from, to));
+        } catch (err) {
+          const part = err instanceof ErasurePartError ? err.part : hook.part;
+          options.logger.error({ err, part }, 'merging a person failed');
+          await audit
+            .record({ ...entry, outcome: 'failure', details: { mergedUserId: from, part } })
+            .catch((auditErr: unknown) => options.logger.error({ err: auditErr, part }, 'could not audit the failed merge'));
+          throw privacyErrors.create(
+            'REASSIGN_INCOMPLETE',
+            `Merging the person failed at ${part}; nothing was lost, link again to finish`,
+            {
+              part,
+            },
+          );
+        }
+      }
+      await audit.record({ ...entry, outcome: 'success', details: { mergedUserId: from, moved: report } });
+      return report;
+    },
     async pruneConversations(days) {
       const before = now() - days * 86_400_000;
       let conversations = 0;
@@ -122,16 +154,16 @@ export function createPrivacyService(options: PrivacyOptions): PrivacyService {
   };
 }
 
-/** Runs the retention job once a day when `days` > 0 (off by default); returns the stopper. */
-export function startRetention(options: { privacy: PrivacyService; days: number; logger: Logger }): () => void {
-  if (options.days <= 0) return () => undefined;
-  const run = () =>
-    options.privacy.pruneConversations(options.days).then(
-      (n) => options.logger.info({ removed: n }, 'retention removed old conversations'),
-      (err: unknown) => options.logger.error({ err }, 'retention job failed'),
-    );
-  void run();
-  const timer = setInterval(() => void run(), 86_400_000);
-  timer.unref();
-  return () => clearInterval(timer);
+/** The retention job (once a day, and at start) when `days` > 0 (off by default); undefined otherwise. */
+export function retentionJob(options: { privacy: PrivacyService; days: number; logger: Logger }): JobDefinition | undefined {
+  if (options.days <= 0) return undefined;
+  return {
+    name: 'privacy-retention',
+    atStartMs: 0,
+    everyMs: 86_400_000,
+    async run() {
+      const n = await options.privacy.pruneConversations(options.days);
+      options.logger.info({ removed: n }, 'retention removed old conversations');
+    },
+  };
 }

@@ -69,12 +69,14 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
       request.signal?.addEventListener('abort', onAbort, { once: true });
       let timedOut = false;
       let idle: NodeJS.Timeout | undefined;
+      // One timer for the call, restarted on every chunk (refresh() keeps it, rather than a new timer per chunk).
       const arm = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, timeoutMs);
+        if (idle) idle.refresh();
+        else
+          idle = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs);
       };
       try {
         arm();

@@ -9,7 +9,7 @@ function digest(value: string): Buffer {
 }
 
 /** Constant-time check of the operator's service key (HTTP-7). */
-function serviceKeyMatches(presented: string | undefined, configured: string): boolean {
+export function serviceKeyMatches(presented: string | undefined, configured: string): boolean {
   if (presented === undefined) return false;
   return timingSafeEqual(digest(presented), digest(configured));
 }

@@ -4,7 +4,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { AppError, type Authenticator, type Gauge, type HearthApp, type RouteModule } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
-import { checkRouteDeclaration, enforcePolicy } from './access.js';
+import { checkRouteDeclaration, enforcePolicy, serviceKeyMatches } from './access.js';
 import { failRerouted, HearthLogController, rerouteFrameworkError } from './early-failure.js';
 import { handleError } from './error-handler.js';
 import { httpArmour, type ArmourLimiter } from './plugins/index.js';
@@ -28,6 +28,8 @@ export interface ServerOptions {
   readonly modules?: readonly RouteModule[];
   /** The plugins' gauges, read at every /metrics scrape. */
   readonly gauges?: () => readonly Gauge[];
+  /** This replica's id: a label on every /metrics series, and in /api/health's detail for the service key. */
+  readonly replica?: string;
 }
 
 const noCredentials: Authenticator = async () => null;
@@ -88,7 +90,14 @@ export async function createServer(options: ServerOptions): Promise<HearthApp> {
     handleError(new AppError('NOT_FOUND', 'Not found'), request, reply);
   });
 
-  app.get('/api/health', { config: { policy: { access: 'public', why: 'liveness probe' } } }, async () => ({ status: 'ok' }));
+  // Anyone gets the status; the operator's service key also gets which replica answered (behind a load balancer).
+  const started = Date.now();
+  app.get('/api/health', { config: { policy: { access: 'public', why: 'liveness probe' } } }, async (request) => {
+    const key = request.headers['x-api-key'];
+    if (!options.replica || !config.HEARTH_SERVICE_KEY || !serviceKeyMatches(Array.isArray(key) ? key[0] : key, config.HEARTH_SERVICE_KEY))
+      return { status: 'ok' };
+    return { status: 'ok', detail: { replica: options.replica, pid: process.pid, uptimeSec: Math.round((Date.now() - started) / 1000) } };
+  });
 
   if (options.limiter)
     await httpArmour({
@@ -96,6 +105,7 @@ export async function createServer(options: ServerOptions): Promise<HearthApp> {
       limiter: options.limiter,
       prometheus: Boolean(config.HEARTH_SERVICE_KEY),
       gauges: options.gauges ?? (() => []),
+      ...(options.replica ? { replica: options.replica } : {}),
     })(app);
   // After the armour's hooks, so the rerouted request already carries its headers and was counted.
   app.addHook('onRequest', failRerouted);

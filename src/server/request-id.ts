@@ -4,8 +4,12 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import { looksLikeCredential, runWithLogContext } from '../logging/index.js';
 
 const WELL_FORMED = /^[A-Za-z0-9._-]{1,128}$/;
-/** One id per request, even when the router meets it twice (src/server/early-failure.ts). */
-const assigned = new WeakMap<IncomingMessage, string>();
+/**
+ * One id per request, even when the router meets it twice (src/server/early-failure.ts): kept on
+ * the raw request under a symbol (cheaper than a WeakMap entry per request, which the GC traces as an ephemeron).
+ */
+const ASSIGNED = Symbol('hearth.requestId');
+type Assignable = IncomingMessage & { [ASSIGNED]?: string };
 
 /**
  * Accepts the caller's X-Request-ID when well formed and not shaped like a credential (HTTP-4):
@@ -13,12 +17,12 @@ const assigned = new WeakMap<IncomingMessage, string>();
  * replaced by a new UUID instead of reaching the logs. UUIDs and short readable ids are kept.
  */
 export function requestIdFrom(req: IncomingMessage): string {
-  const known = assigned.get(req);
+  const known = (req as Assignable)[ASSIGNED];
   if (known) return known;
   const header = req.headers['x-request-id'];
   const value = Array.isArray(header) ? header[0] : header;
   const id = value !== undefined && WELL_FORMED.test(value) && !looksLikeCredential(value) ? value : randomUUID();
-  assigned.set(req, id);
+  (req as Assignable)[ASSIGNED] = id;
   return id;
 }
 

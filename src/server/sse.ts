@@ -40,6 +40,15 @@ export async function streamSse(
       'x-request-id': request.id,
     });
   };
+  // Frames sent in one go (a provider chunk holding several deltas, `done` after the last delta) leave
+  // in one write, at the end of the current tick: one chunk and one syscall rather than one per frame.
+  let pending = '';
+  const flush = () => {
+    if (!pending) return;
+    const text = pending;
+    pending = '';
+    if (!reply.raw.destroyed && !reply.raw.writableEnded) reply.raw.write(text);
+  };
   const sse: SseWriter = {
     signal: controller.signal,
     get started() {
@@ -48,11 +57,14 @@ export async function streamSse(
     send(data, event) {
       open();
       const text = typeof data === 'string' ? data : JSON.stringify(data);
-      const lines = text
-        .split('\n')
-        .map((l) => `data: ${l}\n`)
-        .join('');
-      reply.raw.write(`${event ? `event: ${event}\n` : ''}${lines}\n`);
+      const lines = text.includes('\n')
+        ? text
+            .split('\n')
+            .map((l) => `data: ${l}\n`)
+            .join('')
+        : `data: ${text}\n`;
+      if (!pending) process.nextTick(flush);
+      pending += `${event ? `event: ${event}\n` : ''}${lines}\n`;
     },
   };
   try {
@@ -61,6 +73,7 @@ export async function streamSse(
     if (!started) throw err;
   }
   open();
+  flush();
   reply.raw.end();
   return reply;
 }

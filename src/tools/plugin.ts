@@ -1,6 +1,7 @@
 import { definePlugin } from '../core/index.js';
 import { wireTools, type ToolsService } from './compose.js';
 import { MCP_SECRETS_COLUMN, mcpMigrations } from './mcp/index.js';
+import { familiarSandboxMigrations } from './shell/familiar-sandbox.js';
 import { approvalMigrations, shellMigrations, type Approvals } from './shell/index.js';
 
 declare module '../core/plugin.js' {
@@ -15,13 +16,15 @@ declare module '../core/plugin.js' {
 /** The sandboxed shell and MCP servers: their tool providers, routes and shutdown. */
 export const toolsPlugin = definePlugin({
   name: 'tools',
-  migrations: [...shellMigrations, ...approvalMigrations, ...mcpMigrations],
+  migrations: [...shellMigrations, ...approvalMigrations, ...mcpMigrations, ...familiarSandboxMigrations],
   sealedColumns: [MCP_SECRETS_COLUMN],
   async init(kernel) {
     const { config, storage, vault, audit, logger, now } = kernel;
     const identity = kernel.service('identity');
     const isOwner = async (userId: string) => (await identity.findUserById(userId))?.role === 'owner';
-    const wired = await wireTools({ config, storage, vault, audit, logger, now, isOwner });
+    const familiars = kernel.optional('familiars');
+    const familiarSlug = async (id: string) => (await familiars?.get(id))?.slug;
+    const wired = await wireTools({ config, storage, vault, audit, logger, now, isOwner, familiarSlug });
     return {
       services: { tools: wired.tools, approvals: wired.approvals },
       routes: wired.modules,
@@ -31,8 +34,18 @@ export const toolsPlugin = definePlugin({
         familiarData: [
           {
             part: 'tools',
-            count: async (familiarId) => ({ shellEnabled: (await wired.tools.shellEnablement.isEnabled(familiarId)) ? 1 : 0 }),
-            erase: async (familiarId) => ({ shellEnabled: (await wired.tools.shellEnablement.disable(familiarId)) ? 1 : 0 }),
+            count: async (familiarId) => {
+              const sandbox = await wired.tools.familiarSandbox.get(familiarId);
+              return {
+                shellEnabled: (await wired.tools.shellEnablement.isEnabled(familiarId)) ? 1 : 0,
+                // only when set, so the counts of a familiar without sandbox settings stay as they were
+                ...(sandbox.updatedAt === null ? {} : { shellSandbox: 1 }),
+              };
+            },
+            erase: async (familiarId) => ({
+              shellEnabled: (await wired.tools.shellEnablement.disable(familiarId)) ? 1 : 0,
+              ...((await wired.tools.familiarSandbox.remove(familiarId)) ? { shellSandbox: 1 } : {}),
+            }),
           },
         ],
       },

@@ -75,11 +75,11 @@ export interface OpenAISpeechOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** Calls an OpenAI-compatible audio endpoint; any failure is a typed VOICE_* error, never the key. */
-async function call(options: OpenAISpeechOptions, path: string, init: RequestInit): Promise<Response> {
+/** Calls a speech provider's HTTP endpoint; any failure is a typed VOICE_* error, never the key. */
+export async function call(options: OpenAISpeechOptions, path: string, init: RequestInit): Promise<Response> {
   const doFetch = options.fetch ?? fetch;
   const headers = new Headers(init.headers);
-  if (options.apiKey) headers.set('authorization', `Bearer ${options.apiKey}`);
+  if (options.apiKey && !headers.has('authorization')) headers.set('authorization', `Bearer ${options.apiKey}`);
   let res: Response;
   try {
     res = await doFetch(`${options.baseUrl}${path}`, {
@@ -94,7 +94,7 @@ async function call(options: OpenAISpeechOptions, path: string, init: RequestIni
   }
   if (!res.ok) {
     const detail = await res.text().catch(() => '');
-    const said = /"message"\s*:\s*"([^"]{1,200})"/.exec(detail)?.[1];
+    const said = /"(?:message|error)"\s*:\s*"([^"]{1,200})"/.exec(detail)?.[1];
     const safe = said && options.apiKey ? said.split(options.apiKey).join('••••') : said;
     throw voiceErrors.create('VOICE_PROVIDER_FAILED', `The speech provider answered ${res.status}`, safe ? { detail: safe } : undefined);
   }
@@ -102,7 +102,7 @@ async function call(options: OpenAISpeechOptions, path: string, init: RequestIni
 }
 
 /** Reads at most `max` bytes of a response body. */
-async function boundedBody(res: Response, max: number): Promise<Buffer> {
+export async function boundedBody(res: Response, max: number): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? 0);
   if (declared > max) throw voiceErrors.create('VOICE_PROVIDER_FAILED', 'The speech provider answered too much');
   const chunks: Buffer[] = [];

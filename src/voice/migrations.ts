@@ -11,7 +11,9 @@ export type VoiceTables = {
     api_key_sealed: string | null;
     api_key_last4: string | null;
     model: string;
-    /** The TTS voice name (`alloy`…); null for STT. */
+    /** The wire protocol: openai (OpenAI-compatible audio endpoints), deepgram (STT) or cartesia (TTS). */
+    api: string;
+    /** The TTS voice name (`alloy`…), or Cartesia's voice id; null for STT. */
     voice: string | null;
     timeout_ms: number;
     /** 1: used instead of the offline default for its kind (at most one per kind). */
@@ -44,6 +46,19 @@ export const voiceMigrations: Migration[] = [
     },
     async down(db) {
       await db.schema.dropTable('speech_providers').execute();
+    },
+  },
+  {
+    // Deepgram (streaming STT over WebSocket) and Cartesia (TTS) beside the OpenAI-compatible endpoints.
+    name: '1260_speech_provider_api',
+    async up(db) {
+      await db.schema
+        .alterTable('speech_providers')
+        .addColumn('api', 'text', (c) => c.notNull().defaultTo('openai'))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('speech_providers').dropColumn('api').execute();
     },
   },
 ];

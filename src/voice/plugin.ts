@@ -33,7 +33,14 @@ export const voicePlugin = definePlugin({
       maxSpeechChars: 2000,
     };
     const providers = createSpeechProviders({ storage, vault, audit, now, maxBytes: limits.maxBytes });
-    const voice = createVoice({ providers, turns: kernel.service('turns'), audit, limits });
+    // voice minutes (issue #22): each recording's seconds are charged before it is transcribed
+    const voice = createVoice({
+      providers,
+      turns: kernel.service('turns'),
+      audit,
+      limits,
+      charge: kernel.optional('voiceBudgets')?.charge,
+    });
     const clips = createClipStore({ ttlMs: CLIP_TTL_MS, max: 200, now });
     const conversations = kernel.service('conversations');
     return {

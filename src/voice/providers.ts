@@ -4,16 +4,22 @@ import type { AuditActor, AuditLog } from '../security/audit/index.js';
 import { maskSecret, type Vault } from '../security/vault/index.js';
 import type { Storage } from '../storage/index.js';
 import { createOpenAISpeaker, createOpenAITranscriber, type SpeechToText, type TextToSpeech } from './engines.js';
+import { createCartesiaSpeaker, createDeepgramTranscriber } from './vendors.js';
 import { voiceErrors } from './errors.js';
 import type { VoiceTables } from './migrations.js';
 
 type SpeechKind = 'stt' | 'tts';
+/** The wire protocol a provider speaks. */
+type SpeechApi = 'openai' | 'deepgram' | 'cartesia';
+/** What each protocol offers: Deepgram transcribes, Cartesia speaks. */
+const KINDS: Record<SpeechApi, readonly SpeechKind[]> = { openai: ['stt', 'tts'], deepgram: ['stt'], cartesia: ['tts'] };
 
 /** A speech provider as the API shows it: the key only masked (DATA-1). */
 interface SpeechProviderView {
   readonly id: string;
   readonly name: string;
   readonly kind: SpeechKind;
+  readonly api: SpeechApi;
   readonly baseUrl: string;
   readonly apiKey: string | null;
   readonly model: string;
@@ -27,6 +33,7 @@ interface SpeechProviderView {
 interface SpeechProviderInput {
   readonly name: string;
   readonly kind: SpeechKind;
+  readonly api?: SpeechApi | undefined;
   readonly baseUrl: string;
   readonly apiKey?: string | null | undefined;
   readonly model: string;
@@ -38,7 +45,7 @@ interface SpeechProviderInput {
 export interface SpeechProviders {
   list(): Promise<SpeechProviderView[]>;
   create(input: SpeechProviderInput, actor: AuditActor): Promise<SpeechProviderView>;
-  update(id: string, input: Partial<Omit<SpeechProviderInput, 'kind'>>, actor: AuditActor): Promise<SpeechProviderView>;
+  update(id: string, input: Partial<Omit<SpeechProviderInput, 'kind' | 'api'>>, actor: AuditActor): Promise<SpeechProviderView>;
   remove(id: string, actor: AuditActor): Promise<void>;
   /** The active provider's engine for a kind, or undefined (the offline default then). */
   active(kind: 'stt'): Promise<SpeechToText | undefined>;
@@ -53,6 +60,7 @@ const view = (r: Row): SpeechProviderView => ({
   id: r.id,
   name: r.name,
   kind: r.kind as SpeechKind,
+  api: r.api as SpeechApi,
   baseUrl: r.base_url,
   apiKey: r.api_key_last4 ? maskSecret(`xxxx${r.api_key_last4}`) : null,
   model: r.model,
@@ -120,7 +128,8 @@ export function createSpeechProviders(options: {
       maxBytes: options.maxBytes,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     };
-    return r.kind === 'stt' ? { stt: createOpenAITranscriber(engine) } : { tts: createOpenAISpeaker(engine) };
+    if (r.kind === 'stt') return { stt: r.api === 'deepgram' ? createDeepgramTranscriber(engine) : createOpenAITranscriber(engine) };
+    return { tts: r.api === 'cartesia' ? createCartesiaSpeaker(engine) : createOpenAISpeaker(engine) };
   }
 
   const service = {
@@ -131,10 +140,15 @@ export function createSpeechProviders(options: {
       const id = randomUUID();
       const t = now();
       const key = input.apiKey || null;
+      const api = input.api ?? 'openai';
+      if (!KINDS[api].includes(input.kind))
+        throw voiceErrors.create('VOICE_INVALID', `A ${api} provider offers ${KINDS[api].map((k) => k.toUpperCase()).join(' and ')} only`);
+      if (api === 'cartesia' && !input.voice) throw voiceErrors.create('VOICE_INVALID', 'A Cartesia provider needs a voice id');
       const r: Row = {
         id,
         name: input.name,
         kind: input.kind,
+        api,
         base_url: checkUrl(input.baseUrl),
         api_key_sealed: key ? vault.seal(location(id), key) : null,
         api_key_last4: key ? key.slice(-4) : null,
@@ -152,17 +166,20 @@ export function createSpeechProviders(options: {
         action: 'speech_provider.create',
         target: id,
         outcome: 'success',
-        details: { name: r.name, kind: r.kind, baseUrl: r.base_url, hasKey: key !== null, active: r.active === 1 },
+        details: { name: r.name, kind: r.kind, api, baseUrl: r.base_url, hasKey: key !== null, active: r.active === 1 },
       });
       return view(r);
     },
-    async update(id: string, input: Partial<Omit<SpeechProviderInput, 'kind'>>, actor: AuditActor) {
+    async update(id: string, input: Partial<Omit<SpeechProviderInput, 'kind' | 'api'>>, actor: AuditActor) {
       const current = await row(id);
       const patch: Partial<Row> = { updated_at: Math.max(now(), Number(current.updated_at) + 1) };
       if (input.name !== undefined) patch.name = input.name;
       if (input.baseUrl !== undefined) patch.base_url = checkUrl(input.baseUrl);
       if (input.model !== undefined) patch.model = input.model;
-      if (input.voice !== undefined) patch.voice = input.voice;
+      if (input.voice !== undefined) {
+        if (current.api === 'cartesia' && !input.voice) throw voiceErrors.create('VOICE_INVALID', 'A Cartesia provider needs a voice id');
+        patch.voice = input.voice;
+      }
       if (input.timeoutMs !== undefined) patch.timeout_ms = input.timeoutMs;
       if (input.active !== undefined) patch.active = input.active ? 1 : 0;
       if (input.apiKey !== undefined) {

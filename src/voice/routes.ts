@@ -3,6 +3,7 @@ import { AppError, type HearthApp, type Principal, type RouteModule } from '../c
 import type { ConversationStore } from '../companions/conversations.js';
 import type { AuditActor } from '../security/audit/index.js';
 import { policy, requirePrincipal } from '../server/index.js';
+import { streamSse } from '../server/sse.js';
 import type { SpeechFormat } from './audio.js';
 import type { ClipStore } from './clips.js';
 import { voiceErrors } from './errors.js';
@@ -15,6 +16,7 @@ const formatQuery = z.strictObject({ format: z.enum(['wav', 'ogg', 'mp3']).optio
 const providerBody = z.strictObject({
   name: z.string().trim().min(1).max(64),
   kind: z.enum(['stt', 'tts']),
+  api: z.enum(['openai', 'deepgram', 'cartesia']).optional(),
   baseUrl: z.string().min(1).max(2000),
   apiKey: z.string().min(1).max(4000).nullable().optional(),
   model: z.string().min(1).max(200),
@@ -22,7 +24,7 @@ const providerBody = z.strictObject({
   timeoutMs: z.number().int().min(1000).max(600_000).optional(),
   active: z.boolean().optional(),
 });
-const providerPatch = providerBody.omit({ kind: true }).partial().strict();
+const providerPatch = providerBody.omit({ kind: true, api: true }).partial().strict();
 
 const actorOf = (p: Principal): AuditActor =>
   p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId };
@@ -67,7 +69,7 @@ export function voiceRoutes(deps: { voice: Voice; conversations: ConversationSto
       scope.post(
         '/api/conversations/:id/voice',
         { config: { policy: policy.member('chat') }, bodyLimit, schema: { params, querystring: formatQuery } },
-        async (request) => {
+        async (request, reply) => {
           const p = requirePrincipal(request);
           const type = request.headers['content-type'] ?? '';
           if (!/^(audio\/|application\/octet-stream|multipart\/form-data)/i.test(type))
@@ -87,6 +89,41 @@ export function voiceRoutes(deps: { voice: Voice; conversations: ConversationSto
             conversationId: c.id,
             conversation: c,
           };
+          if (/text\/event-stream/.test(request.headers.accept ?? '')) {
+            // The transcript, the reply's text and each sentence's audio as they are ready; `done` last, with the whole clip's URL.
+            return streamSse(request, reply, async (sse) => {
+              let erred = false;
+              try {
+                const result = await voice.streamTurn(
+                  upload,
+                  { ...base, requestId: request.id, signal: sse.signal },
+                  actorOf(p),
+                  format,
+                  (event) => {
+                    erred ||= event.type === 'error';
+                    if (!sse.signal.aborted) sse.send(event, event.type);
+                  },
+                );
+                const clip = result.speech ? clips.put(p.userId, result.speech.audio, result.speech.contentType) : undefined;
+                sse.send(
+                  {
+                    type: 'done',
+                    transcript: result.transcript,
+                    reply: result.reply,
+                    audio: clip && result.speech ? { url: `/api/voice/clips/${clip}`, contentType: result.speech.contentType } : null,
+                  },
+                  'done',
+                );
+              } catch (err) {
+                // Before the first event: the normal error answer. After it, an `error` event (unless the turn sent its own).
+                if (!sse.started) throw err;
+                if (!erred && !sse.signal.aborted) {
+                  const e = err instanceof AppError ? err : new AppError('INTERNAL', 'The voice turn failed');
+                  sse.send({ type: 'error', code: e.code, message: e.message }, 'error');
+                }
+              }
+            });
+          }
           const result = await voice.turn(upload, { ...base, requestId: request.id }, actorOf(p), format);
           const clip = clips.put(p.userId, result.speech.audio, result.speech.contentType);
           return {

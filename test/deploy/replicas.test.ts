@@ -74,6 +74,17 @@ describe('three replicas behind nginx on PostgreSQL and Redis (#19)', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(RATE);
   });
 
+  it('through nginx a client cannot pick its own address: a forged X-Forwarded-For buys no fresh budget (HTTP-3)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < RATE * 2; i++) {
+      const res = await call(set.lb, '/api/auth/session', { headers: { 'x-forwarded-for': `203.0.113.${i + 1}` } });
+      statuses.push(res.status);
+    }
+    // Every request is nginx's one client, 127.0.0.1: at most RATE pass, whatever each claimed to be.
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(RATE);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(RATE);
+  });
+
   it('a streamed chat comes through the load balancer as it is written, not buffered', async () => {
     const auth = await signIn(set.lb);
     const provider = await call(set.lb, '/api/providers', {

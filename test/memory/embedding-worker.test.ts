@@ -92,7 +92,7 @@ describe('#21 embeddings: the queue depth is on /metrics (HTTP-7)', () => {
       const scrape = async () => {
         const res = await t.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-api-key': serviceKey } });
         expect(res.statusCode).toBe(200);
-        return /^hearth_embedding_queue_depth (\d+)$/m.exec(res.body)?.[1];
+        return /^hearth_embedding_queue_depth(?:\{[^}]*\})? (\d+)$/m.exec(res.body)?.[1];
       };
       expect(await scrape()).toBe('5');
       await t.hearth.memory.drainEmbeddings();

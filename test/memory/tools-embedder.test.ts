@@ -51,6 +51,7 @@ describe('embedder, memory tools and retention (MEM-2, MEM-3, DATA-5)', () => {
     verify: async () => ({ ok: true, entries: 0, fromSeq: 0, headSeq: 0 }),
     prune: async () => 0,
     erasePerson: async () => ({}),
+    reassignPerson: async () => ({}),
   };
   beforeAll(async () => {
     t = await openTestStorage('sqlite');

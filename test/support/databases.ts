@@ -38,6 +38,8 @@ export async function dropSchema(schema: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    // pg-boss's schema beside it (src/jobs: `<schema>_jobs`), made when a test Hearth's server starts.
+    await client.query(`DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
   } finally {
     await client.end();
   }

@@ -1,15 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { runHearth, startHearthProcess } from './cli.js';
 import { PG_URL, tempDir } from './databases.js';
 
 /**
  * Several real `hearth start` processes on one PostgreSQL database and one Redis, behind a real
- * nginx on loopback: what docs/deployment.md tells operators to run (issue #19). The database is
+ * nginx on loopback running deploy/nginx.conf: what docs/deployment.md tells operators to run (issue #19). The database is
  * a fresh one of its own (a deployment's, not a test schema), dropped at the end.
  */
 export interface Replica {
@@ -29,6 +31,9 @@ export interface ReplicaSet {
   close(): Promise<void>;
 }
 
+/** A Redis database of its own, so other suites' rate-limit counters never meet these. */
+const REDIS_URL = 'redis://127.0.0.1:6379/11';
+
 export const OWNER_PASSWORD = 'correct horse battery staple orbit lantern';
 
 async function freePort(): Promise<number> {
@@ -41,8 +46,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The operator's nginx configuration, deploy/nginx.conf, as docs/deployment.md gives it, made to
+ * run here: its upstream lists these replicas, and its TLS server listens on a loopback port in
+ * plain HTTP (certificates are not what is tested). Everything else is used as written.
+ */
 function nginxConfig(dir: string, port: number, upstreams: readonly string[]): string {
-  const servers = upstreams.map((u) => `    server ${new URL(u).host};`).join('\n');
+  let site = readFileSync(fileURLToPath(new URL('../../deploy/nginx.conf', import.meta.url)), 'utf8');
+  const servers = upstreams.map((u) => `    server ${new URL(u).host} max_fails=2 fail_timeout=10s;`).join('\n');
+  site = site.replace(/(upstream hearth \{\n)(?:\s*#.*\n)?(?:\s*server .*\n)+/, `$1${servers}\n`);
+  site = site.replace(/listen 443 ssl http2;\n(?:.*\n)*?\s*ssl_certificate_key .*\n/, `listen 127.0.0.1:${port};\n`);
+  // The port-80 redirect to https is the deployment's, not needed on loopback.
+  site = site.replace(/server \{\n\s*listen 80;[\s\S]*?\n\}\n?/, '');
+  if (!site.includes(`listen 127.0.0.1:${port};`) || !site.includes(new URL(upstreams[0]!).host))
+    throw new Error('deploy/nginx.conf changed shape: update test/support/replicas.ts');
   return `user root;
 worker_processes 1;
 daemon off;
@@ -56,24 +73,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream hearth {
-${servers}
-    keepalive 16;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://hearth;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      # Server-Sent Events must reach the browser as they are written.
-      proxy_buffering off;
-      proxy_read_timeout 1h;
-    }
-  }
+${site}
 }
 `;
 }
@@ -95,11 +95,15 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
   await admin.end();
   const databaseUrl = new URL(PG_URL);
   databaseUrl.pathname = `/${database}`;
+  // The Redis database is this harness's alone: counters left by an earlier run must not count here.
+  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  await redis.flushdb();
+  redis.disconnect();
   const root = tempDir('hearth-replicas-');
   const env: Record<string, string> = {
     HEARTH_DATABASE_URL: databaseUrl.toString(),
-    // A Redis database of its own, so other suites' rate-limit counters never meet these.
-    HEARTH_REDIS_URL: 'redis://127.0.0.1:6379/11',
+    HEARTH_REDIS_URL: REDIS_URL,
     HEARTH_MASTER_KEY: randomBytes(32).toString('hex'),
     HEARTH_SERVICE_KEY: randomBytes(24).toString('hex'),
     HEARTH_TRUSTED_PROXIES: '127.0.0.1',
@@ -142,7 +146,7 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
     env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin` },
   });
   const lb = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${lb}/api/health`)).ok, 'nginx');
+  await waitFor(async () => (await fetch(`${lb}/api/health`)).status < 500, 'nginx');
 
   return {
     replicas,

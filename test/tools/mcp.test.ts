@@ -107,6 +107,7 @@ describe('EXEC-2 MCP servers configured by the operator', () => {
       'fetch',
       'read',
       'slow',
+      'tunnel',
       'whoami_env',
       'write',
     ]);

@@ -16,6 +16,7 @@ import {
   startWebHearth,
   type WebHearth,
 } from './support.js';
+import { realPng } from './images.js';
 
 const OWNER = 'ada';
 const PASSWORD = 'correct horse battery staple 46';
@@ -98,6 +99,21 @@ describe('#20 chat in Chromium: long threads, Stop on the server, edit, regenera
     await page.goto(`${hearth.baseUrl}/chat`);
     await signInThroughPage(page, OWNER, PASSWORD);
     ({ familiarId } = await seedFamiliar(page, fake.url));
+    // Ember has a picture (#20: each reply shows the familiar's avatar).
+    const picture = [...realPng(48, 48, [], [0x9a, 0x34, 0x12])];
+    const uploaded = await page.evaluate(
+      async ({ id, bytes }) => {
+        const { csrfToken } = (await (await fetch('/api/auth/session')).json()) as { csrfToken: string };
+        const r = await fetch(`/api/familiars/${id}/avatar`, {
+          method: 'PUT',
+          headers: { 'content-type': 'image/png', 'x-csrf-token': csrfToken },
+          body: new Uint8Array(bytes),
+        });
+        return r.status;
+      },
+      { id: familiarId, bytes: picture },
+    );
+    expect(uploaded).toBe(200);
     await page.reload();
     await page.locator('#familiar option', { hasText: 'Ember' }).waitFor({ state: 'attached' });
   });
@@ -313,6 +329,8 @@ describe('#20 chat in Chromium: long threads, Stop on the server, edit, regenera
     await p.getByRole('textbox', { name: 'Message' }).fill('Code, please');
     await p.getByRole('button', { name: 'Send' }).click();
     await p.locator('.bubble.assistant[data-state="done"]').filter({ hasText: 'def steep' }).waitFor();
+    const avatar = p.locator('.bubble.assistant').last().locator('img.avatar');
+    await expect.poll(() => avatar.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(48);
     expect(await sidewaysScroll(p)).toBeLessThanOrEqual(0);
     expect(
       await p.getByRole('textbox', { name: 'Message' }).evaluate((el) => el.getBoundingClientRect().bottom <= window.innerHeight),

@@ -108,6 +108,22 @@ describe('dashboard pages in Chromium: keys, people, audit, observability (AUTH-
   it('pairings and approvals pages show their queues from the channel and tool APIs', async () => {
     await nav(page, 'Pairings');
     await page.getByText('No pairing requests are waiting.').waitFor();
+    // #20: a stranger writing to a bot shows up live (the events stream), without a reload; a decision takes it away.
+    await page.evaluate(() => ((window as unknown as { __sameDocument?: number }).__sameDocument = 1));
+    const admission = await hearth.hearth.channels.hub.admit({ channel: 'telegram', externalId: '4242', displayName: 'newcomer' });
+    expect(admission.kind).toBe('pairing');
+    const code = (await hearth.hearth.channels.hub.pending())[0]!.code;
+    const row = page.getByRole('row', { name: /newcomer/ });
+    await row.getByRole('cell', { name: code, exact: true }).waitFor();
+    await row.getByRole('button', { name: `Deny ${code}` }).click();
+    await page.getByText(`Denied ${code}.`).waitFor();
+    await page.getByText('No pairing requests are waiting.').waitFor();
+    await hearth.hearth.channels.hub.admit({ channel: 'telegram', externalId: '5151', displayName: 'second stranger' });
+    await page.getByRole('row', { name: /second stranger/ }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: number }).__sameDocument)).toBe(1);
+    // The stream is for admins only.
+    const anonymous = await fetch(`${hearth.baseUrl}/api/pairings/events`);
+    expect(anonymous.status).toBe(401);
     await nav(page, 'Approvals');
     await page.getByText('No commands are waiting for approval.').waitFor();
   });

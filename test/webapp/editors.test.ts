@@ -14,6 +14,7 @@ import {
   startWebHearth,
   type WebHearth,
 } from './support.js';
+import { realPng, textChunk } from './images.js';
 
 const OWNER = 'ada';
 const PASSWORD = 'correct horse battery staple 48';
@@ -133,9 +134,32 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
     await form.getByLabel('When a message looks like prompt injection').selectOption('refuse');
     await form.getByLabel(/Only these people/).check();
     await form.getByLabel('bo', { exact: true }).check();
+    // An avatar: an SVG is refused in the page (and by the server, which reads the type from the bytes); a PNG is previewed.
+    await form
+      .getByLabel(/^Avatar image/)
+      .setInputFiles({ name: 'wren.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg onload="window.__xss=1"/>') });
+    await form.getByRole('alert').filter({ hasText: 'wren.svg is not a PNG, JPEG or WebP image.' }).waitFor();
+    const picture = realPng(48, 48, [textChunk('Comment', 'author-secret')], [0x16, 0x65, 0x34]);
+    await form.getByLabel(/^Avatar image/).setInputFiles({ name: 'wren.png', mimeType: 'image/png', buffer: picture });
+    await form.locator('.avatar-field img.avatar').waitFor();
+    // Example dialogue with the {{user}}/{{char}} macros, shown filled in the preview as a data block.
+    await form.getByLabel(/^Example dialogue/).fill('<START>\n{{user}}: Any birds today?\n{{char}}: A wren, of course.');
+    await form
+      .locator('.persona-preview')
+      .filter({ hasText: 'User: Any birds today?' })
+      .filter({ hasText: 'Wren the Wise: A wren, of course.' })
+      .waitFor();
+    // A lorebook entry: an empty one is named and blocks saving until it has keywords and text.
+    await form.getByRole('button', { name: 'Add lorebook entry' }).click();
+    await form.getByText('Entry 1: add at least one keyword; the text is empty').waitFor();
+    expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    await form.getByLabel('Keywords of entry 1 (comma-separated)').fill('nest, feather');
+    await form.getByLabel('Text of entry 1').fill('The nest of {{char}} is in the old oak.');
+    await form.locator('.lore-preview').filter({ hasText: 'nest, feather' }).waitFor();
+    await form.getByLabel('Automatic memory').selectOption('ask');
     mkdirSync(DOCS, { recursive: true });
     // A tall window, so the whole editor and its preview are in the picture (only the main area scrolls).
-    await page.setViewportSize({ width: 1280, height: 1500 });
+    await page.setViewportSize({ width: 1280, height: 2350 });
     await form.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(DOCS, 'web-familiar-editor.png') });
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -154,7 +178,32 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
       allowedTools: ['remember', 'recall'],
       injectionPolicy: 'refuse',
       allowedUsers: [bo.id],
+      exampleDialogue: '<START>\n{{user}}: Any birds today?\n{{char}}: A wren, of course.',
+      lorebook: [{ keys: ['nest', 'feather'], content: 'The nest of {{char}} is in the old oak.', enabled: true }],
+      memoryExtraction: 'ask',
+      avatarHash: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
+    // The picture is on the card, loaded from the server, which kept it without its text chunk.
+    const shown = page.locator('.cards li').filter({ hasText: 'Wren the Wise' }).locator('img.avatar');
+    await expect.poll(() => shown.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(48);
+    expect(await shown.getAttribute('src')).toBe(`/api/familiars/${wren!.id}/avatar?v=${wren!.avatarHash}`);
+    const served = await page.evaluate(
+      async (src) => {
+        const r = await fetch(src);
+        return { type: r.headers.get('content-type'), nosniff: r.headers.get('x-content-type-options'), text: await r.text() };
+      },
+      (await shown.getAttribute('src'))!,
+    );
+    expect(served).toMatchObject({ type: 'image/png', nosniff: 'nosniff' });
+    expect(served.text).not.toContain('author-secret');
+    // Removing it goes back to the initials.
+    await page.getByRole('button', { name: 'Edit Wren the Wise' }).click();
+    const again = page.getByRole('form', { name: 'Edit Wren the Wise' });
+    await again.getByRole('button', { name: 'Remove picture' }).click();
+    await again.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved Wren the Wise.').waitFor();
+    await expect.poll(async () => (await hearth.hearth.familiars.get(wren!.id))?.avatarHash).toBeNull();
+    expect(await page.locator('.cards li').filter({ hasText: 'Wren the Wise' }).locator('span.avatar').innerText()).toBe('WT');
     expect(violations).toEqual([]);
   });
 
@@ -188,10 +237,15 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
     await preview.getByText('Regex scripts (not run)').click();
     expect(await preview.innerText()).toContain('"scriptName": "steal"');
     await preview.getByText("Not imported: The author's system prompt").waitFor();
+    await preview.getByText("The card's picture becomes the avatar").waitFor();
     await preview.getByRole('button', { name: 'Use this card' }).click();
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Moth <img src=x onerror="window.__xss=1">');
     expect(await page.getByLabel('Persona').inputValue()).toContain('Personality: curious');
     expect(await page.getByLabel('Persona').inputValue()).not.toContain('Ignore Hearth');
+    // The example dialogue and the lorebook's keywords and text come along as plain text.
+    expect(await page.getByLabel(/^Example dialogue/).inputValue()).toBe('<START>\n{{user}}: hi\n{{char}}: *flutters*');
+    expect(await page.getByLabel('Keywords of entry 1 (comma-separated)').inputValue()).toBe('lamp');
+    expect(await page.getByLabel('Text of entry 1').inputValue()).toBe('<script>window.__xss=1</script>');
     await page.getByLabel('Model', { exact: true }).fill('fake-small');
     await page.getByLabel('Short name (for the API)').fill('moth');
     await page.getByRole('button', { name: 'Create familiar' }).click();
@@ -200,6 +254,18 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
     expect(moth.persona).toContain('<script>window.__xss=1</script>');
     expect(moth.greeting).toContain('javascript:window.__xss=1');
     expect(moth.persona).not.toContain('PWNED');
+    expect(moth.exampleDialogue).toBe('<START>\n{{user}}: hi\n{{char}}: *flutters*');
+    expect(moth.lorebook).toEqual([{ keys: ['lamp'], content: '<script>window.__xss=1</script>', enabled: true }]);
+    // The card's picture became the avatar: the image only, the card's text chunk stripped by the server.
+    expect(moth.avatarHash).toMatch(/^[0-9a-f]{16}$/);
+    const picture = await page.evaluate(
+      async (id) => new Uint8Array(await (await fetch(`/api/familiars/${id}/avatar`)).arrayBuffer()),
+      moth.id,
+    );
+    const text = Buffer.from(Object.values(picture)).toString('latin1');
+    expect(text.startsWith('\x89PNG')).toBe(true);
+    expect(text).not.toContain('chara');
+    expect(text).not.toContain('tEXt');
 
     // A V3 JSON card (ccv3 fields under data) with a bidi override and a lorebook.
     const v3 = {
@@ -226,7 +292,15 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
     await page.getByRole('button', { name: 'Export card of Wren the Wise' }).click();
     const file = await (await download).path();
     const card = JSON.parse(readFileSync(file, 'utf8')) as { spec: string; data: { name: string; description: string; first_mes: string } };
-    expect(card).toMatchObject({ spec: 'chara_card_v3', data: { name: 'Wren the Wise', first_mes: 'Hello, friend of birds.' } });
+    expect(card).toMatchObject({
+      spec: 'chara_card_v3',
+      data: {
+        name: 'Wren the Wise',
+        first_mes: 'Hello, friend of birds.',
+        mes_example: '<START>\n{{user}}: Any birds today?\n{{char}}: A wren, of course.',
+        character_book: { entries: [{ keys: ['nest', 'feather'], content: 'The nest of {{char}} is in the old oak.', enabled: true }] },
+      },
+    });
     expect(card.data.description).toContain('loves birds');
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
     expect(violations).toEqual([]);

@@ -60,13 +60,20 @@ describe('web app serving (HTTP-1, CH-1)', () => {
     }
   });
 
-  it('never answers API paths with the app: unknown /api, /v1 and /metrics paths stay JSON 404s', async () => {
-    for (const url of ['/api/nope', '/api', '/v1/nope', '/v1', '/metrics/x', '/api/nope?x=1']) {
+  it('never answers API paths with the app: unknown /api and /metrics paths stay JSON 404s, /v1 answers as OpenAI does', async () => {
+    for (const url of ['/api/nope', '/api', '/metrics/x', '/api/nope?x=1']) {
       const res = await t.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(404);
       expect(res.headers['content-type']).toMatch(/json/);
       expect(res.body).not.toContain('<div id="app">');
       expect(res.json().code).toBe('NOT_FOUND');
+    }
+    // #15: /v1 is the OpenAI-compatible endpoint's (signed like the rest of it; see test/channels/issue15-joins.test.ts).
+    for (const url of ['/v1/nope', '/v1']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(401);
+      expect(res.body).not.toContain('<div id="app">');
+      expect(res.json().error.code).toBe('invalid_api_key');
     }
   });
 

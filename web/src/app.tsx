@@ -22,6 +22,8 @@ import { AuditPage } from './pages/audit.js';
 import { ObservabilityPage } from './pages/observability.js';
 import { PairingsPage } from './pages/decisions.js';
 import { ApprovalsBadge, ApprovalsPage } from './pages/approvals.js';
+import { UsagePage } from './pages/usage.js';
+import { ChannelFamiliarsPage } from './pages/channel-familiars.js';
 
 interface Route {
   path: string;
@@ -44,6 +46,8 @@ const ROUTES: Route[] = [
   { path: '/audit', label: 'Audit log', admin: true, view: () => <AuditPage /> },
   { path: '/observability', label: 'Observability', admin: true, view: () => <ObservabilityPage /> },
   { path: '/pairings', label: 'Pairings', admin: true, view: () => <PairingsPage /> },
+  { path: '/usage', label: 'Usage', view: (me) => <UsagePage me={me} /> },
+  { path: '/channel-familiars', label: 'Channel familiars', admin: true, view: () => <ChannelFamiliarsPage /> },
   { path: '/approvals', label: 'Approvals', owner: true, view: () => <ApprovalsPage /> },
 ];
 

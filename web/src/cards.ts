@@ -3,8 +3,8 @@ import { unzipSync, strFromU8 } from 'fflate';
 /**
  * SillyTavern / TavernAI character cards (V2 `chara_card_v2`, V3 `chara_card_v3`) as PNG (a
  * `chara` or `ccv3` tEXt chunk of base64 JSON), JSON or CHARX (a zip holding `card.json`).
- * A card is untrusted: only its text fields are read, as plain text, into a familiar's persona and
- * greeting; everything else (regex scripts, extensions, lorebooks, assets, HTML) is returned only
+ * A card is untrusted: only its text fields are read, as plain text, into a familiar's persona,
+ * greeting, example dialogue and lorebook entries (keywords and text); everything else (regex scripts, extensions, lorebooks, assets, HTML) is returned only
  * to be shown, as text, never run or rendered.
  */
 
@@ -13,12 +13,18 @@ export interface ImportedCard {
   readonly name: string;
   readonly persona: string;
   readonly greeting: string;
+  /** The card's mes_example. */
+  readonly exampleDialogue: string;
+  /** The card's character_book entries, as keywords and plain text only (no regex keys, scripts or positions). */
+  readonly lorebook: ReadonlyArray<{ keys: string[]; content: string; enabled: boolean }>;
   /** Text fields not imported (the author's system prompt, alternate greetings, notes), shown for the record. */
   readonly setAside: ReadonlyArray<{ label: string; text: string }>;
   /** What the card carries that Hearth never runs: scripts, regexes, extensions, lorebook, assets (as JSON text). */
   readonly inert: ReadonlyArray<{ label: string; text: string }>;
   /** Cut to Hearth's limits. */
   readonly truncated: readonly string[];
+  /** A PNG card's own bytes: its picture, offered as the avatar (the server checks it and strips the card's text chunks). */
+  readonly picture?: Uint8Array;
 }
 
 export class CardError extends Error {}
@@ -26,7 +32,7 @@ export class CardError extends Error {}
 /** Biggest card file read (a PNG with its picture). */
 export const MAX_CARD_BYTES = 10 * 1024 * 1024;
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
-const LIMITS = { name: 64, persona: 8000, greeting: 2000 };
+const LIMITS = { name: 64, persona: 8000, greeting: 2000, examples: 8000, entries: 100, keys: 20, key: 100, entry: 2000 };
 /** Control and bidi characters are dropped from imported text, as the turn drops them from messages. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
@@ -79,15 +85,19 @@ function fromCharx(bytes: Uint8Array): unknown {
 export function parseCard(bytes: Uint8Array, fileName: string): ImportedCard {
   if (bytes.length > MAX_CARD_BYTES) throw new CardError('The card file is larger than 10 MB.');
   let json: unknown;
+  let picture: Uint8Array | undefined;
   try {
-    if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) json = fromPng(bytes);
-    else if (bytes[0] === 0x50 && bytes[1] === 0x4b) json = fromCharx(bytes);
+    if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
+      json = fromPng(bytes);
+      picture = bytes;
+    } else if (bytes[0] === 0x50 && bytes[1] === 0x4b) json = fromCharx(bytes);
     else json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
     if (err instanceof CardError) throw err;
     throw new CardError(`${fileName} is not a character card Hearth can read (PNG, JSON or CHARX).`);
   }
-  return cardOf(json);
+  const card = cardOf(json);
+  return picture ? { ...card, picture } : card;
 }
 
 function cardOf(json: unknown): ImportedCard {
@@ -102,7 +112,6 @@ function cardOf(json: unknown): ImportedCard {
     text(d.description),
     text(d.personality) && `Personality: ${text(d.personality)}`,
     text(d.scenario) && `Scenario: ${text(d.scenario)}`,
-    text(d.mes_example) && `Example dialogue:\n${text(d.mes_example)}`,
   ].filter(Boolean);
   const truncated: string[] = [];
   const cut = (label: string, value: string, max: number) => {
@@ -130,13 +139,31 @@ function cardOf(json: unknown): ImportedCard {
   const ext = (d.extensions && typeof d.extensions === 'object' ? d.extensions : {}) as Record<string, unknown>;
   show('Regex scripts (not run)', ext.regex_scripts);
   show('Other extensions (not used)', Object.fromEntries(Object.entries(ext).filter(([k]) => k !== 'regex_scripts')));
-  show('Lorebook (not imported)', d.character_book);
+  show('Lorebook as the card has it (only keywords and text are imported)', d.character_book);
+  const book = (d.character_book && typeof d.character_book === 'object' ? d.character_book : {}) as { entries?: unknown };
+  const rawEntries = Array.isArray(book.entries) ? (book.entries as Array<Record<string, unknown>>) : [];
+  const lorebook = rawEntries
+    .filter((e) => e && typeof e === 'object')
+    .map((e) => ({
+      keys: (Array.isArray(e.keys) ? e.keys : [])
+        .map(text)
+        .filter((k) => k && k.length <= LIMITS.key)
+        .slice(0, LIMITS.keys),
+      content: [...text(e.content)].slice(0, LIMITS.entry).join(''),
+      enabled: e.enabled !== false,
+    }))
+    .filter((e) => e.keys.length > 0 && e.content)
+    .slice(0, LIMITS.entries);
+  if (rawEntries.length > lorebook.length)
+    truncated.push(`Lorebook (${rawEntries.length - lorebook.length} entries without keywords or text left out)`);
   show('Assets (not loaded)', d.assets);
   return {
     spec,
     name: cut('Name', name, LIMITS.name),
     persona: cut('Persona', parts.join('\n\n'), LIMITS.persona),
     greeting: cut('Greeting', text(d.first_mes), LIMITS.greeting),
+    exampleDialogue: cut('Example dialogue', text(d.mes_example), LIMITS.examples),
+    lorebook,
     setAside,
     inert,
     truncated,
@@ -144,7 +171,14 @@ function cardOf(json: unknown): ImportedCard {
 }
 
 /** A familiar as a V3 card (JSON): its name, persona as the description, greeting as the first message. */
-export function exportCard(f: { name: string; persona?: string; greeting?: string | null; slug?: string }): string {
+export function exportCard(f: {
+  name: string;
+  persona?: string;
+  greeting?: string | null;
+  slug?: string;
+  exampleDialogue?: string | null;
+  lorebook?: ReadonlyArray<{ keys: readonly string[]; content: string; enabled?: boolean }>;
+}): string {
   return JSON.stringify(
     {
       spec: 'chara_card_v3',
@@ -155,7 +189,7 @@ export function exportCard(f: { name: string; persona?: string; greeting?: strin
         personality: '',
         scenario: '',
         first_mes: f.greeting ?? '',
-        mes_example: '',
+        mes_example: f.exampleDialogue ?? '',
         creator_notes: 'Exported from Hearth.',
         system_prompt: '',
         post_history_instructions: '',
@@ -164,6 +198,21 @@ export function exportCard(f: { name: string; persona?: string; greeting?: strin
         creator: '',
         character_version: '',
         extensions: {},
+        ...(f.lorebook?.length
+          ? {
+              character_book: {
+                extensions: {},
+                entries: f.lorebook.map((e, i) => ({
+                  keys: [...e.keys],
+                  content: e.content,
+                  extensions: {},
+                  enabled: e.enabled !== false,
+                  insertion_order: i,
+                  use_regex: false,
+                })),
+              },
+            }
+          : {}),
         group_only_greetings: [],
         nickname: f.slug ?? '',
         source: [],

@@ -33,6 +33,11 @@ export interface HandleOptions {
   readonly typing?: TypingIndicator;
   /** Streamed text of the turn as it arrives (the final reply is still returned, rendered). */
   readonly onDelta?: (text: string) => void;
+  /**
+   * The familiar that answers here (the adapter asked the familiar router, issue #22); absent: the
+   * channel's one familiar. Given the admitted person, so a route to a familiar they may not use is skipped.
+   */
+  readonly familiar?: (userId: string) => Promise<string>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ChannelName, TurnRunner } from '../../companions/index.js';
 import { AppError } from '../../core/index.js';
 import type { Logger } from '../../logging/index.js';
-import type { AuditLog } from '../../security/audit/index.js';
+import type { AuditActor, AuditLog } from '../../security/audit/index.js';
 import type { RateLimiter } from '../../security/ratelimit/index.js';
 import { channelActor, createAdmission, type Admission } from './admission.js';
 import { whileTyping, type HandleOptions, type HandleResult } from './handle.js';
@@ -33,6 +33,8 @@ export interface ChannelHubOptions {
   readonly familiarId: (channel: ChannelName) => string | Promise<string>;
   /** Sends a note to a person once approved (the adapter's deliver). */
   readonly notify?: (channel: ChannelName, externalId: string, text: string) => Promise<void>;
+  /** Merges a channel-only person into the account their last chat account is linked to (linking.ts); absent: kept apart. */
+  readonly merge?: ((from: string, to: string, by: AuditActor) => Promise<Record<string, number>> | undefined) | undefined;
   /** `/usage`: what is left of the person's budgets with this channel's familiar (budgets concern); absent: not answered. */
   readonly usage?: ((userId: string, familiarId: string) => Promise<string>) | undefined;
 }
@@ -81,6 +83,7 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
     audit,
     limiter: options.limiter,
     notify: tell,
+    merge: options.merge,
   });
 
   /** Runs the turn; a failure becomes the safe apology (the person never sees internals). */
@@ -90,11 +93,18 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
     conversationKey: string,
     text: string,
     onDelta?: (text: string) => void,
+    familiar?: (userId: string) => Promise<string>,
   ): Promise<{ ok: boolean; text: string }> => {
     if (!options.turns) return { ok: false, text: MESSAGES.failed };
     try {
       const reply = await options.turns.run(
-        { channel: sender.channel, userId, familiarId: await options.familiarId(sender.channel), conversationKey, text },
+        {
+          channel: sender.channel,
+          userId,
+          familiarId: familiar ? await familiar(userId) : await options.familiarId(sender.channel),
+          conversationKey,
+          text,
+        },
         onDelta
           ? (e) => {
               if (e.type === 'delta') onDelta(e.text);
@@ -133,9 +143,14 @@ export function createChannelHub(options: ChannelHubOptions): ChannelHub {
       if (!(await consume(sender, admission.userId))) return { kind: 'limited', parts: render(MESSAGES.limited) };
       if (handling.answer)
         return { kind: 'reply', parts: render(await handling.answer({ userId: admission.userId, owner: admission.owner })) };
-      if (options.usage && sender.channel !== 'twitch' && USAGE.test(text.trim()))
-        return { kind: 'reply', parts: render(await options.usage(admission.userId, await options.familiarId(sender.channel))) };
-      const reply = await whileTyping(handling.typing, () => runTurn(sender, admission.userId, conversationKey, text, handling.onDelta));
+      if (options.usage && sender.channel !== 'twitch' && USAGE.test(text.trim())) {
+        const familiarId = handling.familiar ? await handling.familiar(admission.userId) : await options.familiarId(sender.channel);
+        return { kind: 'reply', parts: render(await options.usage(admission.userId, familiarId)) };
+      }
+      // the familiar is resolved inside the turn's guard: a failure there is the same safe apology
+      const reply = await whileTyping(handling.typing, () =>
+        runTurn(sender, admission.userId, conversationKey, text, handling.onDelta, handling.familiar),
+      );
       return { kind: reply.ok ? 'reply' : 'failed', parts: render(reply.text) };
     },
     async decide(ref, decision, by, userId) {

@@ -57,6 +57,7 @@ const LINK_MESSAGES = {
   linked: (name: string) => `Linked: here you now speak as ${name}, the same person as on the web.`,
   invalid: 'That link code is not valid or has expired. Get a new one on your Account page in Hearth.',
   limited: 'Too many link attempts. Please wait a few minutes and try again.',
+  failed: 'Linking did not finish, and nothing was lost. Get a new code on your Account page in Hearth and try again.',
 } as const;
 
 /**
@@ -75,6 +76,11 @@ export function createLinking(options: {
   readonly limiter: RateLimiter;
   /** Tells a channel identity it was linked (the adapter's deliver); must not throw (the hub logs failures). */
   readonly notify?: (channel: string, externalId: string, text: string) => Promise<void>;
+  /**
+   * Moves everything held of a channel-only person to the person they are linked to (privacy's
+   * reassign over every concern's personData); absent: kept apart. Throws naming a part that failed.
+   */
+  readonly merge?: ((from: string, to: string, by: AuditActor) => Promise<Record<string, number>> | undefined) | undefined;
 }) {
   const { identities, codes, accounts, audit, limiter } = options;
   const actorOf = (by: LinkDecider): AuditActor =>
@@ -95,9 +101,27 @@ export function createLinking(options: {
   const personExists = async (userId: string) =>
     (await accounts.find(userId)) !== undefined || (await identities.list({ userId })).length > 0;
 
+  /**
+   * What was held of the person the identity spoke as goes with it when that person was known only
+   * on chat (a `person_…` id, no account) and this was their last chat account: merged into
+   * `userId` (#15), so nothing is left behind where no one can reach, export or erase it. A person
+   * with other chat accounts still speaking as them keeps their data (those accounts still use it).
+   */
+  const mergeFrom = async (ref: IdentityRef, previous: string | null, userId: string, actor: AuditActor) => {
+    if (!options.merge || !previous || previous === userId || !previous.startsWith('person_')) return undefined;
+    if (await accounts.find(previous)) return undefined;
+    const others = (await identities.list({ userId: previous })).filter(
+      (i) => i.channel !== ref.channel || i.externalId !== ref.externalId,
+    );
+    if (others.length > 0) return 'kept' as const;
+    return (await options.merge(previous, userId, actor)) ? ('merged' as const) : undefined;
+  };
+
   /** Moves the identity to `userId` and audits the link with both parties (who decided, whom it now speaks as, whom before). */
   const linkTo = async (ref: IdentityRef, userId: string, actor: AuditActor, via: string): Promise<LinkOutcome & { kind: 'ok' }> => {
-    const linked = await identities.link({
+    const previousUserId = (await identities.find(ref.channel, ref.externalId))?.userId ?? null;
+    const data = await mergeFrom(ref, previousUserId, userId, actor);
+    await identities.link({
       channel: ref.channel,
       externalId: ref.externalId,
       userId,
@@ -108,9 +132,9 @@ export function createLinking(options: {
       action: 'channel.identity.link',
       target: target(ref),
       outcome: 'success',
-      details: { via, userId, previousUserId: linked.previousUserId },
+      details: { via, userId, previousUserId, ...(data ? { previousData: data } : {}) },
     });
-    return { kind: 'ok', userId, previousUserId: linked.previousUserId };
+    return { kind: 'ok', userId, previousUserId };
   };
 
   return {
@@ -146,7 +170,13 @@ export function createLinking(options: {
         await refused(actor, sender, 'invalid_code');
         return LINK_MESSAGES.invalid;
       }
-      await linkTo(sender, account.id, channelActor(sender, account.id), 'web_code');
+      try {
+        await linkTo(sender, account.id, channelActor(sender, account.id), 'web_code');
+      } catch {
+        // The merge failed at a part (privacy audited which); nothing was lost and the identity is unchanged.
+        await refused(actor, sender, 'merge_failed');
+        return LINK_MESSAGES.failed;
+      }
       return LINK_MESSAGES.linked(account.name);
     },
 

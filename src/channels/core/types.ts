@@ -29,6 +29,8 @@ export interface ChannelSender {
   readonly channel: ChannelName;
   readonly externalId: string;
   readonly displayName?: string | null;
+  /** The familiar this message is for, when the adapter routed it (issue #22): memory commands act on its memories. */
+  readonly familiarId?: string | undefined;
 }
 
 /** Per-channel access rules, from the environment or the channel's stored settings. */
@@ -65,7 +67,7 @@ export interface PersonCommands {
   /** Forgets memory `which`; empty, `everything` or `all` forgets every memory kept with this familiar. */
   forget(userId: string, which: string | undefined, via?: ChannelSender): Promise<string>;
   /** The newest memories as text (fits one message). */
-  export(userId: string): Promise<string>;
+  export(userId: string, via?: ChannelSender): Promise<string>;
   /** Every memory as a JSON file (audited `memory.export`). */
   exportFile(userId: string, via?: ChannelSender): Promise<PersonExport>;
 }

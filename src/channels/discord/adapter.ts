@@ -22,6 +22,7 @@ import {
   type PersonExport,
   type SecretScrubber,
 } from '../core/index.js';
+import type { FamiliarRouter } from '../familiars/index.js';
 import { ADMIN_COMMANDS, SLASH_COMMANDS } from './commands.js';
 
 export interface DiscordAdapterOptions {
@@ -40,6 +41,8 @@ export interface DiscordAdapterOptions {
   readonly restApi?: string;
   /** Shell approvals: the owner's Approve/Deny buttons in a DM (EXEC-1); absent = no buttons. */
   readonly approvals?: ApprovalButtons | undefined;
+  /** Which familiar answers where (issue #22): per guild, channel, role, DM; absent = the channel's one familiar. */
+  readonly familiars?: FamiliarRouter | undefined;
 }
 
 /** Nobody is pinged by anything the familiar says (LLM-3). */
@@ -69,11 +72,37 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     for (const part of parts) await send({ content: part, allowedMentions: NO_MENTIONS });
   };
 
+  const router = options.familiars;
+  /** Role mentions in a message: what discord.js resolved, and the raw `<@&id>` forms (roles not cached yet). */
+  const roleMentions = (message: Message) => [
+    ...new Set([...message.mentions.roles.keys(), ...[...message.content.matchAll(/<@&(\d{1,20})>/g)].map((m) => m[1]!)]),
+  ];
+  /** The familiar mentioned by one of its roles (`role:ID` routes), if any. */
+  const byRole = async (roles: readonly string[]) => {
+    if (!router || roles.length === 0) return undefined;
+    return (await router.routesOf('discord', 'role')).find((r) => roles.includes(r.place.slice('role:'.length)))?.familiarId;
+  };
+  /**
+   * Which familiar answers (issue #22), for the admitted person: the one whose role was mentioned, else
+   * the one named first ("Luna, …"), else the channel's, the guild's (in a DM: the person's `/familiar`)
+   * route, else the default. The text goes to it as written.
+   */
+  const familiarOf = (text: string, places: readonly string[], roleFamiliar?: string) =>
+    router
+      ? {
+          familiar: async (userId: string) =>
+            roleFamiliar ?? (await router.named(text, userId))?.familiar.id ?? router.resolve('discord', places, userId),
+        }
+      : {};
+  const placesOf = (guildId: string | null, channelId: string, userId: string) =>
+    guildId === null ? [`dm:${userId}`] : [`channel:${channelId}`, `guild:${guildId}`];
+
   const onMessage = async (message: Message) => {
     if (message.author.bot || message.webhookId) return;
     const guildId = message.guildId;
     if (!guildAllowed(guildId)) return; // not on the list: ignored, not even refused
-    if (guildId !== null && !message.mentions.users.has(client.user?.id ?? '')) return;
+    const roleFamiliar = guildId !== null ? await byRole(roleMentions(message)) : undefined;
+    if (guildId !== null && !message.mentions.users.has(client.user?.id ?? '') && !roleFamiliar) return;
     const sender: ChannelSender = { channel: 'discord', externalId: message.author.id, displayName: message.author.username };
     if (
       !roleOk(
@@ -85,8 +114,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       return;
     }
     const channel = message.channel;
-    const text = message.content.replace(/<@!?\d+>/g, '').trim();
+    const text = message.content
+      .replace(/<@!?\d+>/g, '')
+      .replace(/<@&\d+>/g, '')
+      .trim();
     const result = await hub.handle(sender, text, `discord:channel:${message.channelId}`, {
+      ...familiarOf(text, placesOf(guildId, message.channelId, message.author.id), roleFamiliar),
       vouched: guildId !== null, // in a server the guild allowlist and role vouch; DMs pair like Telegram
       render: renderDiscord,
       typing: { send: () => (channel.isSendable() ? channel.sendTyping() : undefined) },
@@ -127,9 +160,29 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       // the file goes with the ephemeral reply: only the caller ever sees it
       const file = await person.exportFile(userId, sender);
       if (file.count > 0) files.push(file);
-      return person.export(userId);
+      return person.export(userId, sender);
     }
     return 'Unknown command.';
+  };
+
+  /**
+   * `/familiar [name]`: who answers here and who else could; with a name, in a DM the person picks
+   * their familiar (`dm:ID`), in a server an admin sets this channel's (`channel:ID`); others only see.
+   */
+  const familiarCommand = async (places: readonly string[], wanted: string | undefined, userId: string, maySet: boolean) => {
+    if (!router) return 'Only one familiar answers here.';
+    const current = await router.describe(await router.resolve('discord', places, userId));
+    const all = await router.familiars(userId);
+    if (!wanted) {
+      const others = all.filter((f) => f.id !== current?.id).map((f) => f.name);
+      return `${current?.name ?? 'The familiar'} answers here.${others.length ? ` Also here: ${others.join(', ')} (mention them by name).` : ''}`;
+    }
+    if (!maySet) return 'Only an admin can choose the familiar of a server channel; mention a familiar by name to talk to it.';
+    const found = await router.find(wanted, userId);
+    if (!found)
+      return `I know no familiar called “${wanted.slice(0, 60)}”.${all.length ? ` Try: ${all.map((f) => f.name).join(', ')}.` : ''}`;
+    await router.set('discord', places[0]!, found.id, { type: 'user', id: userId });
+    return `${found.name} answers ${places[0]!.startsWith('dm:') ? 'you here' : 'in this channel'} from now on.`;
   };
 
   const onCommand = async (interaction: ChatInputCommandInteraction) => {
@@ -176,6 +229,17 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       await hub.refuseCommand(sender, `${name}:missing_role`);
       return respond(MESSAGES.refused);
     }
+    const places = placesOf(interaction.guildId, interaction.channelId, interaction.user.id);
+    if (name === 'familiar') {
+      const wanted = interaction.options.getString('name') ?? undefined;
+      const admin = isAdmin(interaction, sender);
+      const result = await hub.handle(sender, '', `discord:channel:${interaction.channelId}`, {
+        vouched: interaction.guildId !== null,
+        render: renderDiscord,
+        answer: (person) => familiarCommand(places, wanted, person.userId, interaction.guildId === null || admin),
+      });
+      return respondParts(result.parts);
+    }
     const files: PersonExport[] = [];
     const result = await hub.handle(
       sender,
@@ -184,7 +248,15 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       {
         vouched: interaction.guildId !== null,
         render: renderDiscord,
-        answer: name === 'ask' ? undefined : (person) => personCommand(interaction, person.userId, sender, files),
+        answer:
+          name === 'ask'
+            ? undefined
+            : async (person) => {
+                // the memory commands act on the memories kept with the familiar that answers here
+                const familiarId = router ? await router.resolve('discord', places, person.userId) : undefined;
+                return personCommand(interaction, person.userId, familiarId ? { ...sender, familiarId } : sender, files);
+              },
+        ...(name === 'ask' ? familiarOf(interaction.options.getString('text', true), places) : {}),
       },
     );
     if (result.kind === 'reply' && files.length)
@@ -223,7 +295,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       });
       await ready;
       await client.rest
-        .put(Routes.applicationCommands(options.applicationId), { body: SLASH_COMMANDS })
+        .put(Routes.applicationCommands(options.applicationId), {
+          // `/familiar` only where several familiars can answer
+          body: router ? SLASH_COMMANDS : SLASH_COMMANDS.filter((c) => c.name !== 'familiar'),
+        })
         .catch(logError('discord command registration failed'));
     },
     async stop() {

@@ -29,6 +29,10 @@ export const SLASH_COMMANDS = [
     .setName('link')
     .setDescription('Link this Discord account to your Hearth account (with a code from your Account page, or get one)')
     .addStringOption((o) => o.setName('code').setDescription('Link code from your Account page').setRequired(false).setMaxLength(32)),
+  new SlashCommandBuilder()
+    .setName('familiar')
+    .setDescription('Which familiar answers here; in a DM, pick yours (admins: this channel’s)')
+    .addStringOption((o) => o.setName('name').setDescription('The familiar’s name').setRequired(false).setMaxLength(100)),
   new SlashCommandBuilder().setName('pairings').setDescription('Admin: list pending pairing requests').setDMPermission(false),
   new SlashCommandBuilder()
     .setName('approve')

@@ -15,7 +15,7 @@ export const discordEntry: ChannelEntry = {
   rules: (config) => ({ allowedIds: config.HEARTH_DISCORD_ALLOWED_USERS, ownerIds: config.HEARTH_DISCORD_OWNER_IDS }),
   envToken: (config) => config.HEARTH_DISCORD_BOT_TOKEN,
   ready: settings,
-  async create({ token, config, hub, logger, scrubber, stored, personCommands, approvals }) {
+  async create({ token, config, hub, logger, scrubber, stored, personCommands, approvals, familiars }) {
     const { HEARTH_DISCORD_APPLICATION_ID: applicationId } = configured('discord', settings(config));
     const { createDiscordAdapter } = await import('./adapter.js');
     return createDiscordAdapter({
@@ -26,6 +26,7 @@ export const discordEntry: ChannelEntry = {
       applicationId,
       personCommands,
       approvals,
+      familiars,
       guildIds: () => discordGuildIds(config, stored()),
       requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID,
       adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID,

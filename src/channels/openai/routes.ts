@@ -31,6 +31,11 @@ function conversationKey(request: FastifyRequest, body: CompletionBody, p: Princ
   return user ? `openai:user:${digest(`${p.credentialId}\u0000${user}`)}` : undefined;
 }
 
+/** Any /v1 path Hearth does not offer (`/v1/embeddings`, `/v1/audio/…`): OpenAI's 404, for every method. */
+async function unknownEndpoint(): Promise<never> {
+  throw invalidRequest(null, 'Hearth does not offer this endpoint', 'not_found', 'NOT_FOUND');
+}
+
 /** OpenAI's `usage`: the provider's figures, or an estimate marked `estimated: true`; 0 when no model was called. */
 function usageOf(reply: TurnReply) {
   const u = reply.usage ?? { promptTokens: 0, completionTokens: 0, estimated: false };
@@ -69,6 +74,21 @@ export function openaiRoutes(deps: {
       },
       { prefix: '/v1' },
     );
+    // A GET of an unknown /v1 path would otherwise reach the web app's catch-all (`GET /*`) and its
+    // Hearth-shaped 404. Every method but OPTIONS (the CORS preflight keeps its own route) lands here:
+    // signed like the rest of /v1 (a caller without a key learns nothing of what exists), then 404.
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/v1',
+      config: { policy: policy.member('chat') },
+      handler: unknownEndpoint,
+    });
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/v1/*',
+      config: { policy: policy.member('chat') },
+      handler: unknownEndpoint,
+    });
     const modelOf = (f: Familiar) => ({ id: f.slug, object: 'model', created: Math.floor(f.createdAt / 1000), owned_by: 'hearth' });
     const usable = async (slug: string, p: Principal) => {
       const familiar = await familiars.bySlug(slug);

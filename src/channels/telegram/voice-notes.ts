@@ -10,6 +10,8 @@ export interface VoiceNoteDeps {
   readonly voice: VoiceNotes | undefined;
   readonly sendParts: (chatId: number, parts: readonly string[]) => Promise<void>;
   readonly typing: { readonly send: () => void; readonly repeatMs: number };
+  /** The familiar that answers this chat (issue #22); absent: the channel's one familiar. */
+  readonly familiar?: ((userId: string) => Promise<string>) | undefined;
 }
 
 const VOICE_OFF = 'Voice notes are not available here; please write to me instead.';
@@ -19,6 +21,8 @@ const DOWNLOAD_TIMEOUT_MS = 30_000;
 /** A voice error's message is written for the person (415, 413, 422: not audio, too long, no speech); anything else is not shown. */
 const sayable = (err: unknown): string | undefined => {
   const reason = (err as { details?: { reason?: unknown } }).details?.reason;
+  // a spent voice budget says which and when it resets, as on every channel
+  if (reason === 'BUDGET_EXCEEDED' && err instanceof Error) return err.message;
   if (reason === 'VOICE_NO_SPEECH') return 'I could not make out any words in that voice note; could you say it again, or write?';
   if (reason === 'VOICE_TOO_LONG' || reason === 'VOICE_TOO_LARGE') return TOO_BIG;
   if (reason === 'VOICE_NOT_AUDIO') return 'I could not play that voice note.';
@@ -66,7 +70,10 @@ export async function answerVoiceNote(
   try {
     const audio = await download(deps, note.file_id, voice.maxBytes);
     if (!audio) return deps.sendParts(chatId, renderTelegram(TOO_BIG));
-    transcript = (await voice.transcribe(audio)).text;
+    // the note's seconds are charged to the person with this chat's familiar (voice budget, issue #22)
+    const familiarId = deps.familiar ? await deps.familiar(admission.userId) : undefined;
+    const payer = familiarId ? { userId: admission.userId, familiarId, channel: 'telegram' } : undefined;
+    transcript = (await voice.transcribe(audio, payer)).text;
   } catch (err) {
     const say = sayable(err);
     if (!say) throw err;
@@ -79,6 +86,7 @@ export async function answerVoiceNote(
       return renderTelegram(text);
     },
     typing: deps.typing,
+    ...(deps.familiar ? { familiar: deps.familiar } : {}),
   });
   await deps.sendParts(chatId, result.parts);
   if (result.kind !== 'reply' || !replyText) return;

@@ -14,6 +14,8 @@ import {
   type PersonCommands,
   type SecretScrubber,
 } from '../core/index.js';
+import type { FamiliarRouter } from '../familiars/index.js';
+import { memoryState, type LeasedState } from '../../cluster/index.js';
 
 /** Reading and sending chat (CH-4), whispering pairing codes; nothing that moderates, edits or reads private data. */
 const TWITCH_SCOPES = ['user:read:chat', 'user:write:chat', 'user:manage:whispers'] as const;
@@ -42,6 +44,13 @@ export interface TwitchAdapterOptions {
   readonly admit?: TwitchAdmit;
   /** The viewer's own memory commands (memory concern); absent = unavailable. */
   readonly personCommands?: PersonCommands | undefined;
+  /**
+   * Which familiar answers (issue #22): `!ask` goes to the channel's (`broadcaster:ID`, else the
+   * default), and each `prefix:!word` route gives a familiar its own command; absent = one familiar on `!ask`.
+   */
+  readonly familiars?: FamiliarRouter | undefined;
+  /** Where the pause is kept (#19: the database, so every replica and the next owner see it); absent = in memory. */
+  readonly state?: LeasedState | undefined;
 }
 
 /**
@@ -61,7 +70,7 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
     logger: { minLevel: 'critical' },
     ...(options.eventSubUrl ? { url: options.eventSubUrl } : {}),
   });
-  let paused = false;
+  const state = options.state ?? memoryState();
   const logError = (what: string) => (err: unknown) => logger.error({ err: scrubber.error(err), channel: 'twitch' }, what);
 
   const sayParts = async (parts: readonly string[]) => {
@@ -116,10 +125,14 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
       vouched: await vouched(event),
       render: (answer) => [answer],
       answer: async ({ userId }) => {
-        if (verb === 'memories') return person.memories(userId, Number(arg) || 1, sender);
-        if (verb === 'why') return arg ? person.why(userId, arg, sender) : 'Usage: !why N (a number from !memories)';
-        if (verb === 'forget') return arg ? person.forget(userId, arg, sender) : 'Usage: !forget N, or !forget everything';
-        const file = await person.exportFile(userId, sender);
+        // the memories kept with the channel's familiar (the one `!ask` reaches)
+        const via = options.familiars
+          ? { ...sender, familiarId: await options.familiars.resolve('twitch', [`broadcaster:${broadcasterId}`], userId) }
+          : sender;
+        if (verb === 'memories') return person.memories(userId, Number(arg) || 1, via);
+        if (verb === 'why') return arg ? person.why(userId, arg, via) : 'Usage: !why N (a number from !memories)';
+        if (verb === 'forget') return arg ? person.forget(userId, arg, via) : 'Usage: !forget N, or !forget everything';
+        const file = await person.exportFile(userId, via);
         return file.count
           ? `I remember ${file.count} thing${file.count === 1 ? '' : 's'} about you. Whispers cannot carry files: link this account on the web (Account page, then /link) and download them from Memories.`
           : file.summary;
@@ -133,6 +146,24 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
   };
   const text = (verb: string, arg: string) => `!${verb}${arg ? ` ${arg}` : ''}`;
 
+  const router = options.familiars;
+  /** `!ask …` for the channel's familiar, or a familiar's own prefix (`!sol …`); anything else is not for us. */
+  const addressedTo = async (text: string): Promise<{ text: string; familiar?: (userId: string) => Promise<string> } | undefined> => {
+    const lower = text.toLowerCase();
+    if (router) {
+      for (const route of await router.routesOf('twitch', 'prefix')) {
+        const prefix = route.place.slice('prefix:'.length).toLowerCase();
+        if (prefix !== ASK_PREFIX && lower.startsWith(`${prefix} `))
+          return { text: text.slice(prefix.length).trim(), familiar: async () => route.familiarId };
+      }
+    }
+    if (!lower.startsWith(`${ASK_PREFIX} `)) return undefined;
+    const rest = text.slice(ASK_PREFIX.length).trim();
+    return router
+      ? { text: rest, familiar: (userId) => router.resolve('twitch', [`broadcaster:${broadcasterId}`], userId) }
+      : { text: rest };
+  };
+
   const onMessage = async (event: EventSubChannelChatMessageEvent) => {
     if (event.chatterId === botUserId) return;
     const text = event.messageText.trim();
@@ -144,14 +175,18 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
         await hub.refuseCommand(sender, `familiar ${mod[1]!.toLowerCase()}`);
         return;
       }
-      paused = mod[1]!.toLowerCase() === 'pause';
+      const paused = mod[1]!.toLowerCase() === 'pause';
+      await state.save('paused', String(paused));
       await say(paused ? 'The familiar is resting.' : 'The familiar is back.');
       return;
     }
     const own = PERSON_COMMAND.exec(text);
     if (own && options.personCommands) return personCommand(event, sender, own, options.personCommands);
-    if (paused || !text.toLowerCase().startsWith(`${ASK_PREFIX} `)) return;
-    const result = await hub.handle(sender, text.slice(ASK_PREFIX.length).trim(), `twitch:channel:${broadcasterId}`, {
+    if ((await state.load('paused')) === 'true') return;
+    const addressed = await addressedTo(text);
+    if (!addressed) return;
+    const result = await hub.handle(sender, addressed.text, `twitch:channel:${broadcasterId}`, {
+      ...(addressed.familiar ? { familiar: addressed.familiar } : {}),
       // a role the operator admits; anyone else must be linked, allowlisted or paired (the hub's gate)
       vouched: await vouched(event),
       // addressed to the viewer before rendering, so a reply can never start with a chat command

@@ -14,7 +14,7 @@ export const twitchEntry: ChannelEntry = {
   }),
   envToken: (config) => config.HEARTH_TWITCH_ACCESS_TOKEN,
   ready: settings,
-  async create({ token, config, hub, logger, scrubber, personCommands }) {
+  async create({ token, config, hub, logger, scrubber, personCommands, familiars, state }) {
     const values = configured('twitch', settings(config));
     const { createTwitchAdapter } = await import('./adapter.js');
     return createTwitchAdapter({
@@ -23,6 +23,8 @@ export const twitchEntry: ChannelEntry = {
       logger,
       scrubber,
       personCommands,
+      familiars,
+      state,
       clientId: values.HEARTH_TWITCH_CLIENT_ID,
       botUserId: values.HEARTH_TWITCH_BOT_USER_ID,
       broadcasterId: values.HEARTH_TWITCH_BROADCASTER_ID,

@@ -42,7 +42,7 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'budgets',
-    summary: 'Set or show a person’s token and tool-call budgets',
+    summary: 'Set, list or show budgets (tokens, money, tool calls) and model prices',
     load: async () => (await import('./budgets.js')).budgetsCommand,
   },
   { name: 'audit', summary: 'Verify the audit log chain', load: async () => (await import('./audit.js')).auditCommand },

@@ -23,6 +23,17 @@ const body = z.strictObject({
   memoryExtraction: z.enum(['off', 'on', 'ask']).optional(),
   greeting: z.string().max(2000).nullable().optional(),
   allowedUsers: z.array(z.string().min(1).max(100)).max(10_000).nullable().optional(),
+  exampleDialogue: z.string().max(8000).nullable().optional(),
+  lorebook: z
+    .array(
+      z.strictObject({
+        keys: z.array(z.string().trim().min(1).max(100)).min(1).max(20),
+        content: z.string().min(1).max(2000),
+        enabled: z.boolean().optional(),
+      }),
+    )
+    .max(100)
+    .optional(),
 });
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 /** What happens to the familiar's conversations, memories, notes and tool settings; required when it has any. */
@@ -34,7 +45,7 @@ function actorOf(p: Principal): AuditActor {
 
 /** What a member sees of a familiar: no persona, no provider, no allowlist. */
 function publicView(f: Familiar) {
-  return { id: f.id, slug: f.slug, name: f.name, greeting: f.greeting, model: f.model };
+  return { id: f.id, slug: f.slug, name: f.name, greeting: f.greeting, model: f.model, avatarHash: f.avatarHash };
 }
 
 /** `/api/familiars`: admins manage them; members list and read the ones they may chat with. */

@@ -40,6 +40,20 @@ export function registerUserRoutes(app: HearthApp, deps: { identity: IdentitySer
     },
   );
 
+  // AUTH-6: which token subject signs in as this person; the owner's alone, like attaching a chat account.
+  app.post(
+    '/api/users/:id/jwt-subjects',
+    {
+      config: { policy: policy.owner() },
+      schema: { params: userId, body: z.strictObject({ issuer: z.string().min(1).max(500), subject: z.string().min(1).max(255) }) },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      await identity.linkJwtSubject(request.params.id, request.body.subject, { issuer: request.body.issuer, actorId: principal.userId });
+      return reply.status(204).send();
+    },
+  );
+
   app.post('/api/users/:id/password-reset', { config: { policy: policy.owner() }, schema: { params: userId } }, async (request, reply) => {
     const principal = requirePrincipal(request);
     const reset = await identity.issuePasswordReset(request.params.id, principal.userId);

@@ -1,3 +1,3 @@
 export type { Embedder } from './types.js';
 export { createOpenAIEmbedder } from './openai.js';
-export { startEmbeddingWorker } from './worker.js';
+export { createEmbeddingWorker, embeddingJob, startEmbeddingWorker } from './worker.js';

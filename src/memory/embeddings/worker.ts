@@ -1,3 +1,4 @@
+import type { JobDefinition } from '../../jobs/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Storage } from '../../storage/index.js';
 import type { SearchIndex } from '../search-index.js';
@@ -33,6 +34,27 @@ export interface EmbeddingWorker {
  * memory stays found lexically).
  */
 export function startEmbeddingWorker(options: EmbeddingWorkerOptions): EmbeddingWorker {
+  const worker = createEmbeddingWorker(options);
+  const timer = setInterval(() => {
+    void worker.drain().catch((err: unknown) => options.logger.error({ err }, 'embedding worker failed'));
+  }, options.intervalMs ?? 2000);
+  timer.unref();
+  return {
+    ...worker,
+    async stop() {
+      clearInterval(timer);
+      await worker.stop();
+    },
+  };
+}
+
+/** The embedding work as a job (every 2 s, one replica at a time): the queue is a table, so a run is idempotent. */
+export function embeddingJob(worker: EmbeddingWorker, intervalMs = 2000): JobDefinition {
+  return { name: 'memory-embed', atStartMs: 0, everyMs: intervalMs, retries: 2, retryDelayMs: 2_000, run: () => worker.drain() };
+}
+
+/** The worker without a timer of its own: `drain` is what the job runs. */
+export function createEmbeddingWorker(options: EmbeddingWorkerOptions): EmbeddingWorker {
   const db = options.storage.db.withTables<MemoryTables>();
   const batch = options.batchSize ?? 64;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -104,10 +126,6 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
     });
     return running;
   }
-  const timer = setInterval(() => {
-    if (!stopped && !running) void drain().catch((err: unknown) => options.logger.error({ err }, 'embedding worker failed'));
-  }, options.intervalMs ?? 2000);
-  timer.unref();
   return {
     drain,
     async queueDepth() {
@@ -120,7 +138,6 @@ export function startEmbeddingWorker(options: EmbeddingWorkerOptions): Embedding
     },
     async stop() {
       stopped = true;
-      clearInterval(timer);
       stopping.abort();
       await running?.catch(() => undefined);
     },

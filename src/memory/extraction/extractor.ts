@@ -47,6 +47,8 @@ export interface MemoryExtractor {
   reject(userId: string, proposalId: string): Promise<boolean>;
   /** Removes a person's queued jobs and proposals (erasure). */
   erasePerson(userId: string): Promise<number>;
+  /** Moves a person's queued extractions and pending proposals to another person (#15 merge). */
+  reassignPerson(from: string, to: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -293,6 +295,11 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
           outcome: 'success',
         });
       return removed;
+    },
+    async reassignPerson(from, to) {
+      const a = await db.updateTable('memory_extract_queue').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+      const b = await db.updateTable('memory_proposals').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+      return Number(a.numUpdatedRows) + Number(b.numUpdatedRows);
     },
     async erasePerson(userId) {
       const a = await db.deleteFrom('memory_extract_queue').where('user_id', '=', userId).executeTakeFirst();

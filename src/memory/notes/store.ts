@@ -51,6 +51,11 @@ export interface NotesStore {
   delete(scope: NotesScope, path: string, by: NoteWriter): Promise<void>;
   /** Removes every person folder of `userId` under every familiar (erasure, DATA-5). */
   erasePerson(userId: string): Promise<number>;
+  /**
+   * Moves a person's note folders to another person (#15 merge): each familiar's folder is renamed,
+   * or, where the other person already has one, kept whole inside it as `merged-<from>`. Returns how many folders.
+   */
+  reassignPerson(from: string, to: string): Promise<number>;
   /** How many note files a familiar keeps (shared and every person's), links and temp files not counted. */
   countFamiliar(familiarId: string): Promise<number>;
   /** Removes a familiar's whole notes folder (shared and every person's); returns how many note files it held. */
@@ -259,6 +264,38 @@ export function createNotesStore(options: NotesStoreOptions): NotesStore {
       // rm does not follow symlinks: a link planted here is removed, never its target.
       if ((await lstatOrNull(target)) !== null) await rm(target, { recursive: true, force: true });
       return files;
+    },
+    async reassignPerson(from, to) {
+      checkFamiliarId(from);
+      checkFamiliarId(to);
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      let moved = 0;
+      for (const d of await readdir(root, { withFileTypes: true })) {
+        if (!d.isDirectory() || d.isSymbolicLink()) continue;
+        const people = await safeDir(root, [d.name, 'people'], false).catch(() => null);
+        if (people === null) continue;
+        const source = join(people, from);
+        const st = await lstatOrNull(source);
+        if (st === null) continue;
+        // A link planted in place of the folder holds nothing of the person: removed, never followed.
+        if (!st.isDirectory()) {
+          await rm(source, { force: true });
+          continue;
+        }
+        const target = await safeDir(people, [to], true);
+        if (target === null) throw new NoteError('NOTE_PATH_REJECTED', 'notes folder is not a directory');
+        const entries = await readdir(target);
+        if (entries.length === 0) {
+          await rm(target, { recursive: true, force: true });
+          await rename(source, target);
+        } else {
+          let name = `merged-${from}`;
+          for (let n = 2; entries.includes(name); n++) name = `merged-${from}-${n}`;
+          await rename(source, join(target, name));
+        }
+        moved++;
+      }
+      return moved;
     },
     async erasePerson(userId) {
       checkFamiliarId(userId);

@@ -40,6 +40,11 @@ function detailsText(details: Record<string, unknown> | undefined): string | nul
   return text.length > MAX_DETAILS_CHARS ? JSON.stringify({ truncated: true, chars: text.length }) : text;
 }
 
+/** Who was merged into whom, by key id (migration 1200). */
+type MergeTables = {
+  audit_subject_merges: { key_id: string; merged_key_id: string; at: number };
+};
+
 type Row = StoredEntry & { mac: string; target_tag: string | null };
 
 interface Personal {
@@ -76,7 +81,13 @@ function toEntry(row: Row, keys: Map<string, Buffer>): AuditEntry {
 export function createAuditLog(options: AuditLogOptions): AuditService {
   const { storage, key } = options;
   const now = options.now ?? Date.now;
-  const db = storage.db.withTables<AuditTables>();
+  const db = storage.db.withTables<AuditTables & MergeTables>();
+  /** The key ids of a person: their own, and those of every person merged into them (transitively, as stored). */
+  const keyIdsOf = async (person: string): Promise<string[]> => {
+    const own = subjects.idOf(person);
+    const merged = await db.selectFrom('audit_subject_merges').select('merged_key_id').where('key_id', '=', own).execute();
+    return [own, ...merged.map((m) => m.merged_key_id)];
+  };
 
   const vault = options.vault ?? createVault({ masterKey: createHmac('sha256', key).update('hearth-audit/subject-vault').digest() });
   const subjects = createSubjectKeys({ storage, vault, chainKey: key, now });
@@ -146,11 +157,11 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
       }
       if (query.userId) {
         const person = query.userId;
-        const keyId = subjects.idOf(person);
+        const keyIds = await keyIdsOf(person);
         q = q.where((eb) =>
           eb.or([
             eb('actor_user_id', '=', person),
-            eb('seq', 'in', eb.selectFrom('audit_subjects').select('seq').where('key_id', '=', keyId)),
+            eb('seq', 'in', eb.selectFrom('audit_subjects').select('seq').where('key_id', 'in', keyIds)),
           ]),
         );
       }
@@ -177,17 +188,39 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
         ...(aliases.names ?? []).map(nameSubject),
         ...(aliases.channelIdentities ?? []).map((c) => channelSubject(c.channel, c.externalId)),
       ];
-      for (const subject of all) {
-        const keyId = subjects.idOf(subject);
+      // Every person merged into this one (#15) goes with them.
+      const ids = [...new Set([...(await keyIdsOf(personId)), ...all.map((subject) => subjects.idOf(subject))])];
+      for (const keyId of ids) {
         entries += await db.transaction().execute(async (trx) => {
           const mine = trx.selectFrom('audit_subjects').select('seq').where('key_id', '=', keyId);
           await trx.updateTable('audit_log').set({ target_tag: null }).where('seq', 'in', mine).execute();
           const res = await trx.deleteFrom('audit_subjects').where('key_id', '=', keyId).executeTakeFirst();
           return Number(res.numDeletedRows);
         });
-        keysDestroyed += await subjects.destroy(subject);
+        keysDestroyed += await subjects.destroyId(keyId);
       }
+      await db.deleteFrom('audit_subject_merges').where('key_id', '=', subjects.idOf(personId)).execute();
       return { auditEntriesShredded: entries, auditKeysDestroyed: keysDestroyed };
+    },
+
+    async reassignPerson(from, to) {
+      const into = subjects.idOf(to);
+      const moved = await keyIdsOf(from);
+      const at = now();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('audit_subject_merges')
+          .values(moved.map((merged_key_id) => ({ key_id: into, merged_key_id, at })))
+          .onConflict((oc) => oc.columns(['key_id', 'merged_key_id']).doNothing())
+          .execute();
+        await trx.deleteFrom('audit_subject_merges').where('key_id', '=', moved[0]!).execute();
+      });
+      const n = await db
+        .selectFrom('audit_subjects')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('key_id', 'in', moved)
+        .executeTakeFirst();
+      return { auditEntriesMerged: Number(n?.n ?? 0) };
     },
 
     verify: () => verifyChain(storage, key),

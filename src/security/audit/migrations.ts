@@ -69,4 +69,22 @@ export const auditMigrations: Migration[] = [
       await db.schema.alterTable('audit_log').dropColumn('sealed_for').execute();
     },
   },
+  {
+    // #15: a channel-only person merged into a web account. The merged person's entries stay sealed
+    // under their own key (the chain covers the seal), so the account's erasure must destroy it too.
+    name: '1200_audit_subject_merges',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('audit_subject_merges')
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('merged_key_id', 'text', (c) => c.notNull())
+        .addColumn('at', t.bigint, (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_subject_merges_pk', ['key_id', 'merged_key_id'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('audit_subject_merges').execute();
+    },
+  },
 ];

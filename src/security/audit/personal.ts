@@ -78,6 +78,8 @@ export interface SubjectKeys {
   open(ids: readonly string[]): Promise<Map<string, Buffer>>;
   /** Destroys one person's key; returns how many keys were destroyed (0 or 1). */
   destroy(person: string): Promise<number>;
+  /** The same by key id (a merged person's key, known only by its id). */
+  destroyId(id: string): Promise<number>;
   /** The key id of a person (whether or not a key exists). */
   idOf(person: string): string;
 }
@@ -89,6 +91,10 @@ export function createSubjectKeys(options: { storage: Storage; vault: Vault; cha
   // seen at once by reads (they always load keys), and an entry sealed under a key destroyed
   // meanwhile is unreadable from the start, which is what erasure asks.
   const cache = new Map<string, Buffer>();
+  const destroyId = (id: string) => {
+    cache.delete(id);
+    return destroyDataKeys(storage, [`${PURPOSE}${id}`]);
+  };
   const remember = (id: string, key: Buffer) => {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(id, key);
@@ -113,11 +119,8 @@ export function createSubjectKeys(options: { storage: Storage; vault: Vault; cha
       );
       return new Map([...keys].map(([purpose, key]) => [purpose.slice(PURPOSE.length), key]));
     },
-    async destroy(person) {
-      const id = idOf(person);
-      cache.delete(id);
-      return destroyDataKeys(storage, [`${PURPOSE}${id}`]);
-    },
+    destroy: (person) => destroyId(idOf(person)),
+    destroyId,
   };
 }
 

@@ -91,4 +91,9 @@ export interface AuditService extends AuditLog {
    * its time, action and outcome and verifies, but its actor, target and details can never be read.
    */
   erasePerson(personId: string, aliases?: PersonAliases): Promise<Record<string, number>>;
+  /**
+   * A channel-only person merged into another (#15): the entries about `from` stay as they are
+   * (sealed, chained) but count as `to`'s, in `to`'s export and in `to`'s erasure.
+   */
+  reassignPerson(from: string, to: string): Promise<Record<string, number>>;
 }

@@ -27,8 +27,22 @@ const EXPOSED = [
   // What is left of the caller's budgets (docs/budgets.md), for API clients on an allowed origin.
   ...['Tokens', 'Cost', 'Tool-Calls'].flatMap((d) => ['Limit', 'Remaining', 'Reset'].map((k) => `X-Hearth-Budget-${d}-${k}`)),
   'X-Hearth-Budget-Reset',
+  // The stored conversation a /v1 request named (docs/turn.md).
+  'X-Hearth-Conversation-Id',
 ];
-const CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Api-Key', 'X-CSRF-Token', 'X-Request-ID', 'Accept'];
+const CORS_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'X-Api-Key',
+  'X-CSRF-Token',
+  'X-Request-ID',
+  'Accept',
+  // /v1: naming a stored conversation, and what the official openai client sends from a browser (ignored).
+  'X-Hearth-Conversation',
+  'OpenAI-Organization',
+  'OpenAI-Project',
+  ...['Arch', 'Lang', 'OS', 'Package-Version', 'Retry-Count', 'Runtime', 'Runtime-Version', 'Timeout'].map((h) => `X-Stainless-${h}`),
+];
 
 /** Security headers on every response (HTTP-1) and CORS from the allowlist (HTTP-2). */
 export async function registerHeaders(app: HearthApp, allowedOrigins: readonly string[]): Promise<void> {

@@ -13,11 +13,13 @@ export function httpArmour(deps: {
   /** Prometheus metrics (prom-client); only with HEARTH_SERVICE_KEY, without which /metrics answers 503. */
   prometheus: boolean;
   gauges: () => readonly Gauge[];
+  /** Labels every metric (`replica="…"`), so series from several replicas stay apart. */
+  replica?: string;
 }): RouteModule {
   return async (app) => {
     registerCatalogue(app);
     await registerHeaders(app, deps.allowedOrigins);
     registerRateLimits(app, deps.limiter);
-    await registerObservability(app, { prometheus: deps.prometheus, gauges: deps.gauges });
+    await registerObservability(app, { prometheus: deps.prometheus, gauges: deps.gauges, replica: deps.replica });
   };
 }

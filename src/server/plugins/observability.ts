@@ -21,9 +21,11 @@ function percentile(sorted: readonly number[], p: number): number {
  * The Prometheus registry, the two HTTP metrics and the plugins' gauges (each read at scrape
  * time); prom-client (~10 MB) loads only when they can be read.
  */
-async function prometheusMetrics(gauges: () => readonly Gauge[]) {
+async function prometheusMetrics(gauges: () => readonly Gauge[], replica: string | undefined) {
   const { Counter, Gauge: PromGauge, Histogram, Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
+  // Every series carries the replica, so a scrape of each replica (or a sum over them) stays apart.
+  if (replica) registry.setDefaultLabels({ replica });
   collectDefaultMetrics({ register: registry });
   const registered = new Set<string>();
   // Plugins contribute gauges as they start, so new ones are picked up at each scrape.
@@ -64,9 +66,9 @@ async function prometheusMetrics(gauges: () => readonly Gauge[]) {
  */
 export async function registerObservability(
   app: HearthApp,
-  options: { prometheus: boolean; gauges: () => readonly Gauge[] },
+  options: { prometheus: boolean; gauges: () => readonly Gauge[]; replica?: string | undefined },
 ): Promise<void> {
-  const prometheus = options.prometheus ? await prometheusMetrics(options.gauges) : undefined;
+  const prometheus = options.prometheus ? await prometheusMetrics(options.gauges, options.replica) : undefined;
   const stats = new Map<string, RouteStats>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';

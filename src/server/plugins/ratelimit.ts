@@ -10,8 +10,16 @@ export type ArmourLimiter = RateLimiter & { peek(budget: string, key: string): P
 const LIMITED = /^\/(api|v1)(\/|$)|^\/metrics$/i;
 const PROBE_ROUTES = new Set(['/api/health', '/api/auth/session']);
 
-/** The limited requests, each with whether it has been charged to an anonymous budget yet (at most once). */
-const charged = new WeakMap<FastifyRequest, { done: boolean }>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set on limited requests: whether it has been charged to an anonymous budget yet (at most once).
+     * A request decoration (null until set) rather than a WeakMap entry per request, which the
+     * garbage collector has to trace as an ephemeron.
+     */
+    rateCharge: { done: boolean } | null;
+  }
+}
 
 /** The path as the router saw it, percent-decoded; undefined when it does not decode. */
 function decodedPath(url: string): string | undefined {
@@ -70,6 +78,7 @@ function apply(reply: FastifyReply, d: RateDecision): void {
  * headers nor guessed keys skip the limits. request.ip honours only HEARTH_TRUSTED_PROXIES.
  */
 export function registerRateLimits(app: HearthApp, limiter: ArmourLimiter): void {
+  app.decorateRequest('rateCharge', null);
   const chargeUnverified = async (request: FastifyRequest) => {
     const [failures, anonymous] = await Promise.all([
       limiter.consume('auth.fail', request.ip),
@@ -81,7 +90,7 @@ export function registerRateLimits(app: HearthApp, limiter: ArmourLimiter): void
   app.addHook('onRequest', async (request, reply) => {
     if (!isLimited(request)) return;
     const state = { done: false };
-    charged.set(request, state);
+    request.rateCharge = state;
     // A credential is charged once checked (preValidation or onResponse) unless the route is
     // unknown, where nothing ever checks it.
     if (presentsCredential(request) && request.routeOptions.config?.policy !== undefined) {
@@ -94,14 +103,14 @@ export function registerRateLimits(app: HearthApp, limiter: ArmourLimiter): void
   });
   // Registered after the policy check (src/server/app.ts), so it sees whether the credential verified.
   app.addHook('preValidation', async (request, reply) => {
-    const state = charged.get(request);
+    const state = request.rateCharge;
     if (!state || state.done || request.principal || request.routeOptions.config.policy?.access === 'service') return;
     // A public route: the policy resolved the caller and found no valid credential.
     state.done = true;
     apply(reply, await chargeUnverified(request));
   });
   app.addHook('onResponse', async (request, reply) => {
-    const state = charged.get(request);
+    const state = request.rateCharge;
     // Signed and service routes answer an invalid credential with 401 before this hook's siblings run.
     if (!state || state.done || reply.statusCode !== 401) return;
     state.done = true;
@@ -109,7 +118,7 @@ export function registerRateLimits(app: HearthApp, limiter: ArmourLimiter): void
   });
   app.addHook('preHandler', async (request, reply) => {
     const principal = request.principal;
-    if (!principal || !charged.has(request)) return;
+    if (!principal || !request.rateCharge) return;
     const policy = request.routeOptions.config.policy;
     const read = request.method === 'GET' || request.method === 'HEAD';
     const budget = policy?.access === 'signed' && policy.scope === 'chat' && !read ? 'user.chat' : read ? 'user.read' : 'user.write';

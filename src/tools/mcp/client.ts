@@ -1,7 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { HearthError } from '../../core/index.js';
 import type { Logger } from '../../logging/index.js';
+import { parseDestinations, startEgressProxy, type EgressEvent, type EgressProxy } from '../shell/network.js';
+import { sandboxUser, unreachableFor } from '../shell/workspaces.js';
 import { sandboxedServerArgs, type McpSandboxOptions } from './sandbox.js';
 import { checkMcpUrl } from './url.js';
 import type { McpServerConfig, McpServerStore } from './store.js';
@@ -39,7 +41,13 @@ export class McpSandboxUnavailableError extends HearthError<'MCP_SANDBOX_UNAVAIL
  * Opens MCP clients over streamable HTTP (https, or http to loopback) or stdio, the stdio server
  * inside the shell's bubblewrap sandbox (EXEC-2), each with its sealed credentials.
  */
-export function createMcpConnections(options: { store: McpServerStore; logger: Logger; sandbox: McpSandboxOptions }): McpConnections {
+export function createMcpConnections(options: {
+  store: McpServerStore;
+  logger: Logger;
+  sandbox: McpSandboxOptions;
+  /** Told of every attempt through a server's egress proxy (refusals are audited by the caller). */
+  onEgress?: (server: McpServerConfig, event: EgressEvent) => void;
+}): McpConnections {
   const live = new Map<string, Live>();
   const { sandbox } = options;
   const asRoot = process.getuid?.() === 0;
@@ -56,17 +64,38 @@ export function createMcpConnections(options: { store: McpServerStore; logger: L
         throw new McpSandboxUnavailableError('MCP_SANDBOX_UNAVAILABLE', `${what} is not installed at ${path}`);
       }
     }
+    const refused = (err: unknown) =>
+      new McpSandboxUnavailableError('MCP_SANDBOX_UNAVAILABLE', err instanceof Error ? err.message : 'refused', { cause: err });
+    // network off but a destination list: the shell's egress proxy, for as long as the connection lives
+    let proxy: EgressProxy | undefined;
+    let egress: { dir: string; socketName: string; node: string } | undefined;
+    if (!server.network && server.networkAllow.length > 0) {
+      const node = realpathSync(process.execPath);
+      const user = asRoot ? { uid: sandbox.uid ?? 65534, gid: sandbox.gid ?? 65534, groups: [] } : sandboxUser();
+      if (unreachableFor(node, false, user) !== null)
+        throw refused(new Error(`the sandbox's user cannot run Node (${node}), which carries the server's network`));
+      let destinations;
+      try {
+        destinations = parseDestinations(server.networkAllow);
+      } catch (err) {
+        throw refused(err);
+      }
+      proxy = await startEgressProxy({ destinations, onEvent: (e) => options.onEgress?.(server, e) });
+      egress = { dir: proxy.dir, socketName: proxy.socketName, node };
+    }
     let args: ReturnType<typeof sandboxedServerArgs>;
     try {
-      args = sandboxedServerArgs(server, env, sandbox);
+      args = sandboxedServerArgs(server, env, sandbox, egress);
     } catch (err) {
-      throw new McpSandboxUnavailableError('MCP_SANDBOX_UNAVAILABLE', err instanceof Error ? err.message : 'refused', { cause: err });
+      await proxy?.close();
+      throw refused(err);
     }
     const { SandboxedStdioTransport } = await import('./sandboxed-stdio.js');
     return new SandboxedStdioTransport({
       bwrapPath: sandbox.bwrapPath,
       ...args,
       ...(asRoot ? { uid: sandbox.uid ?? 65534, gid: sandbox.gid ?? 65534 } : {}),
+      ...(proxy ? { cleanup: () => proxy.close() } : {}),
     });
   };
 

@@ -7,6 +7,7 @@ import { McpSandboxUnavailableError, type McpConnections } from './client.js';
 import type { McpServerStore } from './store.js';
 import { checkReadPaths } from './sandbox.js';
 import { checkMcpUrl } from './url.js';
+import { destinationKey, parseDestinations } from '../shell/network.js';
 
 const secrets = z.strictObject({
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]{0,63}$/), z.string().max(4096)).default({}),
@@ -28,6 +29,8 @@ const common = {
   /** stdio only: network inside the sandbox (off by default) and host paths it may read. */
   network: z.boolean().optional(),
   readPaths: z.array(z.string().min(1).max(1024)).max(32).optional(),
+  /** stdio only, with network off: host:port destinations through Hearth's egress proxy. */
+  networkAllow: z.array(z.string().min(1).max(300)).max(64).optional(),
   secrets: secrets.optional(),
 };
 const createBody = z.strictObject({
@@ -51,10 +54,29 @@ export function mcpRoutes(options: {
 }): RouteModule {
   const { store, connections, audit, forbidden } = options;
   /** The sandbox settings belong to stdio servers; their paths are checked before anything is stored. */
-  const checkSandbox = (transport: 'stdio' | 'http', body: { network?: boolean | undefined; readPaths?: string[] | undefined }) => {
-    if (transport === 'http' && (body.network !== undefined || body.readPaths !== undefined))
-      throw new AppError('BAD_REQUEST', 'network and readPaths apply to stdio servers only');
+  const checkSandbox = (
+    transport: 'stdio' | 'http',
+    body: { network?: boolean | undefined; readPaths?: string[] | undefined; networkAllow?: string[] | undefined },
+    current?: { network: boolean; networkAllow: readonly string[] },
+  ) => {
+    if (transport === 'http' && (body.network !== undefined || body.readPaths !== undefined || body.networkAllow !== undefined))
+      throw new AppError('BAD_REQUEST', 'network, networkAllow and readPaths apply to stdio servers only');
     if (body.readPaths) checkReadPaths(body.readPaths, forbidden);
+    let canonical: string[] | undefined;
+    if (body.networkAllow) {
+      try {
+        canonical = parseDestinations(body.networkAllow).map(destinationKey);
+      } catch (err) {
+        throw new AppError('BAD_REQUEST', err instanceof Error ? err.message : 'invalid destination', { reason: 'MCP_NETWORK_REFUSED' });
+      }
+    }
+    const network = body.network ?? current?.network ?? false;
+    const allow = body.networkAllow ?? current?.networkAllow ?? [];
+    if (network && allow.length > 0)
+      throw new AppError('BAD_REQUEST', 'network: true shares the host network; use either it or a networkAllow list', {
+        reason: 'MCP_NETWORK_REFUSED',
+      });
+    return canonical ? { ...body, networkAllow: canonical } : body;
   };
   const view = async (id: string) => {
     const server = await store.get(id);
@@ -73,9 +95,9 @@ export function mcpRoutes(options: {
       if (body.transport === 'http' && (!body.url || body.command))
         throw new AppError('BAD_REQUEST', 'An http server needs a url and no command');
       if (body.url !== undefined) checkMcpUrl(body.url);
-      checkSandbox(body.transport, body);
+      const checked = checkSandbox(body.transport, body);
       if ((await store.list()).some((s) => s.name === body.name)) throw new AppError('CONFLICT', 'An MCP server with this name exists');
-      const server = await store.create(body);
+      const server = await store.create({ ...body, ...checked });
       await audit.record({
         actor: actorOf(requirePrincipal(request)),
         action: 'mcp.server.create',
@@ -96,8 +118,8 @@ export function mcpRoutes(options: {
       if (current.transport === 'stdio' && body.url !== undefined) throw new AppError('BAD_REQUEST', 'A stdio server has no url');
       if (current.transport === 'http' && body.command !== undefined) throw new AppError('BAD_REQUEST', 'An http server has no command');
       if (body.url !== undefined) checkMcpUrl(body.url);
-      checkSandbox(current.transport, body);
-      await store.update(id, body);
+      const checked = checkSandbox(current.transport, body, current);
+      await store.update(id, { ...body, ...checked });
       await connections.forget(id);
       await audit.record({
         actor: actorOf(requirePrincipal(request)),

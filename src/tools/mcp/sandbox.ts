@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { isWithin, realPath } from '../../files/index.js';
 import type { Config } from '../../config/index.js';
 import { defineErrorCodes } from '../../core/index.js';
-import { bwrapArgs, type SandboxLimits } from '../shell/sandbox.js';
+import { bwrapArgs, type SandboxInside, type SandboxLimits } from '../shell/sandbox.js';
+import { secretFilePaths } from '../shell/workspaces.js';
 import type { McpServerConfig } from './store.js';
 
 /** Reasons a stdio server's sandbox settings are refused (400 with `details.reason`). */
@@ -41,7 +42,12 @@ const DEFAULT_PRLIMIT = '/usr/bin/prlimit';
  * installation itself may be read (a server run from the same checkout's node_modules).
  */
 export function mcpForbiddenPaths(config: Pick<Config, 'dataDir' | 'HEARTH_TLS_KEY_FILE'>, cwd = process.cwd()): string[] {
-  return [config.dataDir, resolve(cwd, '.env'), ...(config.HEARTH_TLS_KEY_FILE ? [resolve(cwd, config.HEARTH_TLS_KEY_FILE)] : [])];
+  return [
+    config.dataDir,
+    resolve(cwd, '.env'),
+    ...(config.HEARTH_TLS_KEY_FILE ? [resolve(cwd, config.HEARTH_TLS_KEY_FILE)] : []),
+    ...secretFilePaths(),
+  ];
 }
 
 /**
@@ -77,6 +83,8 @@ export function sandboxedServerArgs(
   server: McpServerConfig,
   env: Readonly<Record<string, string>>,
   sandbox: Pick<McpSandboxOptions, 'forbidden' | 'prlimitPath'>,
+  /** The egress proxy of this connection, when the server has a networkAllow list (and network off). */
+  egress?: SandboxInside['egress'],
 ): { options: string[]; program: string[] } {
   const command = server.command ?? '';
   const paths = [...server.readPaths];
@@ -91,7 +99,11 @@ export function sandboxedServerArgs(
     null,
     '',
     { options: [...binds, ...network], argv: [command, ...server.args] },
-    { limits: MCP_SANDBOX_LIMITS, prlimit: sandbox.prlimitPath ?? DEFAULT_PRLIMIT },
+    {
+      limits: MCP_SANDBOX_LIMITS,
+      prlimit: sandbox.prlimitPath ?? DEFAULT_PRLIMIT,
+      ...(egress && !server.network ? { egress } : {}),
+    },
   );
   // nothing before the separator is operator text that could itself be `--` (paths are absolute)
   const split = args.indexOf('--');

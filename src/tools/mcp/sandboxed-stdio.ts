@@ -12,6 +12,8 @@ export interface SandboxedProcess {
   readonly program: readonly string[];
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
+  /** Runs once when the process is gone (the server's egress proxy closes). */
+  readonly cleanup?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -46,12 +48,14 @@ export class SandboxedStdioTransport implements Transport {
       argsPipe?.on('error', () => undefined);
       argsPipe?.end(Buffer.from(options.map((a) => `${a}\0`).join(''), 'utf8'));
       child.on('error', (err) => {
+        void this.release();
         reject(err);
         this.onerror?.(err);
       });
       child.on('spawn', () => resolve());
       child.on('close', () => {
         this.child = undefined;
+        void this.release();
         this.onclose?.();
       });
       child.stdin?.on('error', (err) => this.onerror?.(err));
@@ -66,6 +70,13 @@ export class SandboxedStdioTransport implements Transport {
     });
   }
 
+  private released = false;
+  private async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.spec.cleanup?.().catch(() => undefined);
+  }
+
   send(message: JSONRPCMessage): Promise<void> {
     return new Promise((resolve, reject) => {
       const stdin = this.child?.stdin;
@@ -78,7 +89,7 @@ export class SandboxedStdioTransport implements Transport {
   async close(): Promise<void> {
     const child = this.child;
     this.buffer.clear();
-    if (!child) return;
+    if (!child) return this.release();
     const gone = new Promise<void>((r) => child.once('close', () => r()));
     try {
       child.stdin?.end();
@@ -88,5 +99,6 @@ export class SandboxedStdioTransport implements Transport {
       /* already gone */
     }
     await gone;
+    await this.release();
   }
 }

@@ -15,6 +15,8 @@ interface McpServersTable {
   timeout_ms: number;
   network: number;
   read_paths: string;
+  /** JSON array of "host:port" reached through Hearth's egress proxy (when network is off). */
+  network_allow: string;
   created_at: number;
   updated_at: number;
 }
@@ -45,6 +47,8 @@ export interface McpServerConfig {
   readonly network: boolean;
   /** stdio: host paths bound read-only at the same path in the sandbox (the server's own code). */
   readonly readPaths: readonly string[];
+  /** stdio, with network off: host:port destinations reached through Hearth's egress proxy. */
+  readonly networkAllow: readonly string[];
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -60,6 +64,7 @@ interface McpServerInput {
   readonly timeoutMs?: number | undefined;
   readonly network?: boolean | undefined;
   readonly readPaths?: readonly string[] | undefined;
+  readonly networkAllow?: readonly string[] | undefined;
   readonly secrets?: McpSecrets | undefined;
 }
 
@@ -118,6 +123,19 @@ export const mcpMigrations: readonly Migration[] = [
       await db.schema.alterTable('mcp_servers').dropColumn('network').execute();
     },
   },
+  {
+    // a stdio server may reach a list of host:port through the shell's egress proxy (#16)
+    name: '1211_mcp_network_allow',
+    async up(db) {
+      await db.schema
+        .alterTable('mcp_servers')
+        .addColumn('network_allow', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('mcp_servers').dropColumn('network_allow').execute();
+    },
+  },
 ];
 
 const toConfig = (r: McpServersTable): McpServerConfig => ({
@@ -132,6 +150,7 @@ const toConfig = (r: McpServersTable): McpServerConfig => ({
   timeoutMs: Number(r.timeout_ms),
   network: Number(r.network) === 1,
   readPaths: JSON.parse(r.read_paths) as string[],
+  networkAllow: JSON.parse(r.network_allow ?? '[]') as string[],
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
@@ -182,6 +201,7 @@ export function createMcpServerStore(options: {
           timeout_ms: input.timeoutMs ?? options.defaultTimeoutMs,
           network: input.network ? 1 : 0,
           read_paths: JSON.stringify(input.readPaths ?? []),
+          network_allow: JSON.stringify(input.networkAllow ?? []),
           created_at: at,
           updated_at: at,
         })
@@ -200,6 +220,7 @@ export function createMcpServerStore(options: {
       if (patch.timeoutMs !== undefined) values.timeout_ms = patch.timeoutMs;
       if (patch.network !== undefined) values.network = patch.network ? 1 : 0;
       if (patch.readPaths !== undefined) values.read_paths = JSON.stringify(patch.readPaths);
+      if (patch.networkAllow !== undefined) values.network_allow = JSON.stringify(patch.networkAllow);
       if (patch.secrets !== undefined) values.secrets_sealed = seal(id, patch.secrets);
       await db.updateTable('mcp_servers').set(values).where('id', '=', id).execute();
       return get(id);

@@ -4,7 +4,7 @@ export { parseAllowlist } from './allowlist.js';
 export { createSandbox } from './sandbox.js';
 export { createApprovals, type Approvals, type ApprovalView, type Decider } from './approvals.js';
 export { approvalMigrations } from './approval-store.js';
-export { parseWorkspaces, workspacesFor, type Workspace } from './workspaces.js';
+export { parseWorkspaces, workspacesFor } from './workspaces.js';
 export { createShellEnablement, shellMigrations, type ShellEnablement } from './enablement.js';
 export { createShellTool, shellToolProvider } from './tool.js';
 export { shellRoutes } from './routes.js';

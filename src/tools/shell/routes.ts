@@ -10,6 +10,9 @@ import type { Approvals } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
 import type { AsyncShellPolicy } from './policy.js';
 import { SANDBOX_WORK_DIR, type Sandbox } from './sandbox.js';
+import { AppError } from '../../core/index.js';
+import { checkSandboxSettings, type FamiliarSandboxStore } from './familiar-sandbox.js';
+import { destinationKey } from './network.js';
 import type { Workspace } from './workspaces.js';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(100) });
@@ -24,6 +27,18 @@ const decisionBody = z.strictObject({
 });
 const checkBody = z.strictObject({ command: z.string().max(16_384) });
 const waitingQuery = z.strictObject({ conversationId: z.string().min(1).max(100) });
+const sandboxBody = z.strictObject({
+  workspaces: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(64),
+        path: z.string().min(1).max(1024),
+        writable: z.boolean().optional(),
+      }),
+    )
+    .max(32),
+  network: z.array(z.string().min(1).max(300)).max(64),
+});
 
 /**
  * A live stream's connection is not kept alive for another request: a stream that ends while the
@@ -90,6 +105,13 @@ export function shellRoutes(options: {
   allowlist: readonly AllowRule[];
   audit: AuditLog;
   workspaces?: readonly Workspace[];
+  /** Per-familiar workspaces (under the workspace root) and network destinations, set by admins. */
+  familiarSandbox?: {
+    store: FamiliarSandboxStore;
+    protect: { root: string; dataDir: string; extra?: readonly string[] };
+    /** The HEARTH_SHELL_WORKSPACES entries this familiar gets (their names are taken). */
+    envWorkspacesFor: (familiarId: string) => Promise<readonly Workspace[]>;
+  };
 }): RouteModule {
   const { approvals, enablement, audit } = options;
   return (app) => {
@@ -191,6 +213,75 @@ export function shellRoutes(options: {
         return { familiarId, enabled: false };
       },
     );
+
+    const sandboxSettings = options.familiarSandbox;
+    if (sandboxSettings) {
+      const view = async (familiarId: string) => {
+        const saved = await sandboxSettings.store.get(familiarId);
+        const fromEnv = await sandboxSettings.envWorkspacesFor(familiarId);
+        return {
+          familiarId,
+          workspaceRoot: sandboxSettings.protect.root,
+          workspaces: saved.workspaces,
+          network: saved.network,
+          // read-only here: the operator's HEARTH_SHELL_WORKSPACES entries for this familiar
+          environmentWorkspaces: fromEnv.map((w) => ({ name: w.name, writable: w.writable })),
+          updatedAt: saved.updatedAt,
+        };
+      };
+      app.get(
+        '/api/tools/shell/familiars/:familiarId/sandbox',
+        { config: { policy: policy.admin() }, schema: { params: familiarParams } },
+        async (request) => view((request.params as z.infer<typeof familiarParams>).familiarId),
+      );
+      // Admin-only: workspaces under the workspace root and host:port destinations (EXEC-1); refused with the reason.
+      app.put(
+        '/api/tools/shell/familiars/:familiarId/sandbox',
+        { config: { policy: policy.admin() }, schema: { params: familiarParams, body: sandboxBody } },
+        async (request) => {
+          const { familiarId } = request.params as z.infer<typeof familiarParams>;
+          const body = request.body as z.infer<typeof sandboxBody>;
+          const principal = requirePrincipal(request);
+          const refuse = async (reason: string) => {
+            await audit.record({
+              actor: actorOf(principal),
+              action: 'shell.sandbox.update',
+              target: familiarId,
+              outcome: 'denied',
+              requestId: request.id,
+              details: { reason },
+            });
+            return new AppError('BAD_REQUEST', reason, { reason: 'SANDBOX_SETTINGS_REFUSED' });
+          };
+          let checked;
+          try {
+            checked = checkSandboxSettings(body, sandboxSettings.protect);
+          } catch (err) {
+            throw await refuse(err instanceof Error ? err.message : 'invalid settings');
+          }
+          const taken = new Set((await sandboxSettings.envWorkspacesFor(familiarId)).map((w) => w.name));
+          const clash = checked.workspaces.find((w) => taken.has(w.name));
+          if (clash) throw await refuse(`the workspace name "${clash.name}" is already set by HEARTH_SHELL_WORKSPACES`);
+          await sandboxSettings.store.set(
+            familiarId,
+            { workspaces: body.workspaces, network: checked.network.map(destinationKey) },
+            principal.userId,
+          );
+          await audit.record({
+            actor: actorOf(principal),
+            action: 'shell.sandbox.update',
+            target: familiarId,
+            outcome: 'success',
+            requestId: request.id,
+            details: {
+              workspaces: checked.workspaces.map((w) => ({ name: w.name, hostPath: w.hostPath, writable: w.writable })),
+              network: checked.network.map(destinationKey),
+            },
+          });
+          return view(familiarId);
+        },
+      );
+    }
 
     app.post('/api/tools/shell/check', { config: { policy: policy.owner() }, schema: { body: checkBody } }, async (request) => {
       const { command } = request.body as z.infer<typeof checkBody>;

@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import type { Workspace } from './workspaces.js';
+import { accessSync, constants, realpathSync } from 'node:fs';
+import { isWithin } from '../../files/index.js';
+import {
+  FORWARDER_SCRIPT,
+  proxyEnv,
+  SANDBOX_PROXY_DIR,
+  SANDBOX_PROXY_PORT,
+  startEgressProxy,
+  type Destination,
+  type EgressEvent,
+} from './network.js';
+import { sandboxUser, unreachableFor, type Workspace } from './workspaces.js';
 
 /** Limits and locations for one sandboxed run. */
 export interface SandboxOptions {
@@ -56,8 +66,17 @@ export class SandboxUnavailableError extends Error {
 export interface Sandbox {
   /** Null when bubblewrap can run; otherwise the reason shown to the owner and the model. */
   unavailableReason(): string | null;
-  /** Runs one command; `workspaces` are the operator's host folders for this familiar. */
-  run(command: string, signal?: AbortSignal, workspaces?: readonly Workspace[]): Promise<SandboxResult>;
+  /**
+   * Runs one command; `workspaces` are the operator's host folders for this familiar, `network` its
+   * allowlisted destinations (none: no network at all).
+   */
+  run(command: string, signal?: AbortSignal, workspaces?: readonly Workspace[], network?: SandboxNetwork): Promise<SandboxResult>;
+}
+
+/** The destinations one run may reach through Hearth's egress proxy, and who hears of each attempt. */
+interface SandboxNetwork {
+  readonly destinations: readonly Destination[];
+  readonly onEvent?: (event: EgressEvent) => void;
 }
 
 /** The only variables a sandboxed command sees (everything else, secrets included, is dropped). */
@@ -88,6 +107,8 @@ export interface SandboxInside {
   /** prlimit's path; it runs first inside the new user namespace, so RLIMIT_NPROC counts only the sandbox's processes. */
   readonly prlimit: string;
   readonly workspaces?: readonly Workspace[];
+  /** The egress proxy of this run: its host folder (bound read-only) and socket name; absent, no network at all. */
+  readonly egress?: { readonly dir: string; readonly socketName: string; readonly node: string };
 }
 
 /**
@@ -120,15 +141,33 @@ export function bwrapArgs(workDir: string | null, command: string, extras: Sandb
   else args.push('--bind', workDir, SANDBOX_WORK_DIR);
   for (const w of inside?.workspaces ?? []) args.push(w.writable ? '--bind' : '--ro-bind', w.hostPath, `${SANDBOX_WORK_DIR}/${w.name}`);
   args.push('--chdir', SANDBOX_WORK_DIR);
+  const egress = inside?.egress;
+  if (egress) {
+    // still --unshare-net: the only way out is the proxy's socket, through the forwarder on the sandbox's loopback
+    args.push('--ro-bind', egress.dir, SANDBOX_PROXY_DIR);
+    if (!isWithin(egress.node, '/usr')) args.push('--ro-bind', egress.node, egress.node);
+  }
   args.push(...(extras.options ?? []));
   args.push('--remount-ro', '/');
   args.push('--clearenv');
-  for (const [k, v] of Object.entries({ ...SANDBOX_ENV, ...extras.env })) args.push('--setenv', k, v);
+  const env = { ...SANDBOX_ENV, ...(egress ? proxyEnv() : {}), ...extras.env };
+  for (const [k, v] of Object.entries(env)) args.push('--setenv', k, v);
   args.push('--');
   if (inside) {
     const l = inside.limits;
     args.push(inside.prlimit, `--nproc=${l.processes}`, `--cpu=${l.cpuSeconds}`, `--fsize=${l.fileBytes}`, `--nofile=${l.openFiles}`);
     args.push('--core=0', '--');
+  }
+  if (egress) {
+    // one V8 worker thread: the forwarder's threads count against the sandbox's process limit
+    args.push(
+      egress.node,
+      '--v8-pool-size=1',
+      '-e',
+      FORWARDER_SCRIPT,
+      `${SANDBOX_PROXY_DIR}/${egress.socketName}`,
+      String(SANDBOX_PROXY_PORT),
+    );
   }
   args.push(...(extras.argv ?? ['/bin/sh', '-c', command]));
   return args;
@@ -163,10 +202,29 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   };
   return {
     unavailableReason,
-    async run(command, signal, workspaces = []) {
+    async run(command, signal, workspaces = [], network) {
       const reason = unavailableReason();
       if (reason) throw new SandboxUnavailableError(reason);
-      return execute(options, bwrapArgs(null, command, {}, { limits, prlimit, workspaces }), asRoot ? { uid, gid } : {}, signal);
+      const ids = asRoot ? { uid, gid } : {};
+      const inside: SandboxInside = { limits, prlimit, workspaces };
+      if (!network || network.destinations.length === 0) return execute(options, bwrapArgs(null, command, {}, inside), ids, signal);
+      const node = realpathSync(process.execPath);
+      const blocked = unreachableFor(node, false, asRoot ? { uid, gid, groups: [] } : sandboxUser());
+      if (blocked !== null)
+        throw new SandboxUnavailableError(
+          `the sandbox's user cannot run Node (${node}), which carries its network: ${blocked} is closed to it`,
+        );
+      // the proxy lives exactly as long as this run
+      const proxy = await startEgressProxy({
+        destinations: network.destinations,
+        ...(network.onEvent ? { onEvent: network.onEvent } : {}),
+      });
+      try {
+        const egress = { dir: proxy.dir, socketName: proxy.socketName, node };
+        return await execute(options, bwrapArgs(null, command, {}, { ...inside, egress }), ids, signal);
+      } finally {
+        await proxy.close();
+      }
     },
   };
 }

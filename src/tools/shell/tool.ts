@@ -5,7 +5,8 @@ import { hashCommand } from './approvals.js';
 import type { ShellEnablement } from './enablement.js';
 import type { AsyncShellPolicy } from './policy.js';
 import type { Sandbox } from './sandbox.js';
-import { workspacesFor, type Workspace } from './workspaces.js';
+import type { Destination, EgressEvent } from './network.js';
+import type { Workspace } from './workspaces.js';
 
 const SHELL_TOOL_NAME = 'shell';
 
@@ -18,10 +19,24 @@ export interface ShellToolOptions {
   readonly runTimeoutMs?: number;
   /** The operator's host folders for this familiar, mounted under the sandbox's work dir. */
   readonly workspaces?: readonly Workspace[];
+  /** host:port destinations this familiar may reach through the egress proxy; none: no network. */
+  readonly network?: readonly Destination[];
+  /** Why this familiar's sandbox settings cannot be used now (a workspace gone or swapped); every run is refused with it. */
+  readonly refused?: string | undefined;
+}
+
+/** One familiar's sandbox, as the provider hands it to the tool. */
+export interface ShellFamiliarSetup {
+  readonly workspaces: readonly Workspace[];
+  readonly network: readonly Destination[];
+  readonly refused?: string | undefined;
 }
 
 /** Time for the policy and the sandbox's start and clean-up, on top of the command's own limit. */
 const TOOL_MARGIN_MS = 5_000;
+
+/** Egress refusals audited one by one per run; beyond, only their count (in `shell.result`). */
+const MAX_AUDITED_REFUSALS = 20;
 
 const fail = (code: string, message: string): ToolResult => ({ ok: false, code, message });
 
@@ -36,7 +51,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
     name: SHELL_TOOL_NAME,
     timeoutMs: (options.runTimeoutMs ?? 20_000) + TOOL_MARGIN_MS,
     description:
-      'Run one shell command in an isolated sandbox (no network, private work directory). Commands outside the operator allowlist wait for the owner to approve them; dangerous ones are refused.',
+      'Run one shell command in an isolated sandbox (private work directory; no network unless the operator allowed destinations, reached through the https_proxy it sets). Commands outside the operator allowlist wait for the owner to approve them; dangerous ones are refused.',
     parameters: {
       type: 'object',
       properties: { command: { type: 'string', description: 'The command line to run', maxLength: 16384 } },
@@ -69,6 +84,11 @@ export function createShellTool(options: ShellToolOptions): Tool {
       if (unavailable) {
         await record('shell.result', 'failure', { reason: unavailable, commandHash });
         return fail('SANDBOX_UNAVAILABLE', `The shell cannot run: ${unavailable}`);
+      }
+
+      if (options.refused) {
+        await record('shell.result', 'failure', { reason: options.refused, commandHash });
+        return fail('SANDBOX_REFUSED', `The shell cannot run for this familiar: ${options.refused}`);
       }
 
       let toRun = command;
@@ -104,7 +124,22 @@ export function createShellTool(options: ShellToolOptions): Tool {
       }
 
       try {
-        const result = await sandbox.run(toRun, context.signal, options.workspaces ?? []);
+        // refusals of the egress proxy are audited as they happen; not awaited, the tunnel never waits for the log
+        let connected = 0;
+        let refused = 0;
+        const onEvent = (e: EgressEvent) => {
+          if (e.outcome === 'connected') return void connected++;
+          // the first refusals one by one; a flood of them is counted in shell.result, not logged entry by entry
+          if (++refused > MAX_AUDITED_REFUSALS) return;
+          void record('shell.network.refused', 'denied', {
+            commandHash,
+            destination: e.destination,
+            reason: e.reason,
+            ...(e.address ? { address: e.address } : {}),
+          }).catch(() => undefined);
+        };
+        const network = options.network?.length ? { destinations: options.network, onEvent } : undefined;
+        const result = await sandbox.run(toRun, context.signal, options.workspaces ?? [], network);
         await record('shell.result', result.exitCode === 0 ? 'success' : 'failure', {
           commandHash,
           exitCode: result.exitCode,
@@ -112,6 +147,7 @@ export function createShellTool(options: ShellToolOptions): Tool {
           outputBytes: Buffer.byteLength(result.output),
           truncated: result.truncated,
           timedOut: result.timedOut,
+          ...(network ? { connections: connected, refusedConnections: refused } : {}),
         });
         const notes = [result.timedOut ? '[timed out: killed]' : '', result.truncated ? '[output truncated]' : '']
           .filter(Boolean)
@@ -127,17 +163,18 @@ export function createShellTool(options: ShellToolOptions): Tool {
   };
 }
 
-/** Offers the shell tool only to familiars the owner enabled it for (off by default), with that familiar's workspaces. */
+/** Offers the shell tool only to familiars the owner enabled it for (off by default), with that familiar's workspaces and network. */
 export function shellToolProvider(options: {
-  tool: (workspaces: readonly Workspace[]) => Tool;
+  tool: (setup: ShellFamiliarSetup) => Tool;
   enablement: ShellEnablement;
-  workspaces?: readonly Workspace[];
+  /** The familiar's workspaces and destinations, checked again now (environment and dashboard). */
+  setupFor: (familiarId: string) => Promise<ShellFamiliarSetup>;
 }): ToolProvider {
   return {
-    async toolsFor(familiar: { id: string; slug?: string; allowedTools: readonly string[] }) {
+    async toolsFor(familiar: { id: string; allowedTools: readonly string[] }) {
       if (!familiar.allowedTools.includes(SHELL_TOOL_NAME)) return [];
       if (!(await options.enablement.isEnabled(familiar.id))) return [];
-      return [options.tool(workspacesFor(options.workspaces ?? [], familiar))];
+      return [options.tool(await options.setupFor(familiar.id))];
     },
   };
 }

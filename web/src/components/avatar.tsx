@@ -1,7 +1,17 @@
 import type { JSX } from 'preact';
 
-/** A familiar's initials on one of eight colours picked from its name (classes, not inline styles: the CSP). */
-export function Avatar(props: { name: string; size?: 'small' | 'large' }): JSX.Element {
+/** The address of a familiar's uploaded avatar (the hash changes with the picture, so it may be cached), or undefined. */
+export function avatarUrl(f: { id: string; avatarHash?: string | null } | undefined): string | undefined {
+  return f?.avatarHash ? `/api/familiars/${encodeURIComponent(f.id)}/avatar?v=${encodeURIComponent(f.avatarHash)}` : undefined;
+}
+
+/**
+ * A familiar's picture when it has one, else its initials on one of eight colours picked from its
+ * name (classes, not inline styles: the CSP). Decorative: the name is always next to it.
+ */
+export function Avatar(props: { name: string; size?: 'small' | 'large'; src?: string | undefined }): JSX.Element {
+  const large = props.size === 'large' ? ' large' : '';
+  if (props.src) return <img class={`avatar picture${large}`} src={props.src} alt="" aria-hidden="true" decoding="async" />;
   const initials =
     props.name
       .split(/\s+/)
@@ -12,7 +22,7 @@ export function Avatar(props: { name: string; size?: 'small' | 'large' }): JSX.E
   let hash = 0;
   for (const ch of props.name) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
   return (
-    <span class={`avatar hue-${hash % 8}${props.size === 'large' ? ' large' : ''}`} aria-hidden="true">
+    <span class={`avatar hue-${hash % 8}${large}`} aria-hidden="true">
       {initials}
     </span>
   );

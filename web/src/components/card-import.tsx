@@ -1,10 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { CardError, MAX_CARD_BYTES, parseCard, type ImportedCard } from '../cards.js';
+import { pictureFits } from './familiar-extras.js';
 
 /**
  * Imports a SillyTavern / TavernAI card (PNG, JSON or CHARX) after a preview. Everything is shown as
- * plain text; only the name, persona and greeting go on into the familiar form, for the admin to edit and save.
+ * plain text; only the name, persona, greeting, example dialogue and lorebook text go on into the familiar form, for the admin to edit and save.
  */
 export function CardImport(props: { onUse: (card: ImportedCard) => void }): JSX.Element {
   const [card, setCard] = useState<ImportedCard | null>(null);
@@ -47,6 +48,27 @@ export function CardImport(props: { onUse: (card: ImportedCard) => void }): JSX.
           <pre class="persona-preview">{card.persona || '(empty)'}</pre>
           <h4>Greeting</h4>
           <pre class="persona-preview">{card.greeting || '(none)'}</pre>
+          {card.picture && (
+            <p class="meta">
+              {pictureFits(card.picture)
+                ? "The card's picture becomes the avatar (the server keeps only the image, without the card's text)."
+                : "The card's picture is over 512 KB, so it does not become the avatar."}
+            </p>
+          )}
+          <h4>Example dialogue</h4>
+          <pre class="persona-preview">{card.exampleDialogue || '(none)'}</pre>
+          <h4>Lorebook entries</h4>
+          {card.lorebook.length === 0 ? (
+            <p class="meta">(none)</p>
+          ) : (
+            <ul class="lore-preview">
+              {card.lorebook.map((e, i) => (
+                <li key={i}>
+                  <strong>{e.keys.join(', ')}</strong>: {e.content}
+                </li>
+              ))}
+            </ul>
+          )}
           {card.truncated.length > 0 && <p class="meta error">Shortened: {card.truncated.join(', ')}.</p>}
           {card.setAside.map((a) => (
             <details key={a.label}>

@@ -70,7 +70,9 @@ export interface BubbleActions {
 }
 
 /** One message: the person's text as plain text, the familiar's as sanitized markdown; time, name, actions, details on demand. */
-export function MessageBubble(props: { message: ChatMessage; familiarName: string; busy?: boolean } & BubbleActions): JSX.Element {
+export function MessageBubble(
+  props: { message: ChatMessage; familiarName: string; familiarAvatar?: string | undefined; busy?: boolean } & BubbleActions,
+): JSX.Element {
   const { message, busy } = props;
   const html = useMemo(() => (message.role === 'assistant' ? renderMarkdown(message.text) : ''), [message.role, message.text]);
   const md = useRef<HTMLDivElement>(null);
@@ -98,7 +100,7 @@ export function MessageBubble(props: { message: ChatMessage; familiarName: strin
       data-id={stored ? message.id : undefined}
     >
       <div class="byline">
-        {message.role === 'assistant' && <Avatar name={props.familiarName} />}
+        {message.role === 'assistant' && <Avatar name={props.familiarName} src={props.familiarAvatar} />}
         <span class="who">{who}</span>
         <Time at={message.createdAt} />
       </div>

@@ -95,7 +95,7 @@ export function AuditPage(): JSX.Element {
         <button type="submit">Filter</button>
       </form>
       <Notice error={res.error} />
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">When</th>

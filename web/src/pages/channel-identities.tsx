@@ -45,7 +45,7 @@ export function ChannelIdentities(props: { me: Me; people: ReadonlyArray<{ id: s
   return (
     <section aria-labelledby="identities-title">
       <h2 id="identities-title">Chat accounts</h2>
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Chat account</th>

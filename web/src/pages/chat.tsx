@@ -4,15 +4,19 @@ import { api, listOf, messageOf } from '../api.js';
 import { isAdmin, type Me } from '../session.js';
 import { Link, navigate, usePath } from '../router.js';
 import { MessageBubble } from '../components/message.js';
+import { avatarUrl } from '../components/avatar.js';
+import { expandMacros } from '../macros.js';
 import { ApprovalCards } from '../components/approval-card.js';
 import { ConversationList, type ConversationSummary } from '../components/conversation-list.js';
 import { isStored, useThread, type ChatMessage } from '../chat/thread.js';
 import { Notice, Page, useResource } from '../ui.js';
+import { VoiceButton } from '../components/voice-button.js';
 
 interface Familiar {
   id: string;
   name: string;
   greeting?: string | null;
+  avatarHash?: string | null;
 }
 
 /** The conversation a `/chat/<id>` address names. */
@@ -110,10 +114,13 @@ export function ChatPage(props: { me: Me }): JSX.Element {
   const familiarName = (id: string | undefined) => list.find((f) => f.id === id)?.name ?? 'Familiar';
   const current = convs.find((c) => c.id === conversationId);
   const name = familiarName(current?.familiarId ?? familiarId);
+  const picture = avatarUrl(list.find((f) => f.id === (current?.familiarId ?? familiarId)));
 
   const newConversation = async (): Promise<string> => {
     const c = await api<{ id: string; greeting?: string | null }>('POST', '/api/conversations', { familiarId });
-    const intro: ChatMessage[] = c.greeting ? [{ id: `greeting-${c.id}`, role: 'assistant', text: c.greeting, state: 'greeting' }] : [];
+    // {{char}} and {{user}} in the greeting are shown with the names (display only: the greeting is not stored).
+    const greeting = c.greeting ? expandMacros(c.greeting, { char: name, user: props.me.name }) : '';
+    const intro: ChatMessage[] = greeting ? [{ id: `greeting-${c.id}`, role: 'assistant', text: greeting, state: 'greeting' }] : [];
     created.current = c.id;
     void thread.open(c.id, intro, true);
     navigate(`/chat/${encodeURIComponent(c.id)}`);
@@ -245,6 +252,7 @@ export function ChatPage(props: { me: Me }): JSX.Element {
                   key={m.id}
                   message={m}
                   familiarName={name}
+                  familiarAvatar={picture}
                   busy={thread.streaming}
                   onEdit={conversationId ? (text) => void thread.send(conversationId, text, m.id) : undefined}
                   onDelete={() => removeMessage(m)}
@@ -270,6 +278,12 @@ export function ChatPage(props: { me: Me }): JSX.Element {
               onKeyDown={(e) => {
                 if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) void submit(e);
               }}
+            />
+            <VoiceButton
+              disabled={!familiarId || thread.streaming}
+              familiarName={name}
+              conversation={() => (conversationId ? Promise.resolve(conversationId) : newConversation())}
+              onTurnEnd={(id) => void thread.open(id).then(() => conversations.reload())}
             />
             {thread.streaming ? (
               <button type="button" class="danger" onClick={() => thread.stop()}>

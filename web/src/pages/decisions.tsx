@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { Notice, NotYet, Page, useResource, when } from '../ui.js';
 
@@ -30,9 +30,34 @@ function useDecision(reload: () => void) {
   return { error, info, decide };
 }
 
-/** Channel pairing requests (Telegram, Discord, Twitch): an admin approves or denies each code. */
+/** The pending pairings, live from `/api/pairings/events` (a frame whenever the list changes); null until the first frame. */
+function usePairingStream(): Pairing[] | null {
+  const [list, setList] = useState<Pairing[] | null>(null);
+  useEffect(() => {
+    const source = new EventSource('/api/pairings/events', { withCredentials: true });
+    const onFrame = (e: MessageEvent<string>) => {
+      try {
+        const body = JSON.parse(e.data) as { pairings?: Pairing[] };
+        setList(Array.isArray(body.pairings) ? body.pairings : []);
+      } catch {
+        /* a damaged frame is skipped; the next one replaces it */
+      }
+    };
+    source.addEventListener('pairings', onFrame as EventListener);
+    return () => {
+      source.removeEventListener('pairings', onFrame as EventListener);
+      source.close();
+    };
+  }, []);
+  return list;
+}
+
+/** Channel pairing requests (Telegram, Discord, Twitch), live: an admin approves or denies each code. */
 export function PairingsPage(): JSX.Element {
   const res = useResource<unknown>('/api/pairings');
+  const live = usePairingStream();
+  // A decided code leaves the list at once, before the stream's next frame confirms it.
+  const [decided, setDecided] = useState<string[]>([]);
   const { error, info, decide } = useDecision(res.reload);
   if (res.missing)
     return (
@@ -40,12 +65,14 @@ export function PairingsPage(): JSX.Element {
         <NotYet what="Pairings arrive with the channel work; this server does not offer them yet." />
       </Page>
     );
-  const rows = listOf<Pairing>(res.data);
+  const rows = (live ?? listOf<Pairing>(res.data)).filter((p) => !decided.includes(p.id));
+  const settle = (p: Pairing, verb: 'approve' | 'deny') =>
+    api('POST', `/api/pairings/${encodeURIComponent(p.id)}/${verb}`, {}).then(() => setDecided((d) => [...d, p.id]));
   return (
     <Page title="Pairings">
       <Notice error={error ?? res.error} info={info} />
       {rows.length === 0 && <p>No pairing requests are waiting.</p>}
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Channel</th>
@@ -69,20 +96,10 @@ export function PairingsPage(): JSX.Element {
               </td>
               <td>{when(p.expiresAt)}</td>
               <td class="actions">
-                <button
-                  type="button"
-                  class="small"
-                  onClick={() =>
-                    void decide(`Approved ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/approve`, {}))
-                  }
-                >
+                <button type="button" class="small" onClick={() => void decide(`Approved ${p.code}.`, () => settle(p, 'approve'))}>
                   Approve {p.code}
                 </button>
-                <button
-                  type="button"
-                  class="danger small"
-                  onClick={() => void decide(`Denied ${p.code}.`, () => api('POST', `/api/pairings/${encodeURIComponent(p.id)}/deny`, {}))}
-                >
+                <button type="button" class="danger small" onClick={() => void decide(`Denied ${p.code}.`, () => settle(p, 'deny'))}>
                   Deny {p.code}
                 </button>
               </td>

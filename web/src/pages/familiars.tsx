@@ -2,9 +2,10 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, listOf, messageOf } from '../api.js';
 import { isAdmin, type Me } from '../session.js';
-import { Avatar } from '../components/avatar.js';
+import { Avatar, avatarUrl } from '../components/avatar.js';
 import { FamiliarForm, type FamiliarRecord } from '../components/familiar-form.js';
 import { CardImport } from '../components/card-import.js';
+import { ShellSandboxForm } from '../components/shell-sandbox.js';
 import { exportCard, type ImportedCard } from '../cards.js';
 import { Notice, NotYet, Page, useResource } from '../ui.js';
 
@@ -71,7 +72,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
         {familiars.map((f) => (
           <li key={f.id} class="card">
             <div class="card-head">
-              <Avatar name={f.name} size="large" />
+              <Avatar name={f.name} size="large" src={avatarUrl(f)} />
               <h2>{f.name}</h2>
             </div>
             <p class="clip">{f.persona}</p>
@@ -100,6 +101,7 @@ export function FamiliarsPage(props: { me: Me }): JSX.Element {
           onCancel={() => setEditing(null)}
         />
       )}
+      {admin && shown && <ShellSandboxForm key={`sandbox-${shown.id}`} familiarId={shown.id} />}
       {admin && !shown && (
         <FamiliarForm
           key={imported ? `card-${imported.n}` : 'new'}

@@ -69,7 +69,7 @@ export function KeysPage(): JSX.Element {
           </button>
         </div>
       )}
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -131,7 +131,7 @@ export function ObservabilityPage(): JSX.Element {
         </div>
       )}
       {routes.length > 0 && (
-        <table>
+        <table tabIndex={0}>
           <caption>Per route (latest requests)</caption>
           <thead>
             <tr>

@@ -22,6 +22,7 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
   const [erasing, setErasing] = useState<Person | null>(null);
   const [resetLink, setResetLink] = useState<{ name: string; link: string } | null>(null);
   const [typed, setTyped] = useState('');
+  const [jwt, setJwt] = useState({ userId: '', issuer: '', subject: '' });
 
   // Owners change anyone's role (ownership included); admins change members and admins (the server checks it again).
   const canChangeRole = (p: Person) => p.id !== props.me.id && (props.me.role === 'owner' || p.role !== 'owner');
@@ -84,10 +85,28 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
     }
   };
 
+  // Owners only (the server checks too): bearer JWTs of the issuer whose `sub` is this subject sign in as the person (AUTH-6).
+  const linkJwt = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    const person = listOf<Person>(res.data).find((p) => p.id === jwt.userId);
+    if (!person) return setError('Choose a person');
+    try {
+      await api('POST', `/api/users/${encodeURIComponent(person.id)}/jwt-subjects`, {
+        issuer: jwt.issuer.trim(),
+        subject: jwt.subject.trim(),
+      });
+      setInfo(`Tokens for that subject now sign in as ${person.name}.`);
+      setJwt({ userId: '', issuer: jwt.issuer, subject: '' });
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+
   return (
     <Page title="People">
       <Notice error={error ?? res.error} info={info} />
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -181,6 +200,35 @@ export function PeoplePage(props: { me: Me }): JSX.Element {
           </p>
         )}
       </form>
+      {props.me.role === 'owner' && (
+        <form onSubmit={linkJwt} aria-labelledby="jwt-title">
+          <h2 id="jwt-title">Link a sign-in token</h2>
+          <p>
+            Bearer tokens (JWTs) of your identity provider sign in as a person once their subject is linked here. Only link a subject you
+            know is theirs: whoever holds its tokens acts as them.
+          </p>
+          <div class="field">
+            <label for="jwt-person">Person</label>
+            <select
+              id="jwt-person"
+              value={jwt.userId}
+              onChange={(e) => setJwt({ ...jwt, userId: (e.currentTarget as HTMLSelectElement).value })}
+            >
+              <option value="">Choose…</option>
+              {listOf<Person>(res.data).map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <Field label="Issuer (HEARTH_JWT_ISSUER)" name="jwt-issuer" value={jwt.issuer} onInput={(v) => setJwt({ ...jwt, issuer: v })} />
+          <Field label="Subject (the token's sub)" name="jwt-subject" value={jwt.subject} onInput={(v) => setJwt({ ...jwt, subject: v })} />
+          <button type="submit" disabled={!jwt.userId || !jwt.issuer.trim() || !jwt.subject.trim()}>
+            Link token subject
+          </button>
+        </form>
+      )}
       <ChannelIdentities me={props.me} people={listOf<Person>(res.data)} />
     </Page>
   );

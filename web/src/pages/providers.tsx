@@ -221,7 +221,7 @@ export function ProvidersPage(): JSX.Element {
           Testing {providers.find((p) => p.id === testing)?.name}: asking for its models…
         </p>
       )}
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -29,7 +29,7 @@ export function SessionsPage(): JSX.Element {
   return (
     <Page title="Sessions">
       <Notice error={error ?? res.error} />
-      <table>
+      <table tabIndex={0}>
         <thead>
           <tr>
             <th scope="col">Device</th>
