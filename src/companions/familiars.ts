@@ -5,6 +5,7 @@ import type { AuditActor, AuditLog } from '../security/audit/index.js';
 import { AppError, type FamiliarData } from '../core/index.js';
 import type { CompanionTables } from './migrations.js';
 import type { LoreEntry } from './lorebook.js';
+import type { Sampling } from '../providers/index.js';
 
 type InjectionPolicy = 'log' | 'neutralize' | 'refuse';
 /** Automatic memory (MEM-2): learn from conversations on its own, never, or ask the person first. */
@@ -18,6 +19,8 @@ export interface Familiar {
   readonly providerId: string | null;
   readonly model: string;
   readonly temperature: number | null;
+  /** top_p, penalties and stop sequences; null: the provider's defaults. */
+  readonly sampling: Sampling | null;
   /** Most output tokens per model call; null: its provider's limit, else HEARTH_TURN_MAX_OUTPUT_TOKENS. */
   readonly maxOutputTokens: number | null;
   readonly allowedTools: readonly string[];
@@ -43,6 +46,7 @@ type FamiliarInput = {
   readonly providerId?: string | null | undefined;
   readonly model: string;
   readonly temperature?: number | null | undefined;
+  readonly sampling?: Sampling | null | undefined;
   readonly maxOutputTokens?: number | null | undefined;
   readonly allowedTools?: readonly string[] | undefined;
   readonly injectionPolicy?: InjectionPolicy | undefined;
@@ -88,6 +92,13 @@ export interface FamiliarService {
 
 type Row = CompanionTables['familiars'];
 
+/** The stored form: JSON of the settings that are set; null when none is. */
+function samplingColumn(sampling: Sampling | null | undefined): string | null {
+  if (!sampling) return null;
+  const set = Object.fromEntries(Object.entries(sampling).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)));
+  return Object.keys(set).length ? JSON.stringify(set) : null;
+}
+
 function toFamiliar(r: Row): Familiar {
   return {
     id: r.id,
@@ -97,6 +108,7 @@ function toFamiliar(r: Row): Familiar {
     providerId: r.provider_id,
     model: r.model,
     temperature: r.temperature === null ? null : Number(r.temperature),
+    sampling: r.sampling ? (JSON.parse(r.sampling) as Sampling) : null,
     maxOutputTokens: r.max_output_tokens === null || r.max_output_tokens === undefined ? null : Number(r.max_output_tokens),
     allowedTools: JSON.parse(r.allowed_tools) as string[],
     injectionPolicy: r.injection_policy,
@@ -155,6 +167,7 @@ export function createFamiliarService(options: {
         provider_id: input.providerId ?? null,
         model: input.model,
         temperature: input.temperature ?? null,
+        sampling: samplingColumn(input.sampling),
         max_output_tokens: input.maxOutputTokens ?? null,
         allowed_tools: JSON.stringify(input.allowedTools ?? []),
         injection_policy: input.injectionPolicy ?? 'neutralize',
@@ -181,6 +194,7 @@ export function createFamiliarService(options: {
       if (input.providerId !== undefined) patch.provider_id = input.providerId;
       if (input.model !== undefined) patch.model = input.model;
       if (input.temperature !== undefined) patch.temperature = input.temperature;
+      if (input.sampling !== undefined) patch.sampling = samplingColumn(input.sampling);
       if (input.maxOutputTokens !== undefined) patch.max_output_tokens = input.maxOutputTokens;
       if (input.allowedTools !== undefined) patch.allowed_tools = JSON.stringify(input.allowedTools);
       if (input.injectionPolicy !== undefined) patch.injection_policy = input.injectionPolicy;

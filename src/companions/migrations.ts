@@ -23,6 +23,8 @@ export type CompanionTables = {
     example_dialogue?: string | null;
     /** JSON array of lorebook entries ({ keys, content, enabled }); null = none. */
     lorebook?: string | null;
+    /** JSON of the sampling settings beyond temperature ({ topP, frequencyPenalty, presencePenalty, stop }); null = none. */
+    sampling?: string | null;
     /** SHA-256 (hex, first 16) of the stored avatar image; null = initials. */
     avatar_hash?: string | null;
     created_at: number;
@@ -199,6 +201,16 @@ export const companionMigrations: Migration[] = [
       await db.schema.dropTable('familiar_avatars').execute();
       for (const column of ['avatar_hash', 'lorebook', 'example_dialogue'])
         await db.schema.alterTable('familiars').dropColumn(column).execute();
+    },
+  },
+  {
+    // Issue #20: sampling settings beyond the temperature.
+    name: '1251_familiars_sampling',
+    async up(db) {
+      await db.schema.alterTable('familiars').addColumn('sampling', 'text').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('familiars').dropColumn('sampling').execute();
     },
   },
 ];

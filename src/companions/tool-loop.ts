@@ -1,6 +1,6 @@
 import { dataBlock } from '../security/sanitize/index.js';
 import { neutralizedNotice, type InjectionScreen } from '../security/screen/index.js';
-import type { ChatMessage, ChatModel, ToolCall } from '../providers/index.js';
+import type { ChatMessage, ChatModel, Sampling, ToolCall } from '../providers/index.js';
 import type { PersonWait, Tool, ToolContext, ToolResult } from '../tools/index.js';
 import type { AuditLog } from '../security/audit/index.js';
 import type { TurnEvent } from './contracts.js';
@@ -20,6 +20,7 @@ export interface ToolLoopInput {
   readonly model: ChatModel;
   readonly modelName: string;
   readonly temperature?: number | undefined;
+  readonly sampling?: Sampling | undefined;
   readonly messages: ChatMessage[];
   readonly tools: readonly Tool[];
   readonly tag: string;
@@ -128,6 +129,7 @@ export async function runToolLoop(input: ToolLoopInput): Promise<{ text: string;
       messages: input.messages,
       ...(allowTools ? { tools: specs } : {}),
       ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+      ...(input.sampling ? { sampling: input.sampling } : {}),
       maxTokens: remaining,
       ...(input.signal ? { signal: input.signal } : {}),
     })) {

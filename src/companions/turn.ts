@@ -221,6 +221,7 @@ export function createTurnRunner(options: TurnOptions): TurnRunner {
           model: metered.model,
           modelName: familiar.model,
           temperature: familiar.temperature ?? undefined,
+          sampling: familiar.sampling ?? undefined,
           messages,
           tools: budget ? budget.tools(await toolsFor(familiar)) : await toolsFor(familiar),
           tag,

@@ -3,5 +3,5 @@ export { estimateTokens, meterModel, promptChars, type MeteredModel, type ModelU
 export { modelResolver } from './service.js';
 export { checkProviderUrl } from './url-policy.js';
 export { ProviderError } from './types.js';
-export type { ChatModel, ChatMessage, ChatRequest, ToolCall } from './types.js';
+export type { ChatModel, ChatMessage, ChatRequest, Sampling, ToolCall } from './types.js';
 export { providersPlugin } from './plugin.js';

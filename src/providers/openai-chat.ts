@@ -96,6 +96,10 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
                 }
               : {}),
             ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(request.sampling?.topP !== undefined ? { top_p: request.sampling.topP } : {}),
+            ...(request.sampling?.frequencyPenalty !== undefined ? { frequency_penalty: request.sampling.frequencyPenalty } : {}),
+            ...(request.sampling?.presencePenalty !== undefined ? { presence_penalty: request.sampling.presencePenalty } : {}),
+            ...(request.sampling?.stop?.length ? { stop: [...request.sampling.stop] } : {}),
             ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
           },
           { signal: controller.signal },

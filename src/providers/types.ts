@@ -17,11 +17,21 @@ interface ToolSpec {
   readonly parameters: Record<string, unknown>;
 }
 
+/** Sampling settings beyond the temperature, as OpenAI-compatible servers take them; each optional. */
+export interface Sampling {
+  readonly topP?: number | undefined;
+  readonly frequencyPenalty?: number | undefined;
+  readonly presencePenalty?: number | undefined;
+  /** Up to 4 sequences at which the model stops. */
+  readonly stop?: readonly string[] | undefined;
+}
+
 export interface ChatRequest {
   readonly model: string;
   readonly messages: readonly ChatMessage[];
   readonly tools?: readonly ToolSpec[];
   readonly temperature?: number;
+  readonly sampling?: Sampling;
   readonly maxTokens?: number;
   readonly signal?: AbortSignal;
 }

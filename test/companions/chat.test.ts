@@ -105,4 +105,50 @@ describe('chat over HTTP (CH-1, LLM-1, DATA-4)', () => {
     const members = await w.t.app.inject({ method: 'GET', url: '/api/providers', headers: w.auth(w.alice.key) });
     expect(members.statusCode).toBe(403);
   });
+
+  it('#20 sampling settings reach the provider as OpenAI parameters; values out of range are a 400 and change nothing', async () => {
+    const patch = (sampling: unknown) =>
+      w.t.app.inject({ method: 'PATCH', url: `/api/familiars/${w.familiarId}`, headers: w.auth(w.admin.key), payload: { sampling } });
+    for (const bad of [
+      { topP: 0 },
+      { topP: 1.5 },
+      { frequencyPenalty: 3 },
+      { stop: ['a', 'b', 'c', 'd', 'e'] },
+      { stop: ['x'.repeat(33)] },
+      { seed: 1 },
+    ]) {
+      const r = await patch(bad);
+      expect(r.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(r.json()).toMatchObject({ code: 'VALIDATION_FAILED', requestId: expect.any(String) });
+    }
+    expect((await w.t.hearth.familiars.get(w.familiarId))?.sampling).toBeNull();
+    expect((await patch({ topP: 0.8, frequencyPenalty: -0.5, presencePenalty: 1, stop: ['END'] })).statusCode).toBe(200);
+    const conversationId = await newConversation(w, w.alice.key);
+    w.fake.requests.length = 0;
+    const sent = await w.t.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      headers: w.auth(w.alice.key),
+      payload: { text: 'hello' },
+    });
+    expect(sent.statusCode).toBe(200);
+    expect(w.fake.requests.find((r) => r.path === '/v1/chat/completions')?.body).toMatchObject({
+      top_p: 0.8,
+      frequency_penalty: -0.5,
+      presence_penalty: 1,
+      stop: ['END'],
+    });
+    // Cleared: the provider's defaults again, nothing sent.
+    expect((await patch(null)).statusCode).toBe(200);
+    w.fake.requests.length = 0;
+    await w.t.app.inject({
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      headers: w.auth(w.alice.key),
+      payload: { text: 'again' },
+    });
+    const body = w.fake.requests.find((r) => r.path === '/v1/chat/completions')?.body ?? {};
+    expect(Object.keys(body)).not.toContain('top_p');
+    expect(Object.keys(body)).not.toContain('stop');
+  });
 });

@@ -126,6 +126,12 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
     expect(await form.getByLabel('Model', { exact: true }).inputValue()).toBe('fake-large');
     await form.getByLabel(/^Temperature/).fill('0.4');
     await form.getByLabel(/^Output limit/).fill('300');
+    // A Top P out of range is named and keeps Save from sending; a good one is kept with the penalties and stops.
+    await form.getByLabel(/^Top P/).fill('1.5');
+    await form.getByText(/Top P is a number above 0/).waitFor();
+    await form.getByLabel(/^Top P/).fill('0.9');
+    await form.getByLabel(/^Presence penalty/).fill('0.5');
+    await form.getByLabel(/^Stop sequences/).fill('END\n###');
     // A bad tool name is named and blocks saving.
     await form.getByLabel('Allowed tools (comma-separated)').fill('remember, Bad-Tool');
     await form.getByText('Not a tool name (lowercase letters, digits and _ only): Bad-Tool').waitFor();
@@ -174,6 +180,7 @@ describe('#20.4 familiar and provider editing in Chromium (DATA-1, CFG-2)', () =
       greeting: 'Hello, friend of birds.',
       model: 'fake-large',
       temperature: 0.4,
+      sampling: { topP: 0.9, presencePenalty: 0.5, stop: ['END', '###'] },
       maxOutputTokens: 300,
       allowedTools: ['remember', 'recall'],
       injectionPolicy: 'refuse',

@@ -14,6 +14,15 @@ const body = z.strictObject({
   providerId: z.string().min(1).max(100).nullable().optional(),
   model: z.string().min(1).max(200),
   temperature: z.number().min(0).max(2).nullable().optional(),
+  sampling: z
+    .strictObject({
+      topP: z.number().gt(0).max(1).optional(),
+      frequencyPenalty: z.number().min(-2).max(2).optional(),
+      presencePenalty: z.number().min(-2).max(2).optional(),
+      stop: z.array(z.string().min(1).max(32)).max(4).optional(),
+    })
+    .nullable()
+    .optional(),
   maxOutputTokens: z.number().int().min(16).max(1_000_000).nullable().optional(),
   allowedTools: z
     .array(z.string().regex(/^[a-z0-9_]{1,64}$/))

@@ -24,6 +24,7 @@ export interface FamiliarRecord {
   providerId?: string | null;
   model?: string;
   temperature?: number | null;
+  sampling?: Sampling | null;
   maxOutputTokens?: number | null;
   allowedTools?: string[];
   injectionPolicy?: 'log' | 'neutralize' | 'refuse';
@@ -33,6 +34,20 @@ export interface FamiliarRecord {
   lorebook?: LoreEntry[];
   memoryExtraction?: 'off' | 'on' | 'ask';
   avatarHash?: string | null;
+}
+
+interface Sampling {
+  topP?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  stop?: string[];
+}
+
+/** A number field's value: null when empty, NaN when not a number in [min, max] (shown as an error). */
+function numberIn(text: string, min: number, max: number, above = false): number | null {
+  if (text.trim() === '') return null;
+  const n = Number(text);
+  return Number.isFinite(n) && (above ? n > min : n >= min) && n <= max ? n : NaN;
 }
 
 const MEMORY = [
@@ -90,6 +105,10 @@ export function FamiliarForm(props: {
   const [model, setModel] = useState(f?.model ?? '');
   const [temperature, setTemperature] = useState(f?.temperature == null ? '' : String(f.temperature));
   const [maxOutput, setMaxOutput] = useState(f?.maxOutputTokens == null ? '' : String(f.maxOutputTokens));
+  const [topP, setTopP] = useState(f?.sampling?.topP == null ? '' : String(f.sampling.topP));
+  const [frequency, setFrequency] = useState(f?.sampling?.frequencyPenalty == null ? '' : String(f.sampling.frequencyPenalty));
+  const [presence, setPresence] = useState(f?.sampling?.presencePenalty == null ? '' : String(f.sampling.presencePenalty));
+  const [stops, setStops] = useState((f?.sampling?.stop ?? []).join('\n'));
   const [tools, setTools] = useState((f?.allowedTools ?? (f ? [] : ['remember', 'recall'])).join(', '));
   const [policy, setPolicy] = useState<string>(f?.injectionPolicy ?? 'neutralize');
   const [restricted, setRestricted] = useState(Array.isArray(f?.allowedUsers));
@@ -107,6 +126,16 @@ export function FamiliarForm(props: {
   const limit = maxOutput.trim() === '' ? null : Number(maxOutput);
   const limitBad = limit !== null && (!Number.isInteger(limit) || limit < 16);
   const loreBad = lore.some((e) => loreProblems(e).length > 0);
+  const topPValue = numberIn(topP, 0, 1, true);
+  const frequencyValue = numberIn(frequency, -2, 2);
+  const presenceValue = numberIn(presence, -2, 2);
+  const stopList = stops.split('\n').filter((s) => s.length > 0);
+  const samplingBad =
+    Number.isNaN(topPValue) ||
+    Number.isNaN(frequencyValue) ||
+    Number.isNaN(presenceValue) ||
+    stopList.length > 4 ||
+    stopList.some((s) => s.length > 32);
   const invalid =
     name.length > 64 ||
     persona.length > 8000 ||
@@ -115,7 +144,8 @@ export function FamiliarForm(props: {
     loreBad ||
     badTools.length > 0 ||
     tempBad ||
-    limitBad;
+    limitBad ||
+    samplingBad;
 
   const loadModels = async () => {
     if (!providerId) return;
@@ -148,6 +178,12 @@ export function FamiliarForm(props: {
       model,
       greeting: greeting.trim() ? greeting : null,
       temperature: temp,
+      sampling: {
+        ...(topPValue !== null ? { topP: topPValue } : {}),
+        ...(frequencyValue !== null ? { frequencyPenalty: frequencyValue } : {}),
+        ...(presenceValue !== null ? { presencePenalty: presenceValue } : {}),
+        ...(stopList.length ? { stop: stopList } : {}),
+      },
       maxOutputTokens: limit,
       allowedTools: toolList,
       injectionPolicy: policy,
@@ -287,6 +323,29 @@ export function FamiliarForm(props: {
           </div>
           {tempBad && <p class="meta error">Temperature is a number from 0 to 2.</p>}
           {limitBad && <p class="meta error">The output limit is a whole number of tokens, at least 16.</p>}
+          <div class="grid-fields">
+            <Field label="Top P (above 0, up to 1; empty: the model's default)" name={`${p}top-p`} value={topP} onInput={setTopP} />
+            <Field
+              label="Frequency penalty (−2 to 2; empty: none)"
+              name={`${p}frequency-penalty`}
+              value={frequency}
+              onInput={setFrequency}
+            />
+            <Field label="Presence penalty (−2 to 2; empty: none)" name={`${p}presence-penalty`} value={presence} onInput={setPresence} />
+          </div>
+          <Field
+            label="Stop sequences (one per line, up to 4, each at most 32 characters)"
+            name={`${p}stop`}
+            value={stops}
+            onInput={setStops}
+            multiline
+            max={200}
+          />
+          {samplingBad && (
+            <p class="meta error" role="alert">
+              Top P is a number above 0 and up to 1; penalties are numbers from −2 to 2; at most 4 stop sequences of 32 characters.
+            </p>
+          )}
           <Field
             label="Allowed tools (comma-separated)"
             name={`${p}familiar-tools`}
