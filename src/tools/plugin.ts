@@ -2,7 +2,7 @@ import { definePlugin } from '../core/index.js';
 import { wireTools, type ToolsService } from './compose.js';
 import { MCP_SECRETS_COLUMN, mcpMigrations } from './mcp/index.js';
 import { familiarSandboxMigrations } from './shell/familiar-sandbox.js';
-import { approvalMigrations, shellMigrations, type Approvals } from './shell/index.js';
+import { approvalMigrations, shellApprovalPersonData, shellMigrations, type Approvals } from './shell/index.js';
 
 declare module '../core/plugin.js' {
   interface Services {
@@ -30,6 +30,8 @@ export const toolsPlugin = definePlugin({
       routes: wired.modules,
       contributes: {
         toolProviders: wired.providers,
+        // The commands a person's turns asked to run are that person's data (DATA-5).
+        personData: [shellApprovalPersonData(storage)],
         // A familiar's tool settings (shell enablement) go with it when its data is deleted.
         familiarData: [
           {

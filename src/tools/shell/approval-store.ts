@@ -1,3 +1,4 @@
+import type { PersonData } from '../../core/index.js';
 import type { Migration, Storage } from '../../storage/index.js';
 import { columnTypes } from '../../storage/index.js';
 
@@ -67,3 +68,42 @@ export const approvalMigrations: readonly Migration[] = [
 ];
 
 export const approvalTables = (storage: Storage) => storage.db.withTables<ApprovalTables>();
+
+/**
+ * A person's shell approval requests (the commands their turns asked to run) are theirs: in their
+ * export, removed with them, moved with them when a channel person is merged (DATA-5). Deleting a
+ * pending request cancels it for the turn that waits on it. Who decided is another person's id and
+ * stays out of the export.
+ */
+export function shellApprovalPersonData(storage: Storage): PersonData {
+  const db = approvalTables(storage);
+  return {
+    part: 'shell approvals',
+    async export(userId) {
+      const rows = await db.selectFrom('shell_approvals').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+      return {
+        shellApprovals: rows.map((r) => ({
+          familiarId: r.familiar_id,
+          conversationId: r.conversation_id,
+          command: r.command,
+          status: r.status,
+          createdAt: Number(r.created_at),
+          expiresAt: Number(r.expires_at),
+          decidedAt: r.decided_at === null ? null : Number(r.decided_at),
+        })),
+      };
+    },
+    async erase(userId) {
+      const r = await db.deleteFrom('shell_approvals').where('user_id', '=', userId).executeTakeFirst();
+      return { shellApprovals: Number(r.numDeletedRows) };
+    },
+    async reassign(from, to) {
+      const r = await db.updateTable('shell_approvals').set({ user_id: to }).where('user_id', '=', from).executeTakeFirst();
+      return { shellApprovals: Number(r.numUpdatedRows) };
+    },
+    async prune(before) {
+      const r = await db.deleteFrom('shell_approvals').where('created_at', '<', before).where('status', '!=', 'pending').executeTakeFirst();
+      return { shellApprovals: Number(r.numDeletedRows) };
+    },
+  };
+}

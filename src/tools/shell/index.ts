@@ -3,7 +3,7 @@ export { createShellPolicy, lazyShellPolicy, type AsyncShellPolicy, type ShellPo
 export { parseAllowlist } from './allowlist.js';
 export { createSandbox } from './sandbox.js';
 export { createApprovals, type Approvals, type ApprovalView, type Decider } from './approvals.js';
-export { approvalMigrations } from './approval-store.js';
+export { approvalMigrations, shellApprovalPersonData } from './approval-store.js';
 export { parseWorkspaces, workspacesFor } from './workspaces.js';
 export { createShellEnablement, shellMigrations, type ShellEnablement } from './enablement.js';
 export { createShellTool, shellToolProvider } from './tool.js';
