@@ -102,7 +102,7 @@ export const channelsPlugin = definePlugin({
         familiarRouteRoutes(router),
       ],
       contributes: {
-        personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables>())],
+        personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables & FamiliarRouteTables>())],
         familiarData: [familiarRouteData(storage.db.withTables<FamiliarRouteTables>())],
         // Allowlists and pairing are read from this copy on every message; `settings`/`channels` (or no scope) reload it.
         invalidators: [
