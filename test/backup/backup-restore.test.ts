@@ -123,9 +123,12 @@ describe(
       // A second restore over the data now there needs --force, and gives the same state.
       expect((await runHearth(['restore', file], { env })).code).toBe(2);
       expect((await runHearth(['restore', file, '--force'], { env })).code).toBe(0);
-      const schemas = await new pg.Pool({ connectionString: target.url }).query<{ n: number }>(
-        "select count(*)::int as n from pg_namespace where nspname like 'hearth_restore_%'",
-      );
+      // A client of its own, ended at once: one left idle would die unhandled when the database is dropped.
+      const check = new pg.Client({ connectionString: target.url });
+      await check.connect();
+      const schemas = await check
+        .query<{ n: number }>("select count(*)::int as n from pg_namespace where nspname like 'hearth_restore_%'")
+        .finally(() => check.end());
       expect(schemas.rows[0]!.n).toBe(0);
       const b = await startTestHearth({ dataDir: empty, env: { HEARTH_MASTER_KEY: KEY, HEARTH_DATABASE_URL: target.url } });
       cleanups.push(() => b.close());
