@@ -113,13 +113,18 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
   };
   const setupDir = join(root, 'setup');
   mkdirSync(setupDir);
-  const owner = await runHearth(['users', 'add', 'owner', '--role', 'owner'], {
-    env: { ...env, HEARTH_DATA_DIR: setupDir },
-    stdin: `${OWNER_PASSWORD}\n`,
-  });
-  if (owner.code !== 0) throw new Error(`users add failed: ${owner.stderr}`);
-
   const replicas: Replica[] = [];
+  let nginx: ChildProcess | undefined;
+  const close = async () => {
+    nginx?.kill('SIGTERM');
+    const running = replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    await Promise.all(running.map((r) => new Promise((done) => (r.child.once('exit', done), r.child.kill('SIGTERM')))));
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await c.end();
+    rmSync(root, { recursive: true, force: true });
+  };
   const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
     const dataDir = join(root, id);
     mkdirSync(dataDir, { recursive: true });
@@ -128,46 +133,40 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
     replicas.push(replica);
     return replica;
   };
-  for (let i = 1; i <= options.count; i++) await add(`r${i}`);
 
-  const nginxDir = join(root, 'nginx');
-  mkdirSync(nginxDir);
-  const port = await freePort();
-  writeFileSync(
-    join(nginxDir, 'nginx.conf'),
-    nginxConfig(
-      nginxDir,
-      port,
-      replicas.map((r) => r.url),
-    ),
-  );
-  const nginx = spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], {
-    stdio: 'ignore',
-    env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin` },
-  });
-  const lb = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${lb}/api/health`)).status < 500, 'nginx');
-
-  return {
-    replicas,
-    lb,
-    env,
-    add,
-    async close() {
-      nginx.kill('SIGTERM');
-      for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
-      await Promise.all(
-        replicas.map((r) =>
-          r.child.exitCode !== null || r.child.signalCode !== null ? undefined : new Promise((done) => r.child.once('exit', done)),
-        ),
-      );
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await c.end();
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
+  // A start that fails half-way stops what it started: no replica or nginx outlives the test.
+  try {
+    const owner = await runHearth(['users', 'add', 'owner', '--role', 'owner'], {
+      env: { ...env, HEARTH_DATA_DIR: setupDir },
+      stdin: `${OWNER_PASSWORD}\n`,
+    });
+    if (owner.code !== 0) throw new Error(`users add failed: ${owner.stderr}`);
+    for (let i = 1; i <= options.count; i++) await add(`r${i}`);
+    const nginxDir = join(root, 'nginx');
+    mkdirSync(nginxDir);
+    const port = await freePort();
+    writeFileSync(
+      join(nginxDir, 'nginx.conf'),
+      nginxConfig(
+        nginxDir,
+        port,
+        replicas.map((r) => r.url),
+      ),
+    );
+    nginx = spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf')], {
+      stdio: 'ignore',
+      env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin` },
+    });
+    let nginxFailed: Error | undefined;
+    nginx.once('error', (err) => (nginxFailed = err));
+    const lb = `http://127.0.0.1:${port}`;
+    await waitFor(async () => nginxFailed !== undefined || (await fetch(`${lb}/api/health`)).status < 500, 'nginx');
+    if (nginxFailed) throw new Error(`nginx did not start: ${nginxFailed.message}`);
+    return { replicas, lb, env, add, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Signs the owner in through `base`; the headers a browser would then send. */
