@@ -1,27 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
-import { startBudgetWorld, type BudgetWorld } from './world.js';
-
-/** `hearth ARGS` in this process, against the world's data directory (its Hearth is open beside it, as a running server is). */
-async function hearth(w: BudgetWorld, ...args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const stdin = new PassThrough();
-  stdin.end();
-  const code = await runCli(args, {
-    stdout: out,
-    stderr: err,
-    stdin,
-    env: { HEARTH_DATA_DIR: w.t.dataDir, HEARTH_LOG_LEVEL: 'error' },
-    cwd: w.t.dataDir,
-  });
-  return { code, stdout, stderr };
-}
+import { runBudgetCli as hearth, startBudgetWorld, type BudgetWorld } from './world.js';
 
 describe('#22 budgets: the hearth budgets command', () => {
   let w: BudgetWorld;

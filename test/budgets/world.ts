@@ -1,3 +1,5 @@
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/main.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
 import type { DatabaseKind } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
@@ -91,4 +93,24 @@ export async function startBudgetWorld(options: { db?: DatabaseKind; env?: Recor
       await t.close();
     },
   };
+}
+
+/** `hearth ARGS` in this process, against the world's data directory (its Hearth is open beside it, as a running server is). */
+export async function runBudgetCli(w: BudgetWorld, ...args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c: Buffer) => (stdout += c.toString()));
+  err.on('data', (c: Buffer) => (stderr += c.toString()));
+  const stdin = new PassThrough();
+  stdin.end();
+  const code = await runCli(args, {
+    stdout: out,
+    stderr: err,
+    stdin,
+    env: { HEARTH_DATA_DIR: w.t.dataDir, HEARTH_LOG_LEVEL: 'error' },
+    cwd: w.t.dataDir,
+  });
+  return { code, stdout, stderr };
 }
