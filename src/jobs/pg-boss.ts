@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../logging/index.js';
 import { jobRegistry } from './common.js';
@@ -29,6 +28,8 @@ function queueOptions(job: JobDefinition): PgBoss.Queue {
 
 /** Runs `fn` holding a PostgreSQL session advisory lock named `name` (released with the connection). */
 async function oneAtATime(connectionString: string, name: string, fn: () => Promise<void>): Promise<void> {
+  // The driver loads only on PostgreSQL, as storage's does: a SQLite server never needs it.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString, application_name: 'hearth-jobs-setup' });
   await client.connect();
   try {

@@ -1,4 +1,3 @@
-import WebSocket from 'ws';
 import { boundedBody, call, type OpenAISpeechOptions, type SpeechToText, type TextToSpeech } from './engines.js';
 import { voiceErrors } from './errors.js';
 import { sniffAudio } from './sniff.js';
@@ -19,7 +18,7 @@ const FRAME_BYTES = 8000;
 export function createDeepgramTranscriber(options: VendorOptions): SpeechToText {
   return {
     name: 'deepgram',
-    transcribe(wav) {
+    async transcribe(wav) {
       const pcm = parsePcmWav(wav);
       if (!pcm || pcm.rate !== 16_000 || pcm.channels !== 1) throw voiceErrors.create('VOICE_INVALID', 'Deepgram is sent 16 kHz mono PCM');
       const url = new URL(`${options.baseUrl.replace(/^http/, 'ws')}/listen`);
@@ -33,6 +32,8 @@ export function createDeepgramTranscriber(options: VendorOptions): SpeechToText 
         interim_results: 'false',
       }))
         url.searchParams.set(k, v);
+      // ws loads only when a Deepgram provider is used, not at every start.
+      const { default: WebSocket } = await import('ws');
       return new Promise<string>((resolve, reject) => {
         const finals: string[] = [];
         let settled = false;
