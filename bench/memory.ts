@@ -1,17 +1,13 @@
 // `npm run bench -- memory [--memories 1000000] [--people 1000] [--heavy 100000] [--dims 384]
-//  [--queries 300] [--encrypted] [--json]`: bulk insert rate, lexical search p95 scoped to one person among many,
+//  [--queries 300] [--encrypted] [--postgres] [--json]`: bulk insert rate, lexical search p95 scoped to one person among many,
 // hybrid (BM25 + int8 vectors, RRF) p95 for one heavy person. SQLite (the default store); --encrypted
-// runs it on an encrypted database (HEARTH_DATABASE_ENCRYPTION=on, DATA-2) to show the cost.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// runs it on an encrypted database (HEARTH_DATABASE_ENCRYPTION=on, DATA-2) to show the cost;
+// --postgres on PostgreSQL (HEARTH_DATABASE_URL or the local test database), where --encrypted
+// means column encryption of memory text and the blind index (bench/_memory-store.ts).
 import { performance } from 'node:perf_hooks';
-import { migrationsOf } from '../src/app/index.js';
+import { sql } from 'kysely';
 import { createMemoryRepository, type Embedder, type NewMemory } from '../src/memory/index.js';
-import { databaseKey, migrateToLatest, openStorage } from '../src/storage/index.js';
-
-const migrations = migrationsOf();
+import { openBenchStore } from './_memory-store.js';
 
 const num = (argv: string[], name: string, dflt: number) => {
   const i = argv.indexOf(name);
@@ -55,12 +51,11 @@ export async function main(argv: string[]): Promise<void> {
   const randomVector = () => Float32Array.from({ length: dims }, () => rand() * 2 - 1);
   const embedder: Embedder = { model: 'random', embed: async (texts) => texts.map(randomVector) };
 
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-memory-'));
   const encrypted = argv.includes('--encrypted');
-  const storage = await openStorage({ dataDir: dir, ...(encrypted ? { encryptionKey: databaseKey(randomBytes(32)) } : {}) });
+  const store = await openBenchStore(argv, 'hearth-bench-memory-');
+  const { storage, encryption } = store;
   try {
-    await migrateToLatest(storage, migrations);
-    const repo = createMemoryRepository({ storage });
+    const repo = createMemoryRepository({ storage, encryption });
     // 1. Bulk insert: `total` memories spread over `people`, in transactions of 1,000.
     const started = performance.now();
     for (let done = 0; done < total;) {
@@ -80,15 +75,15 @@ export async function main(argv: string[]): Promise<void> {
       lexical.push(performance.now() - t0);
     }
     // 3. Hybrid: one heavy person with `heavy` memories and vectors.
-    const hybridRepo = createMemoryRepository({ storage, embedder });
+    const hybridRepo = createMemoryRepository({ storage, embedder, encryption });
     for (let done = 0; done < heavy;) {
       const batch: NewMemory[] = [];
       for (let i = 0; i < 1000 && done < heavy; i++, done++)
         batch.push({ userId: 'heavy', familiarId: 'f', text: sentence(), provenance: 'person' });
       await repo.addMany(batch);
     }
-    const seqs = storage.sqlite!.prepare(`select seq from memory_items where user_id = 'heavy'`).all() as Array<{ seq: number }>;
-    for (const { seq } of seqs) await hybridRepo.searchIndex.putVector(seq, 'heavy', randomVector());
+    const seqs = (await sql<{ seq: number }>`select seq from memory_items where user_id = 'heavy'`.execute(storage.db)).rows;
+    for (const { seq } of seqs) await hybridRepo.searchIndex.putVector(Number(seq), 'heavy', randomVector());
     const hybrid: number[] = [];
     for (let i = 0; i < queries; i++) {
       const q = `${word()} ${word()} ${word()}`;
@@ -118,13 +113,14 @@ export async function main(argv: string[]): Promise<void> {
       heavyMemories: heavy,
       dims,
       encrypted,
+      store: store.label,
     };
     if (argv.includes('--json')) {
       console.log(JSON.stringify(result));
       return;
     }
     console.log(
-      `memory benchmark (SQLite${encrypted ? ', encrypted' : ''}, ${total} memories over ${people} people; heavy person ${heavy} memories × ${dims} dims int8)`,
+      `memory benchmark (${store.label}, ${total} memories over ${people} people; heavy person ${heavy} memories × ${dims} dims int8)`,
     );
     console.log('| figure | value | target |\n|---|---|---|');
     console.log(`| bulk insert | ${result.insertPerSec} memories/s | ≥ 5,000/s |`);
@@ -133,7 +129,6 @@ export async function main(argv: string[]): Promise<void> {
     console.log(`| … of which BM25 top 30 p95 | ${result.heavyLexicalP95Ms} ms | |`);
     console.log(`| … of which vectors top 30 p95 | ${result.heavyVectorP95Ms} ms | |`);
   } finally {
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   }
 }

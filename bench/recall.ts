@@ -1,15 +1,11 @@
-// `npm run bench -- recall [--data PATH] [--json] [--captions]`: LoCoMo evidence recall@5/@10 of
-// Hearth's past-turn retrieval (no embeddings) next to plain BM25 over the raw turns.
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// `npm run bench -- recall [--data PATH] [--json] [--captions] [--postgres] [--encrypted]`: LoCoMo
+// evidence recall@5/@10 of Hearth's past-turn retrieval (no embeddings) next to plain BM25 over the
+// raw turns. SQLite by default; --postgres on PostgreSQL, with --encrypted there through the blind
+// index of column encryption (DATA-2; bench/_memory-store.ts).
+import { readFileSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrationsOf } from '../src/app/index.js';
 import { createMemoryRepository, createMemoryRetriever } from '../src/memory/index.js';
-import { migrateToLatest, openStorage } from '../src/storage/index.js';
-
-const migrations = migrationsOf();
+import { openBenchStore } from './_memory-store.js';
 
 interface Turn {
   speaker: string;
@@ -72,11 +68,9 @@ export async function main(argv: string[]): Promise<void> {
   const perCategory = new Map<number, { r10: number; b10: number; n: number }>();
   for (const s of samples) {
     const turns = turnsOf(s);
-    const dir = mkdtempSync(join(tmpdir(), 'hearth-recall-'));
-    const storage = await openStorage({ dataDir: dir });
+    const store = await openBenchStore(argv, 'hearth-recall-');
     try {
-      await migrateToLatest(storage, migrations);
-      const repo = createMemoryRepository({ storage });
+      const repo = createMemoryRepository({ storage: store.storage, encryption: store.encryption });
       const retriever = createMemoryRetriever(repo);
       const byRef = new Map<string, string>();
       for (const [i, t] of turns.entries()) {
@@ -110,8 +104,7 @@ export async function main(argv: string[]): Promise<void> {
         perCategory.set(q.category, c);
       }
     } finally {
-      await storage.close();
-      rmSync(dir, { recursive: true, force: true });
+      await store.close();
     }
   }
   const r = (x: number) => Math.round((x / sums.n) * 1000) / 1000;

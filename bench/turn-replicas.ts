@@ -18,13 +18,8 @@ import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { PG_URL, tempDir } from '../test/support/databases.js';
 import { startFakeOpenAI } from '../test/fakes/openai-server.js';
+import { arg, ms, pct, seedMemories } from './_turn-world.js';
 
-function arg(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : fallback;
-}
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-const ms = (x: number) => Math.round(x * 100) / 100;
 const TICK_MS = 10; // /proc clock ticks (USER_HZ 100)
 
 /** CPU ms (user + system) a process has used so far. */
@@ -51,6 +46,9 @@ function family(pid: number): number[] {
   return [pid, ...kids];
 }
 
+/** The last output of each started process: why one died during the turns is reported, not guessed. */
+const outputs = new Map<ChildProcess, () => string>();
+
 function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['bin/hearth.js', 'start'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -64,9 +62,10 @@ function startServer(env: Record<string, string>): Promise<{ child: ChildProcess
       const m = /Hearth listening on (\S+)/.exec(out);
       if (m) resolve({ child, url: m[1]! });
     };
+    outputs.set(child, () => out.slice(-1500));
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => reject(new Error(`hearth exited (${code}): ${out.slice(-1500)}`)));
+    child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20_000)));
+    child.on('exit', (code, signal) => reject(new Error(`hearth exited (${signal ?? code}): ${out.slice(-1500)}`)));
   });
 }
 
@@ -121,19 +120,7 @@ export async function main(argv: string[]): Promise<void> {
         users.push(user);
         people.push({ key, conversation: c.id });
       }
-      const words = ['tea', 'garden', 'sister', 'wedding', 'guitar', 'hiking', 'Paris', 'cat', 'novel', 'piano'];
-      for (let done = 0; done < memoryCount;) {
-        const batch = Array.from({ length: Math.min(5000, memoryCount - done) }, (_, i) => {
-          const n = done + i;
-          return {
-            userId: users[n % users.length]!.id,
-            familiarId: familiar.id,
-            provenance: 'person' as const,
-            text: `Remember that I like ${words[n % 10]} and ${words[(n * 7) % 10]} since ${1990 + (n % 30)}, note ${n}.`,
-          };
-        });
-        done += await setup.memory.repo.addMany(batch);
-      }
+      await seedMemories(setup.memory.repo, users, familiar.id, memoryCount, 10);
     } finally {
       await setup.close();
     }
@@ -207,6 +194,9 @@ export async function main(argv: string[]): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    for (const c of children)
+      if (c.exitCode !== null || c.signalCode !== null)
+        throw new Error(`hearth pid ${c.pid} exited during the turns (${c.signalCode ?? c.exitCode}): ${outputs.get(c)?.()}`);
     const client = process.cpuUsage(clientBefore);
     const postgresCpuMs = backends.reduce((sum, pid, i) => sum + cpuMs(pid) - pgBefore[i]!, 0);
     const cpu = pids.map((pid, i) => ({ pid, cpuMs: cpuMs(pid) - cpuBefore[i]! })).filter((p) => p.cpuMs > 0);

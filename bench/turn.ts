@@ -24,14 +24,8 @@ import { createLogger } from '../src/logging/index.js';
 import { modelResolver } from '../src/providers/index.js';
 import { tempDir } from '../test/support/databases.js';
 import { startFakeOpenAI } from '../test/fakes/openai-server.js';
+import { arg, ms, pct, seedMemories } from './_turn-world.js';
 import { createCpuAttribution } from './cpu-attribution.js';
-
-function arg(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : fallback;
-}
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-const ms = (x: number) => Math.round(x * 100) / 100;
 
 export async function main(argv: string[]): Promise<void> {
   // Several processes over HTTP on PostgreSQL: bench/turn-replicas.ts.
@@ -71,41 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       { slug: 'bench', name: 'Bench', persona: 'You are a benchmark familiar.', providerId: provider.id, model: 'fake' },
       { type: 'system' },
     );
-    // Memories spread over the bench people, searched by the real retriever on every turn.
-    const words = [
-      'tea',
-      'garden',
-      'sister',
-      'wedding',
-      'guitar',
-      'hiking',
-      'Paris',
-      'cat',
-      'novel',
-      'piano',
-      'coffee',
-      'birthday',
-      'work',
-      'project',
-      'rain',
-      'train',
-      'river',
-      'dog',
-      'pasta',
-      'movie',
-    ];
-    for (let done = 0; done < memoryCount;) {
-      const batch = Array.from({ length: Math.min(5000, memoryCount - done) }, (_, i) => {
-        const n = done + i;
-        return {
-          userId: users[n % users.length]!.id,
-          familiarId: familiar.id,
-          provenance: 'person' as const,
-          text: `Remember that I like ${words[n % 20]} and ${words[(n * 7) % 20]} since ${1990 + (n % 30)}, note ${n}.`,
-        };
-      });
-      done += await hearth.memory.repo.addMany(batch);
-    }
+    await seedMemories(hearth.memory.repo, users, familiar.id, memoryCount, 20);
     if (argv.includes('--phases')) {
       cpu.chargeApart(hearth.rateLimiter, 'rateLimiter', ['consume']);
       cpu.chargeApart(hearth.familiars, 'familiars', ['get']);

@@ -16,5 +16,17 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
   },
+  // The hands-free mode's voice-activity worker (web/src/voice/vad-worker.ts) under a fixed name in
+  // voice/vad/: Hearth serves that file with the one CSP that allows WebAssembly (src/voice/routes/vad-assets.ts).
+  worker: {
+    format: 'es',
+    rollupOptions: {
+      output: {
+        entryFileNames: 'voice/vad/[name].js',
+        chunkFileNames: 'voice/vad/[name]-[hash].js',
+        assetFileNames: 'voice/vad/[name]-[hash][extname]',
+      },
+    },
+  },
   server: { proxy: { '/api': 'http://127.0.0.1:8787', '/v1': 'http://127.0.0.1:8787' } },
 });

@@ -23,8 +23,8 @@ export interface ApprovalButtonsOptions {
   readonly identities: IdentityLinks;
   /** The Hearth people with the owner role. */
   readonly owners: () => Promise<string[]>;
-  /** The adapters running now. */
-  readonly adapters: () => Iterable<ChannelAdapter>;
+  /** The adapters running now; a familiar's own bot names its familiar. */
+  readonly adapters: () => Iterable<ChannelAdapter & { readonly familiarId?: string | undefined }>;
   readonly logger: Logger;
   /** Display names for the prompt: a familiar's, a person's. */
   readonly familiarName?: (familiarId: string) => Promise<string | undefined>;
@@ -55,12 +55,19 @@ export function createApprovalButtons(options: ApprovalButtonsOptions): { button
     };
     for (const owner of await options.owners()) {
       for (const identity of await identities.list({ userId: owner })) {
-        const adapter = adapters.find((a) => a.name === identity.channel);
-        await adapter
-          ?.offerApproval?.(identity.externalId, prompt)
-          .catch((err: unknown) =>
-            logger.warn({ channel: identity.channel, err: { name: (err as Error).name } }, 'could not offer an approval'),
+        // the asking familiar's own bot first (issue #22), then the platform's main bot: the first that reaches the owner
+        const own = adapters.filter((a) => a.name === identity.channel && a.familiarId === view.familiarId);
+        const main = adapters.filter((a) => a.name === identity.channel && a.familiarId === undefined);
+        for (const adapter of [...own, ...main]) {
+          const sent = await adapter.offerApproval!(identity.externalId, prompt).then(
+            () => true,
+            (err: unknown) => {
+              logger.warn({ channel: identity.channel, err: { name: (err as Error).name } }, 'could not offer an approval');
+              return false;
+            },
           );
+          if (sent) break;
+        }
       }
     }
   };

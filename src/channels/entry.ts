@@ -2,6 +2,7 @@ import type { ChannelName } from '../companions/index.js';
 import type { Config } from '../config/index.js';
 import type { LeasedState } from '../cluster/index.js';
 import type { Logger } from '../logging/index.js';
+import type { AuditLog } from '../security/audit/index.js';
 import type { ApprovalButtons } from './approval-buttons.js';
 import type { FamiliarRouter } from './familiars/index.js';
 import {
@@ -30,8 +31,9 @@ export interface VoiceNotes {
   transcribe(
     upload: Buffer,
     payer?: { readonly userId: string; readonly familiarId: string; readonly channel: string },
-  ): Promise<{ readonly text: string }>;
-  speak(text: string, format: 'ogg'): Promise<{ readonly audio: Buffer }>;
+  ): Promise<{ readonly text: string; readonly seconds?: number; readonly provider?: string }>;
+  /** `wav`: 16-bit PCM (Discord voice channels re-encode it to Opus themselves). */
+  speak(text: string, format: 'ogg' | 'wav'): Promise<{ readonly audio: Buffer; readonly provider?: string }>;
 }
 
 /** Everything an adapter may need, handed over by the channels service when it starts one. */
@@ -51,6 +53,8 @@ interface ChannelDeps {
   readonly voice?: VoiceNotes | undefined;
   /** Which familiar answers where (issue #22); absent = the channel's one familiar everywhere. */
   readonly familiars?: FamiliarRouter | undefined;
+  /** The audit log, for what an adapter does beyond the hub (Discord's `voice.turn`). */
+  readonly audit?: AuditLog | undefined;
   /** What this connection's next owner must know (Telegram's update offset, the Twitch pause): in the database, fenced by the lease (#19). */
   readonly state: LeasedState;
 }

@@ -13,6 +13,7 @@ import { personCommandsOver } from './person-commands.js';
 import { channelPersonData } from './person-data.js';
 import { channelRoutes } from './routes.js';
 import { createChannelsService, type ChannelsService } from './service.js';
+import { FAMILIAR_BOT_TOKEN_COLUMN, familiarBotMigrations, familiarBotRoutes } from './telegram/index.js';
 
 declare module '../core/plugin.js' {
   interface Services {
@@ -41,8 +42,8 @@ function usageOf(
  */
 export const channelsPlugin = definePlugin({
   name: 'channels',
-  migrations: [...channelMigrations, ...familiarRouteMigrations],
-  sealedColumns: [TOKEN_COLUMN],
+  migrations: [...channelMigrations, ...familiarRouteMigrations, ...familiarBotMigrations],
+  sealedColumns: [TOKEN_COLUMN, FAMILIAR_BOT_TOKEN_COLUMN],
   init(kernel) {
     const { config, storage, vault, audit, limiter, logger, now } = kernel;
     const turns = kernel.service('turns');
@@ -61,6 +62,7 @@ export const channelsPlugin = definePlugin({
       db: storage.db.withTables<FamiliarRouteTables>(),
       familiars,
       env: config.HEARTH_CHANNEL_FAMILIARS,
+      twitchEnv: config.HEARTH_TWITCH_CHANNELS,
       fallback: channelFamiliar,
       audit,
       now,
@@ -100,13 +102,15 @@ export const channelsPlugin = definePlugin({
         openaiRoutes({ turns, familiars, budgetHeaders: kernel.optional('budgets')?.headersFor }),
         channelRoutes(channels),
         familiarRouteRoutes(router),
+        familiarBotRoutes(channels.telegramBots),
       ],
       contributes: {
         personData: [channelPersonData(channels.identities, storage.db.withTables<ChannelTables & FamiliarRouteTables>())],
-        familiarData: [familiarRouteData(storage.db.withTables<FamiliarRouteTables>())],
+        familiarData: [familiarRouteData(storage.db.withTables<FamiliarRouteTables>()), channels.telegramBots.familiarData],
         // Allowlists and pairing are read from this copy on every message; `settings`/`channels` (or no scope) reload it.
         invalidators: [
           (scope) => (scope === undefined || scope === 'settings' || scope === 'channels' ? channels.reloadSettings() : undefined),
+          (scope) => (scope === undefined || scope === 'channels' ? channels.telegramBots.sync() : undefined),
         ],
       },
       start() {

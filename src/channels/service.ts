@@ -34,6 +34,7 @@ import { createApprovalButtons } from './approval-buttons.js';
 import { createChannelOwnership, type ChannelCluster } from './ownership.js';
 import type { Approvals } from '../tools/index.js';
 import type { FamiliarRouter } from './familiars/index.js';
+import { createFamiliarBots, type FamiliarBots } from './telegram/familiar-bots.js';
 
 /** Surfaces without an entry (web, api, openai) get no access from the environment. */
 const NO_ENV_ACCESS: EnvAccess = { allowedIds: [], ownerIds: [] };
@@ -80,6 +81,8 @@ export interface ChannelsService {
   readonly identities: IdentityLinks;
   readonly settings: ChannelSettingsStore;
   readonly audit: AuditLog;
+  /** Telegram bots added per familiar on the dashboard (issue #22), each its own adapter. */
+  readonly telegramBots: FamiliarBots;
   rules(channel: ChannelName): AccessRules;
   guilds(): readonly string[];
   running(channel: ChannelName): boolean;
@@ -146,10 +149,31 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
         owners: options.approvals.owners,
         ...(options.approvals.familiarName ? { familiarName: options.approvals.familiarName } : {}),
         ...(options.approvals.personName ? { personName: options.approvals.personName } : {}),
-        adapters: () => adapters.values(),
+        adapters: () => [...adapters.values(), ...telegramBots.adapters()],
         logger,
       })
     : undefined;
+  const telegramBots = createFamiliarBots({
+    db: options.storage.db,
+    vault,
+    audit,
+    hub,
+    logger,
+    scrubber,
+    now: options.now,
+    cluster: options.cluster,
+    familiars: options.familiars,
+    approvals: () => approvalButtons?.buttons,
+    personCommands: options.personCommands,
+    voice: options.voice,
+    apiRoot: config.HEARTH_TELEGRAM_API_ROOT,
+    // the main bot and the environment's familiar bots are polled already
+    botIdsInUse: async () =>
+      [await settings.token('telegram'), ...config.HEARTH_TELEGRAM_FAMILIAR_BOTS.map((e) => e.slice(e.indexOf('=') + 1))].flatMap((t) =>
+        t ? [t.slice(0, t.indexOf(':'))] : [],
+      ),
+    onStarted: () => approvalButtons?.start(),
+  });
 
   /** Loads one channel's settings, seals its environment token, and starts it if it has what it needs. */
   const startChannel = async (entry: ChannelEntry) => {
@@ -175,6 +199,7 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
         scrubber,
         personCommands: options.personCommands,
         voice: options.voice,
+        audit,
         familiars: options.familiars,
         approvals: approvalButtons?.buttons,
         stored: () => stored.get(channel) ?? EMPTY_SETTINGS,
@@ -188,6 +213,7 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     identities,
     settings,
     audit,
+    telegramBots,
     rules,
     guilds,
     running: (channel) => adapters.has(channel),
@@ -209,10 +235,14 @@ export function createChannelsService(options: ChannelsOptions): ChannelsService
     async start() {
       ownership.listen();
       for (const entry of CHANNEL_ENTRIES) await startChannel(entry);
+      await telegramBots
+        .start()
+        .catch((err: unknown) => logger.error({ err: scrubber.error(err) }, 'telegram familiar bots failed to start'));
       approvalButtons?.start();
     },
     async stop() {
       await ownership.stop();
+      await telegramBots.stop();
       for (const [name, adapter] of adapters) {
         await adapter.stop().catch((err: unknown) => logger.warn({ channel: name, err: scrubber.error(err) }, 'channel stop failed'));
       }

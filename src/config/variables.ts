@@ -51,7 +51,7 @@ export const VARIABLES = {
   HEARTH_DATABASE_ENCRYPTION: {
     schema: z.enum(['on', 'off']).default('off'),
     description:
-      "on: the SQLite database and its WAL are encrypted (ChaCha20-Poly1305, key derived from the master key); convert an existing one with `hearth db encrypt`. PostgreSQL: use the server's own at-rest encryption",
+      "on: the SQLite database and its WAL are encrypted (ChaCha20-Poly1305, key derived from the master key); convert an existing one with `hearth db encrypt`. PostgreSQL: memory text is sealed column by column (AES-256-GCM, a blind token index for search; `hearth db encrypt` seals older rows); use the server's own at-rest encryption for the rest",
     defaultText: 'off',
   },
   HEARTH_REDIS_URL: {
@@ -470,6 +470,14 @@ export const VARIABLES = {
       .regex(/^\d{1,20}$/)
       .optional(),
     description: 'Twitch user id of the channel whose chat the familiar joins',
+  },
+  HEARTH_TWITCH_CHANNELS: {
+    schema: list
+      .pipe(z.array(z.string().regex(/^\d{1,20}:[^:\s,]{1,200}:![A-Za-z0-9_]{1,30}$/, 'broadcasterId:familiar:!prefix')))
+      .default([]),
+    description:
+      'More Twitch channels to join, comma-separated `broadcasterId:familiar:!prefix` (familiar by slug or id): each answered by its familiar, on its prefix or !ask; the dashboard adds more',
+    defaultText: '(none)',
   },
   HEARTH_TWITCH_ADMIT: {
     schema: z.enum(['everyone', 'followers', 'subscribers', 'vips', 'moderators', 'none']).default('subscribers'),

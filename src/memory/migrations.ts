@@ -89,4 +89,26 @@ export const memoryMigrations: Migration[] = [
       await db.schema.dropIndex('memory_items_source').ifExists().execute();
     },
   },
+  {
+    // DATA-2 on PostgreSQL: the blind token index that replaces the tsvector when memory text is
+    // encrypted (blind-index.ts). Empty, and never read, while HEARTH_DATABASE_ENCRYPTION is off.
+    name: '1300_memory_blind_index',
+    async up(db, dialect) {
+      if (dialect !== 'postgres') return;
+      await sql`CREATE TABLE memory_blind_terms (user_id text NOT NULL, term bytea NOT NULL, seq bigint NOT NULL, tf real NOT NULL, len real NOT NULL, PRIMARY KEY (user_id, term, seq))`.execute(
+        db,
+      );
+      await sql`CREATE INDEX memory_blind_terms_seq ON memory_blind_terms (seq)`.execute(db);
+      // The entry's length in the blind index; set = indexed there (and its text sealed).
+      await sql`ALTER TABLE memory_items ADD COLUMN blind_len real`.execute(db);
+      // BM25's per-person entry count and mean length, from the index alone.
+      await sql`CREATE INDEX memory_items_blind_len ON memory_items (user_id) INCLUDE (blind_len) WHERE blind_len IS NOT NULL`.execute(db);
+    },
+    async down(db, dialect) {
+      if (dialect !== 'postgres') return;
+      await sql`DROP INDEX IF EXISTS memory_items_blind_len`.execute(db);
+      await sql`ALTER TABLE memory_items DROP COLUMN IF EXISTS blind_len`.execute(db);
+      await sql`DROP TABLE IF EXISTS memory_blind_terms`.execute(db);
+    },
+  },
 ];

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { MemoryRetriever } from '../companions/index.js';
+import { budgetGuard } from '../budgets/index.js';
 import { AppError, definePlugin } from '../core/index.js';
 import { createInjectionScreen } from '../security/screen/index.js';
 import { createEmbeddingWorker, createOpenAIEmbedder, embeddingJob } from './embeddings/index.js';
@@ -9,6 +10,8 @@ import { createMemoryExtractor, extractionMigrations, proposalRoutes, type Excha
 import { modelResolver } from '../providers/index.js';
 import { createNotesStore, type NotesStore } from './notes/index.js';
 import { memoryConversationData, memoryFamiliarData, memoryPersonData } from './person-data.js';
+import { memoryEncryption } from './encryption.js';
+import { encryptStoredMemories, type ConversionReport } from './encryption-convert.js';
 import { createMemoryRepository } from './repository.js';
 import { createMemoryRetriever } from './retriever.js';
 import { recoverTurnIndex, turnRecoveryMigrations } from './turn-recovery.js';
@@ -27,6 +30,14 @@ interface MemoryService {
   readonly extractor: MemoryExtractor;
   /** Embeds queued memories now (tests); the background worker does it on its own otherwise. */
   drainEmbeddings(): Promise<number>;
+  /**
+   * PostgreSQL with HEARTH_DATABASE_ENCRYPTION=on: seals what was stored in the clear, in
+   * resumable batches (`hearth db encrypt`); undefined without column encryption.
+   */
+  readonly encryptStored?: (options?: {
+    batchSize?: number;
+    onBatch?: (done: ConversionReport) => void | Promise<void>;
+  }) => Promise<ConversionReport>;
 }
 
 declare module '../core/plugin.js' {
@@ -51,9 +62,16 @@ export const memoryPlugin = definePlugin({
           dimensions: config.HEARTH_EMBEDDINGS_DIMENSIONS,
         })
       : undefined;
-    const repo = createMemoryRepository({ storage, now, embedder });
+    // DATA-2: SQLite encrypts its whole file; PostgreSQL gets memory text sealed column by column.
+    const encryption =
+      config.HEARTH_DATABASE_ENCRYPTION === 'on' && storage.dialect === 'postgres'
+        ? memoryEncryption({ storage, vault: kernel.vault })
+        : undefined;
+    const repo = createMemoryRepository({ storage, now, embedder, encryption });
     const notes = createNotesStore({ root: join(config.dataDir, 'notes'), audit });
-    const worker = embedder ? createEmbeddingWorker({ storage, index: repo.searchIndex, embedder, logger }) : undefined;
+    const worker = embedder
+      ? createEmbeddingWorker({ storage, index: repo.searchIndex, embedder, logger, ...(encryption ? { openTexts: repo.openTexts } : {}) })
+      : undefined;
     if (worker) kernel.jobs.define(embeddingJob(worker));
     // Turns a crash left out of the index: redone before the server starts, then every 10 minutes
     // (another replica may have died), one replica at a time.
@@ -73,9 +91,17 @@ export const memoryPlugin = definePlugin({
       audit,
       logger,
       now,
+      encryption,
       familiar: async (id) => {
         const f = await familiars.get(id);
-        return f ? { mode: f.memoryExtraction, model: f.model, chat: () => chatModel(f) } : undefined;
+        if (!f) return undefined;
+        // Charged to the person (and the familiar) like a turn's model call; budgets start after memory, so looked up per call.
+        const chat = async (userId: string) => {
+          const model = await chatModel(f);
+          const budgets = kernel.optional('budgets');
+          return budgets ? budgetGuard(budgets, { userId, familiarId: f.id, channel: 'memory-extraction' }).model(model) : model;
+        };
+        return { mode: f.memoryExtraction, model: f.model, chat };
       },
       message: (userId, conversationId, messageId) => conversations.message(userId, conversationId, messageId),
     });
@@ -87,6 +113,9 @@ export const memoryPlugin = definePlugin({
       retriever,
       extractor,
       drainEmbeddings: async () => (worker ? worker.drain() : 0),
+      ...(encryption
+        ? { encryptStored: async (o = {}) => encryptStoredMemories({ storage, encryption, index: repo.searchIndex, ...o }) }
+        : {}),
     };
     const identity = kernel.optional('identity');
     const importer = createMemoryImporter({

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import type { Storage } from '../storage/index.js';
 import type { Embedder } from './embeddings/types.js';
+import { createBlindSearchIndex } from './blind-index.js';
+import { isSealedText, MemoryCryptoError, type MemoryCipher, type MemoryEncryption } from './encryption.js';
 import { createSearchIndex, type Hit, type HitLimit, type SearchIndex } from './search-index.js';
 import type { MemoryDb, MemoryTables } from './tables.js';
 import type { Memory, MemoryRepository, Metadata, NewMemory, ScoredMemory, TurnRecord } from './types.js';
@@ -15,6 +17,12 @@ export interface MemoryRepositoryOptions {
   readonly now?: () => number;
   /** When set, writes enqueue an embedding and searches fuse vectors (MEM-2). */
   readonly embedder?: Embedder | undefined;
+  /**
+   * PostgreSQL with HEARTH_DATABASE_ENCRYPTION=on (DATA-2): memory text, neighbour context and
+   * version history are stored sealed (encryption.ts) and the lexical index is the blind token
+   * index (blind-index.ts). Ignored on SQLite, whose whole file is encrypted instead.
+   */
+  readonly encryption?: MemoryEncryption | undefined;
 }
 
 type Row = Selectable<MemoryTables['memory_items']>;
@@ -68,15 +76,43 @@ const COLUMNS = [
 /** What a search result needs: not the neighbour context, which can be long. */
 const RESULT_COLUMNS = COLUMNS.filter((c) => c !== 'context');
 
+/** What the repository adds for its own concern's workers (the embedding worker reads texts through it). */
+export interface MemoryRepositoryInternals {
+  readonly searchIndex: SearchIndex;
+  /** The stored texts of rows as plaintext (opened when memory text is encrypted). */
+  openTexts(rows: ReadonlyArray<{ id: string; text: string }>): Promise<string[]>;
+}
+
 /** The memory repository over SQLite or PostgreSQL; every query carries the owner's user id (DATA-4). */
-export function createMemoryRepository(options: MemoryRepositoryOptions): MemoryRepository & { readonly searchIndex: SearchIndex } {
+export function createMemoryRepository(options: MemoryRepositoryOptions): MemoryRepository & MemoryRepositoryInternals {
   const { storage, embedder } = options;
   const now = options.now ?? Date.now;
   const db: MemoryDb = storage.db.withTables<MemoryTables>();
-  const searchIndex = createSearchIndex(storage);
+  const encryption = storage.dialect === 'postgres' ? options.encryption : undefined;
+  const cipher = async (): Promise<MemoryCipher | undefined> => encryption?.cipher();
+  const searchIndex = encryption
+    ? createBlindSearchIndex(storage, createSearchIndex(storage), () => encryption.cipher())
+    : createSearchIndex(storage);
+  /** A stored row with its text (and context) as plaintext. */
+  function opened<R extends { id: string; text: string; context?: string | null }>(c: MemoryCipher | undefined, row: R): R {
+    if (!c) {
+      // Sealed text read without the key would be shown as garbage: refused with the reason instead.
+      if (storage.dialect === 'postgres' && isSealedText(row.text))
+        throw new MemoryCryptoError('MEMORY_ENCRYPTED', 'memory text is encrypted: set HEARTH_DATABASE_ENCRYPTION=on with its master key');
+      return row;
+    }
+    const text = c.open('memory_items.text', row.id, row.text);
+    if (row.context === undefined || row.context === null) return { ...row, text };
+    return { ...row, text, context: c.open('memory_items.context', row.id, row.context) };
+  }
+  const sealText = (c: MemoryCipher | undefined, id: string, text: string) => (c ? c.seal('memory_items.text', id, text) : text);
+  const sealContext = (c: MemoryCipher | undefined, id: string, context: string | null) =>
+    c && context !== null ? c.seal('memory_items.context', id, context) : context;
+  const versionId = (memoryId: string, version: number) => `${memoryId}#${version}`;
 
   async function insert(tx: MemoryDb, inputs: readonly NewMemory[]): Promise<Row[]> {
     const at = now();
+    const c = await cipher();
     const out: Row[] = [];
     for (let i = 0; i < inputs.length; i += 200) {
       const values = inputs.slice(i, i + 200).map((m) => {
@@ -96,8 +132,9 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
           updated_at: at,
         };
       });
+      const stored = c ? values.map((v) => ({ ...v, text: sealText(c, v.id, v.text), context: sealContext(c, v.id, v.context) })) : values;
       // Only the assigned keys come back (RETURNING order is unspecified, so by id); the rest is known.
-      const keys = await tx.insertInto('memory_items').values(values).returning(['seq', 'id']).execute();
+      const keys = await tx.insertInto('memory_items').values(stored).returning(['seq', 'id']).execute();
       const seqOf = new Map(keys.map((k) => [k.id, k.seq]));
       const rows: Row[] = values.map((v) => ({ ...v, seq: seqOf.get(v.id)! }));
       await searchIndex.index(
@@ -114,7 +151,8 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
     return out;
   }
   async function owned(tx: MemoryDb, userId: string, id: string): Promise<Row | undefined> {
-    return tx.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+    const row = await tx.selectFrom('memory_items').select(COLUMNS).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+    return row && opened(await cipher(), row);
   }
   async function removeRows(tx: MemoryDb, rows: ReadonlyArray<{ seq: number; id: string }>) {
     for (let i = 0; i < rows.length; i += 500) {
@@ -137,7 +175,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
   async function newestTurn(tx: MemoryDb, turn: TurnRecord): Promise<Row | undefined> {
     // source_ref is `conversation:message` and message ids sort by time, so the newest turn is
     // the first entry of index memory_items_source, read backwards; ';' sorts right after ':'.
-    return tx
+    const row = await tx
       .selectFrom('memory_items')
       .select(COLUMNS)
       .where('user_id', '=', turn.userId)
@@ -148,6 +186,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       .orderBy('source_ref', 'desc')
       .limit(1)
       .executeTakeFirst();
+    return row && opened(await cipher(), row);
   }
   /**
    * Neighbour context: a turn is indexed with the turns around it (lower weight), so an answer is
@@ -223,7 +262,11 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         if (list.length === 0) continue;
         if (previous) {
           const context = `${previous.context ?? ''} ${list[0]!.text}`.trim().slice(0, MAX_CONTEXT_CHARS);
-          await tx.updateTable('memory_items').set({ context }).where('seq', '=', previous.seq).execute();
+          await tx
+            .updateTable('memory_items')
+            .set({ context: sealContext(await cipher(), previous.id, context) })
+            .where('seq', '=', previous.seq)
+            .execute();
           await searchIndex.reindex(tx, [{ seq: Number(previous.seq), userId: first.turn.userId, text: previous.text, context }]);
         }
         // Each turn's context: the turn before it and the turn after it, as if written one by one.
@@ -246,11 +289,16 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       .where('seq', 'in', [...seqs])
       .where(checkOnly(storage.dialect, 'user_id'), '=', userId)
       .execute();
-    return new Map(rows.map((r) => [Number(r.seq), r]));
+    const c = await cipher();
+    return new Map(rows.map((r) => [Number(r.seq), opened(c, r)]));
   }
 
   return {
     searchIndex,
+    async openTexts(rows) {
+      const c = await cipher();
+      return rows.map((r) => (c ? c.open('memory_items.text', r.id, r.text) : r.text));
+    },
     async add(input) {
       const [row] = await db.transaction().execute((tx) => insert(tx, [input]));
       return toMemory(row!);
@@ -275,7 +323,8 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         .orderBy('seq', 'desc')
         .limit(Math.min(query.limit ?? 100, 1000))
         .execute();
-      return rows.map(toMemory);
+      const c = await cipher();
+      return rows.map((r) => toMemory(opened(c, r)));
     },
     async update(userId, id, patch) {
       await turns.settle();
@@ -284,13 +333,14 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         const row = await owned(tx, userId, id);
         if (!row) return undefined;
         const at = now();
+        const c = await cipher();
         await tx
           .insertInto('memory_versions')
           .values({
             memory_id: row.id,
             user_id: userId,
             version: Number(row.version),
-            text: row.text,
+            text: c ? c.seal('memory_versions.text', versionId(row.id, Number(row.version)), row.text) : row.text,
             metadata: row.metadata,
             provenance: row.provenance,
             change: Number(row.version) === 1 ? 'create' : 'update',
@@ -301,7 +351,7 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         const metadata = patch.metadata ? JSON.stringify(patch.metadata) : row.metadata;
         await tx
           .updateTable('memory_items')
-          .set({ text, metadata, version: Number(row.version) + 1, updated_at: at })
+          .set({ text: sealText(c, row.id, text), metadata, version: Number(row.version) + 1, updated_at: at })
           .where('seq', '=', row.seq)
           .execute();
         if (patch.text !== undefined) {
@@ -335,10 +385,11 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
         .where('memory_id', '=', id)
         .orderBy('version')
         .execute();
+      const c = await cipher();
       return [
         ...old.map((v) => ({
           version: Number(v.version),
-          text: v.text,
+          text: c ? c.open('memory_versions.text', versionId(v.memory_id, Number(v.version)), v.text) : v.text,
           metadata: parseMeta(v.metadata),
           provenance: v.provenance,
           change: v.change,
@@ -419,7 +470,10 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
     async reassignUser(from, to) {
       await turns.settle();
       const moved = await db.transaction().execute(async (tx) => {
-        const rows = await tx.selectFrom('memory_items').select(['seq', 'text', 'context']).where('user_id', '=', from).execute();
+        const c = await cipher();
+        const rows = (
+          await tx.selectFrom('memory_items').select(['seq', 'id', 'text', 'context']).where('user_id', '=', from).execute()
+        ).map((r) => opened(c, r));
         for (const table of ['memory_items', 'memory_versions', 'memory_embed_queue', 'memory_vectors'] as const)
           await tx.updateTable(table).set({ user_id: to }).where('user_id', '=', from).execute();
         // The lexical index holds terms scoped to the owner: re-scoped to the new one, vectors kept.
@@ -459,7 +513,8 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
           .where('source_ref', '<', `${conversationId};`)
           .where(checkOnly(storage.dialect, 'kind'), '=', 'turn')
           .orderBy('source_ref');
-      const all = await conversation().execute();
+      const c = await cipher();
+      const all = (await conversation().execute()).map((r) => opened(c, r));
       const gone = all.filter((r) => refs.includes(r.source_ref ?? ''));
       if (gone.length === 0) return 0;
       await removeRows(tx, gone);
@@ -473,7 +528,11 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
       for (const row of touched) {
         const i = kept.indexOf(row);
         const context = `${kept[i - 1]?.text ?? ''} ${kept[i + 1]?.text ?? ''}`.trim().slice(0, MAX_CONTEXT_CHARS) || null;
-        await tx.updateTable('memory_items').set({ context }).where('seq', '=', row.seq).execute();
+        await tx
+          .updateTable('memory_items')
+          .set({ context: sealContext(c, row.id, context) })
+          .where('seq', '=', row.seq)
+          .execute();
         await searchIndex.reindex(tx, [{ seq: Number(row.seq), userId, text: row.text, context }]);
       }
       return gone.length;

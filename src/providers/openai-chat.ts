@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { createProviderFetch } from './http-fetch.js';
 import { checkProviderUrl } from './url-policy.js';
 import { ProviderError, type ChatEvent, type ChatModel, type ChatRequest, type ToolCall } from './types.js';
 
@@ -14,7 +15,7 @@ export interface OpenAIChatOptions {
   readonly maxOutputTokens?: number | undefined;
   /** Plain http to a private-network address is allowed (the provider record's explicit option). */
   readonly trustedLocalNetwork?: boolean | undefined;
-  /** Test hook: a fetch implementation. */
+  /** Test hook: a fetch implementation; by default node:http(s) with kept-alive sockets (http-fetch.ts). */
   readonly fetch?: typeof fetch;
 }
 
@@ -56,7 +57,7 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatModel {
           apiKey: options.apiKey || 'not-needed',
           timeout: timeoutMs,
           maxRetries: options.maxRetries ?? 2,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
+          fetch: options.fetch ?? createProviderFetch(),
         }),
     ));
 

@@ -3,7 +3,7 @@ import { createTempFile } from '../files/index.js';
 import { voiceErrors } from './errors.js';
 import { runTool, TOOLS } from './process.js';
 import { sniffAudio, type AudioFormat } from './sniff.js';
-import { downmix, parsePcmWav } from './wav.js';
+import { downmix, parsePcmWav, parsePcmWavHeader } from './wav.js';
 
 /** What speech is decoded to for recognition: 16 kHz mono 16-bit PCM (pocketsphinx's and Whisper's input). */
 const PCM_RATE = 16_000;
@@ -98,15 +98,97 @@ export async function decodeUpload(bytes: Buffer, limits: AudioLimits): Promise<
   }
 }
 
+/** An upload as it arrives (an HTTP request body), chunk by chunk. */
+export type UploadStream = AsyncIterable<Uint8Array>;
+
+/** The most bytes read looking for a WAV's `data` chunk before the upload is simply read whole. */
+const MAX_HEADER_BYTES = 64 * 1024;
+/** The shortest recording taken (a tenth of a second of 16 kHz PCM): less is not audio. */
+const MIN_PCM_BYTES = PCM_BYTES_PER_SECOND / 10;
+
+/** Reads the rest of an upload after `head`, refusing it (VOICE_TOO_LARGE) as soon as it passes `maxBytes`. */
+async function readRest(it: AsyncIterator<Uint8Array>, head: Buffer[], maxBytes: number): Promise<Buffer> {
+  let total = head.reduce((n, b) => n + b.length, 0);
+  for (;;) {
+    if (total > maxBytes) throw voiceErrors.create('VOICE_TOO_LARGE', `Audio larger than ${maxBytes} bytes`);
+    const next = await it.next();
+    if (next.done) return Buffer.concat(head);
+    head.push(Buffer.from(next.value));
+    total += next.value.length;
+  }
+}
+
+/** Reads a whole upload, refusing it as soon as it passes `maxBytes`. */
+export function readUpload(source: UploadStream, maxBytes: number): Promise<Buffer> {
+  return readRest(source[Symbol.asyncIterator](), [], maxBytes);
+}
+
+/** A 16 kHz mono PCM upload whose samples are handed on as they arrive. */
+export interface PcmUploadStream {
+  /** The duration its header declares (at most the limit): what is charged before it is transcribed. */
+  readonly declaredSeconds: number;
+  /** The samples as they arrive, never more than the header declared. */
+  readonly pcm: AsyncIterable<Buffer>;
+  /** How many bytes of samples have arrived so far. */
+  received(): number;
+}
+
+/**
+ * The start of an upload read as it arrives: when it is a 16 kHz mono 16-bit PCM WAV (what the web
+ * chat sends) whose declared length fits the limits, its samples stream on as they come in, so a
+ * streaming transcriber works while the upload goes on. Anything else is read whole (at most
+ * `maxBytes`) and goes the usual way (`decodeUpload`).
+ */
+export async function openUpload(source: UploadStream, limits: AudioLimits): Promise<PcmUploadStream | { readonly bytes: Buffer }> {
+  const it = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let header: ReturnType<typeof parsePcmWavHeader> = 'more';
+  while (header === 'more' && headBytes <= MAX_HEADER_BYTES) {
+    const next = await it.next();
+    if (next.done) return { bytes: Buffer.concat(head) };
+    head.push(Buffer.from(next.value));
+    headBytes += next.value.length;
+    header = parsePcmWavHeader(head.length === 1 ? head[0]! : Buffer.concat(head));
+  }
+  const fits =
+    header !== undefined &&
+    header !== 'more' &&
+    header.rate === PCM_RATE &&
+    header.channels === 1 &&
+    header.dataSize >= MIN_PCM_BYTES &&
+    header.dataSize <= limits.maxSeconds * PCM_BYTES_PER_SECOND &&
+    header.dataStart + header.dataSize <= limits.maxBytes;
+  if (!fits || header === undefined || header === 'more') return { bytes: await readRest(it, head, limits.maxBytes) };
+  const { dataStart, dataSize } = header;
+  let received = 0;
+  async function* samples(): AsyncGenerator<Buffer> {
+    // What came with the header, then each chunk as it arrives, cut at the declared size (trailing chunks are not audio).
+    let pending: Buffer | undefined = Buffer.concat(head).subarray(dataStart);
+    while (received < dataSize) {
+      if (!pending) {
+        const next = await it.next();
+        if (next.done) return;
+        pending = Buffer.from(next.value);
+      }
+      const take = pending.subarray(0, dataSize - received);
+      pending = undefined;
+      received += take.length;
+      if (take.length) yield take;
+    }
+  }
+  return { declaredSeconds: dataSize / PCM_BYTES_PER_SECOND, pcm: samples(), received: () => received };
+}
+
 /** 16 kHz mono PCM of at least a tenth of a second and at most the limit, as a WAV. */
 function checked(pcm: Buffer, format: AudioFormat, limits: AudioLimits): DecodedAudio {
-  if (pcm.length < PCM_BYTES_PER_SECOND / 10) throw notDecoded();
+  if (pcm.length < MIN_PCM_BYTES) throw notDecoded();
   const seconds = pcm.length / PCM_BYTES_PER_SECOND;
   if (seconds > limits.maxSeconds) throw tooLong(limits);
   return { wav: pcmToWav(pcm), seconds, format };
 }
 
-const notDecoded = () => voiceErrors.create('VOICE_NOT_AUDIO', 'The file could not be decoded as audio (damaged or not audio)');
+export const notDecoded = () => voiceErrors.create('VOICE_NOT_AUDIO', 'The file could not be decoded as audio (damaged or not audio)');
 
 const tooLong = (limits: AudioLimits) => voiceErrors.create('VOICE_TOO_LONG', `Audio longer than ${limits.maxSeconds} seconds`);
 

@@ -8,6 +8,11 @@ import { sniffAudio } from './sniff.js';
 export interface SpeechToText {
   readonly name: string;
   transcribe(wav: Buffer): Promise<string>;
+  /**
+   * Transcribes 16 kHz mono 16-bit PCM while it is still arriving (an engine that listens live:
+   * Deepgram); absent, the whole recording goes to `transcribe`.
+   */
+  transcribeStream?(pcm: AsyncIterable<Buffer>): Promise<string>;
 }
 
 /** Text to speech: the audio in whatever container the engine makes (re-encoded afterwards). */

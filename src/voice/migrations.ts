@@ -21,6 +21,17 @@ export type VoiceTables = {
     created_at: number;
     updated_at: number;
   };
+  /** Spoken replies behind their short-lived URL (clips.ts): any replica serves them. */
+  voice_clips: {
+    /** sha256 of the URL's random id (base64url): the table alone gives no working URL. */
+    id_hash: string;
+    /** The only person it is served to. */
+    user_id: string;
+    content_type: string;
+    audio: Buffer;
+    created_at: number;
+    expires_at: number;
+  };
 };
 
 export const voiceMigrations: Migration[] = [
@@ -59,6 +70,27 @@ export const voiceMigrations: Migration[] = [
     },
     async down(db) {
       await db.schema.alterTable('speech_providers').dropColumn('api').execute();
+    },
+  },
+  {
+    // Spoken replies' URLs served by every replica, not only the one that spoke them.
+    name: '1290_voice_clips',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema
+        .createTable('voice_clips')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('audio', t.blob, (c) => c.notNull())
+        .addColumn('created_at', t.bigint, (c) => c.notNull())
+        .addColumn('expires_at', t.bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('voice_clips_user').on('voice_clips').columns(['user_id', 'created_at']).execute();
+      await db.schema.createIndex('voice_clips_expiry').on('voice_clips').column('expires_at').execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('voice_clips').execute();
     },
   },
 ];

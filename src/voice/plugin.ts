@@ -4,6 +4,7 @@ import { SPEECH_KEY_COLUMN, voiceMigrations } from './migrations.js';
 import { createSpeechProviders } from './providers.js';
 import { voiceRoutes } from './routes.js';
 import { createVoice, type Voice } from './service.js';
+import { vadAssetRoutes } from './routes/vad-assets.js';
 
 declare module '../core/plugin.js' {
   interface Services {
@@ -41,12 +42,24 @@ export const voicePlugin = definePlugin({
       limits,
       charge: kernel.optional('voiceBudgets')?.charge,
     });
-    const clips = createClipStore({ ttlMs: CLIP_TTL_MS, max: 200, now });
+    // In the database, so a URL spoken by one replica is served by any (at most 20 waiting per person).
+    const clips = createClipStore({ storage, ttlMs: CLIP_TTL_MS, maxPerUser: 20, now });
+    // Expired clips are deleted on every new one and, so that none outlive an idle spell, every 10
+    // minutes by each replica (idempotent and indexed: no need to elect one through the job queue).
+    let sweeper: NodeJS.Timeout | undefined;
+    const sweep = () => void clips.sweep().catch((err: unknown) => kernel.logger.warn({ err }, 'sweeping expired voice clips failed'));
     const conversations = kernel.service('conversations');
     return {
       services: { voice },
-      routes: [voiceRoutes({ voice, conversations, clips, maxBytes: limits.maxBytes })],
-      close: () => clips.clear(),
+      contributes: { personData: [{ part: 'voice clips', erase: async (userId) => ({ voice_clips: await clips.erase(userId) }) }] },
+      start() {
+        sweep();
+        sweeper = setInterval(sweep, CLIP_TTL_MS).unref();
+      },
+      close() {
+        clearInterval(sweeper);
+      },
+      routes: [voiceRoutes({ voice, conversations, clips, maxBytes: limits.maxBytes }), vadAssetRoutes()],
     };
   },
 });

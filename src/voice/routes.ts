@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AppError, type HearthApp, type Principal, type RouteModule } from '../core/index.js';
 import type { ConversationStore } from '../companions/conversations.js';
@@ -5,9 +6,10 @@ import type { AuditActor } from '../security/audit/index.js';
 import { policy, requirePrincipal } from '../server/index.js';
 import { streamSse } from '../server/sse.js';
 import type { SpeechFormat } from './audio.js';
+import { readBody, type BodyReader } from './body.js';
 import type { ClipStore } from './clips.js';
 import { voiceErrors } from './errors.js';
-import type { Voice } from './service.js';
+import type { Voice, VoiceUpload } from './service.js';
 
 const params = z.strictObject({ id: z.string().min(1).max(100) });
 const messageParams = z.strictObject({ id: z.string().min(1).max(100), messageId: z.string().min(1).max(100) });
@@ -26,11 +28,17 @@ const providerBody = z.strictObject({
 });
 const providerPatch = providerBody.omit({ kind: true, api: true }).partial().strict();
 
+const isStream = (body: unknown): body is Readable => body instanceof Readable;
+
 const actorOf = (p: Principal): AuditActor =>
   p.kind === 'api_key' ? { type: 'api_key', id: p.credentialId, userId: p.userId } : { type: 'user', id: p.userId };
 
-/** The audio of a request: a raw audio body, or the `audio` field of a multipart form (parsed by Node's own fetch implementation). */
-async function uploadOf(body: unknown, contentType: string | undefined): Promise<Buffer> {
+/**
+ * The audio of a request: a raw audio body as it arrives (a stream, so a live transcriber hears it
+ * while it uploads), or the `audio` field of a multipart form (parsed by Node's own fetch implementation).
+ */
+async function uploadOf(body: unknown, contentType: string | undefined, reader: BodyReader | undefined): Promise<VoiceUpload> {
+  if (reader) return reader;
   const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
   if (!/^multipart\/form-data/i.test(contentType ?? '')) return bytes;
   let field: FormDataEntryValue | null;
@@ -61,8 +69,12 @@ export function voiceRoutes(deps: { voice: Voice; conversations: ConversationSto
       const bodyLimit = maxBytes + 64 * 1024;
       const asBuffer = { parseAs: 'buffer' as const, bodyLimit };
       const keep = (_req: unknown, body: string | Buffer, done: (err: null, body: Buffer | string) => void) => done(null, body);
-      scope.addContentTypeParser(/^audio\//, asBuffer, keep);
-      scope.addContentTypeParser(['application/octet-stream', 'multipart/form-data'], asBuffer, keep);
+      // A raw audio body is handed on unread, as a stream: read (and its size counted) by the voice
+      // service as it arrives, after the policy and the conversation are checked.
+      const stream = async (_request: unknown, payload: Readable) => payload;
+      scope.addContentTypeParser(/^audio\//, stream);
+      scope.addContentTypeParser('application/octet-stream', stream);
+      scope.addContentTypeParser('multipart/form-data', asBuffer, keep);
       // Any other type is read too and refused by the handler, after the policy: an unauthenticated
       // caller gets 401, never a 415 that tells what the route accepts (AUTH-7).
       scope.addContentTypeParser('*', asBuffer, keep);
@@ -70,67 +82,77 @@ export function voiceRoutes(deps: { voice: Voice; conversations: ConversationSto
         '/api/conversations/:id/voice',
         { config: { policy: policy.member('chat') }, bodyLimit, schema: { params, querystring: formatQuery } },
         async (request, reply) => {
-          const p = requirePrincipal(request);
-          const type = request.headers['content-type'] ?? '';
-          if (!/^(audio\/|application\/octet-stream|multipart\/form-data)/i.test(type))
-            throw new AppError(
-              'UNSUPPORTED_MEDIA_TYPE',
-              'Send audio (audio/*, application/octet-stream, or multipart with an "audio" field)',
-            );
-          const c = await ownConversation(p.userId, request.params.id);
-          const upload = await uploadOf(request.body, type);
-          if (upload.length > maxBytes) throw voiceErrors.create('VOICE_TOO_LARGE', `Audio larger than ${maxBytes} bytes`);
-          const format: SpeechFormat = request.query.format ?? 'wav';
-          const base = {
-            channel: 'voice' as const,
-            userId: p.userId,
-            role: p.role,
-            familiarId: c.familiarId,
-            conversationId: c.id,
-            conversation: c,
-          };
-          if (/text\/event-stream/.test(request.headers.accept ?? '')) {
-            // The transcript, the reply's text and each sentence's audio as they are ready; `done` last, with the whole clip's URL.
-            return streamSse(request, reply, async (sse) => {
-              let erred = false;
-              try {
-                const result = await voice.streamTurn(
-                  upload,
-                  { ...base, requestId: request.id, signal: sse.signal },
-                  actorOf(p),
-                  format,
-                  (event) => {
-                    erred ||= event.type === 'error';
-                    if (!sse.signal.aborted) sse.send(event, event.type);
-                  },
-                );
-                const clip = result.speech ? clips.put(p.userId, result.speech.audio, result.speech.contentType) : undefined;
-                sse.send(
-                  {
-                    type: 'done',
-                    transcript: result.transcript,
-                    reply: result.reply,
-                    audio: clip && result.speech ? { url: `/api/voice/clips/${clip}`, contentType: result.speech.contentType } : null,
-                  },
-                  'done',
-                );
-              } catch (err) {
-                // Before the first event: the normal error answer. After it, an `error` event (unless the turn sent its own).
-                if (!sse.started) throw err;
-                if (!erred && !sse.signal.aborted) {
-                  const e = err instanceof AppError ? err : new AppError('INTERNAL', 'The voice turn failed');
-                  sse.send({ type: 'error', code: e.code, message: e.message }, 'error');
+          // Whatever the turn did not read of a streamed body is dropped once it ends, so the connection goes on.
+          const reader = isStream(request.body) ? readBody(request.body) : undefined;
+          try {
+            const p = requirePrincipal(request);
+            const type = request.headers['content-type'] ?? '';
+            if (!/^(audio\/|application\/octet-stream|multipart\/form-data)/i.test(type))
+              throw new AppError(
+                'UNSUPPORTED_MEDIA_TYPE',
+                'Send audio (audio/*, application/octet-stream, or multipart with an "audio" field)',
+              );
+            // A declared length past the limit is refused before any of the body is read.
+            if (isStream(request.body) && Number(request.headers['content-length'] ?? 0) > maxBytes)
+              throw voiceErrors.create('VOICE_TOO_LARGE', `Audio larger than ${maxBytes} bytes`);
+            const c = await ownConversation(p.userId, request.params.id);
+            const upload = await uploadOf(request.body, type, reader);
+            if (Buffer.isBuffer(upload) && upload.length > maxBytes)
+              throw voiceErrors.create('VOICE_TOO_LARGE', `Audio larger than ${maxBytes} bytes`);
+            const format: SpeechFormat = request.query.format ?? 'wav';
+            const base = {
+              channel: 'voice' as const,
+              userId: p.userId,
+              role: p.role,
+              familiarId: c.familiarId,
+              conversationId: c.id,
+              conversation: c,
+            };
+            if (/text\/event-stream/.test(request.headers.accept ?? '')) {
+              // The transcript, the reply's text and each sentence's audio as they are ready; `done` last, with the whole clip's URL.
+              return await streamSse(request, reply, async (sse) => {
+                let erred = false;
+                try {
+                  const result = await voice.streamTurn(
+                    upload,
+                    { ...base, requestId: request.id, signal: sse.signal },
+                    actorOf(p),
+                    format,
+                    (event) => {
+                      erred ||= event.type === 'error';
+                      if (!sse.signal.aborted) sse.send(event, event.type);
+                    },
+                  );
+                  const clip = result.speech ? await clips.put(p.userId, result.speech.audio, result.speech.contentType) : undefined;
+                  sse.send(
+                    {
+                      type: 'done',
+                      transcript: result.transcript,
+                      reply: result.reply,
+                      audio: clip && result.speech ? { url: `/api/voice/clips/${clip}`, contentType: result.speech.contentType } : null,
+                    },
+                    'done',
+                  );
+                } catch (err) {
+                  // Before the first event: the normal error answer. After it, an `error` event (unless the turn sent its own).
+                  if (!sse.started) throw err;
+                  if (!erred && !sse.signal.aborted) {
+                    const e = err instanceof AppError ? err : new AppError('INTERNAL', 'The voice turn failed');
+                    sse.send({ type: 'error', code: e.code, message: e.message }, 'error');
+                  }
                 }
-              }
-            });
+              });
+            }
+            const result = await voice.turn(upload, { ...base, requestId: request.id }, actorOf(p), format);
+            const clip = await clips.put(p.userId, result.speech.audio, result.speech.contentType);
+            return {
+              transcript: result.transcript,
+              reply: result.reply,
+              audio: { url: `/api/voice/clips/${clip}`, contentType: result.speech.contentType },
+            };
+          } finally {
+            reader?.release();
           }
-          const result = await voice.turn(upload, { ...base, requestId: request.id }, actorOf(p), format);
-          const clip = clips.put(p.userId, result.speech.audio, result.speech.contentType);
-          return {
-            transcript: result.transcript,
-            reply: result.reply,
-            audio: { url: `/api/voice/clips/${clip}`, contentType: result.speech.contentType },
-          };
         },
       );
     });
@@ -138,7 +160,7 @@ export function voiceRoutes(deps: { voice: Voice; conversations: ConversationSto
       '/api/voice/clips/:clip',
       { config: { policy: policy.member('chat') }, schema: { params: clipParams } },
       async (request, reply) => {
-        const clip = clips.get(requirePrincipal(request).userId, request.params.clip);
+        const clip = await clips.get(requirePrincipal(request).userId, request.params.clip);
         if (!clip) throw new AppError('NOT_FOUND', 'Audio not found or expired');
         return reply.header('content-type', clip.contentType).header('cache-control', 'private, no-store').send(clip.audio);
       },

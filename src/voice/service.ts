@@ -1,6 +1,18 @@
 import type { AuditActor, AuditLog } from '../security/audit/index.js';
 import type { TurnEvent, TurnReply, TurnRequest, TurnRunner } from '../companions/index.js';
-import { decodeUpload, encodeSpeech, pcmToWav, speakable, SPEECH_CONTENT_TYPES, type AudioLimits, type SpeechFormat } from './audio.js';
+import {
+  decodeUpload,
+  encodeSpeech,
+  notDecoded,
+  openUpload,
+  pcmToWav,
+  readUpload,
+  speakable,
+  SPEECH_CONTENT_TYPES,
+  type AudioLimits,
+  type SpeechFormat,
+  type UploadStream,
+} from './audio.js';
 import { createEspeak, createPocketsphinx, type SpeechToText, type TextToSpeech } from './engines.js';
 import { voiceErrors } from './errors.js';
 import type { SpeechProviders } from './providers.js';
@@ -53,23 +65,29 @@ interface StreamedVoiceTurn {
   readonly speech: Speech | undefined;
 }
 
+/**
+ * A recording: the whole file, or the file as it arrives (an HTTP request body), which a streaming
+ * speech-to-text provider (Deepgram) hears while the upload goes on.
+ */
+export type VoiceUpload = Buffer | UploadStream;
+
 export interface Voice {
   readonly providers: SpeechProviders;
   /** The largest upload accepted, in bytes. */
   readonly maxBytes: number;
   /** Checks, decodes and transcribes an upload; VOICE_NO_SPEECH when nothing was recognised. */
-  transcribe(upload: Buffer, payer?: VoicePayer): Promise<Transcript>;
+  transcribe(upload: VoiceUpload, payer?: VoicePayer): Promise<Transcript>;
   /** Speaks text (markdown taken out, at most `maxSpeechChars`) in `format`. */
   speak(text: string, format: SpeechFormat): Promise<Speech>;
   /** A voice turn: transcription in front of the same turn every channel runs, speech after it; audited (never the audio). */
-  turn(upload: Buffer, request: Omit<TurnRequest, 'text'>, actor: AuditActor, format: SpeechFormat): Promise<VoiceTurnResult>;
+  turn(upload: VoiceUpload, request: Omit<TurnRequest, 'text'>, actor: AuditActor, format: SpeechFormat): Promise<VoiceTurnResult>;
   /**
    * A voice turn whose reply is spoken sentence by sentence while the model streams it (CH-5).
    * Errors before the turn starts (bad audio, no speech, a refused turn) are thrown before any
    * event, so an HTTP caller still gets their status.
    */
   streamTurn(
-    upload: Buffer,
+    upload: VoiceUpload,
     request: Omit<TurnRequest, 'text'>,
     actor: AuditActor,
     format: SpeechFormat,
@@ -116,9 +134,25 @@ export function createVoice(options: {
     providers,
     maxBytes: limits.maxBytes,
     async transcribe(upload, payer) {
-      const decoded = await decodeUpload(upload, limits);
-      if (payer && options.charge) await options.charge(payer, decoded.seconds);
       const engine = await stt();
+      let bytes: Buffer;
+      if (Buffer.isBuffer(upload)) bytes = upload;
+      else if (!engine.transcribeStream) bytes = await readUpload(upload, limits.maxBytes);
+      else {
+        const opened = await openUpload(upload, limits);
+        if ('bytes' in opened) bytes = opened.bytes;
+        else {
+          // A 16 kHz PCM WAV to a live transcriber: heard while it arrives. Its declared length
+          // (never more is read) is charged before the first sample is sent.
+          if (payer && options.charge) await options.charge(payer, opened.declaredSeconds);
+          const text = await engine.transcribeStream(opened.pcm);
+          if (opened.received() < 3200) throw notDecoded();
+          if (!text) throw voiceErrors.create('VOICE_NO_SPEECH', 'No speech was recognised in the audio');
+          return { text, seconds: opened.received() / 32_000, provider: engine.name };
+        }
+      }
+      const decoded = await decodeUpload(bytes, limits);
+      if (payer && options.charge) await options.charge(payer, decoded.seconds);
       const text = await engine.transcribe(decoded.wav);
       if (!text) throw voiceErrors.create('VOICE_NO_SPEECH', 'No speech was recognised in the audio');
       return { text, seconds: decoded.seconds, provider: engine.name };

@@ -9,14 +9,24 @@ export interface PcmWav {
 const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
+/** Where a plain 16-bit PCM WAV's samples are: its format, and the `data` chunk's start and declared size. */
+export interface PcmWavHeader {
+  readonly rate: number;
+  readonly channels: number;
+  readonly blockAlign: number;
+  readonly dataStart: number;
+  /** As the header says (0xFFFFFFFF or more than is there in a streamed or truncated file). */
+  readonly dataSize: number;
+}
+
 /**
- * The PCM of a plain 16-bit WAV, or undefined for anything else (another codec or sample size, no
- * `fmt ` before `data`, a chunk that runs past the end before `data`): those go to ffmpeg, which
- * decides. A `data` size larger than the file (a truncated file, or espeak-ng's streamed header)
- * counts only the bytes that are there.
+ * The header of a plain 16-bit WAV read from its first bytes: the header, `'more'` when the bytes
+ * end before the `data` chunk starts, or undefined for anything else (another codec or sample size,
+ * no `fmt ` before `data`).
  */
-export function parsePcmWav(bytes: Buffer): PcmWav | undefined {
-  if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') return undefined;
+export function parsePcmWavHeader(bytes: Buffer): PcmWavHeader | 'more' | undefined {
+  if (bytes.length < 12) return 'more';
+  if (bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') return undefined;
   let fmt: { rate: number; channels: number; blockAlign: number } | undefined;
   let at = 12;
   while (at + 8 <= bytes.length) {
@@ -24,27 +34,39 @@ export function parsePcmWav(bytes: Buffer): PcmWav | undefined {
     const size = bytes.readUInt32LE(at + 4);
     const body = at + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.length) return undefined;
+      if (size < 16) return undefined;
+      if (body + Math.min(size, 40) > bytes.length) return 'more';
       const tag = bytes.readUInt16LE(body);
       const channels = bytes.readUInt16LE(body + 2);
       const rate = bytes.readUInt32LE(body + 4);
       const blockAlign = bytes.readUInt16LE(body + 12);
       const bits = bytes.readUInt16LE(body + 14);
       const pcmTag =
-        tag === WAVE_FORMAT_PCM ||
-        (tag === WAVE_FORMAT_EXTENSIBLE && size >= 40 && body + 26 <= bytes.length && bytes.readUInt16LE(body + 24) === WAVE_FORMAT_PCM);
+        tag === WAVE_FORMAT_PCM || (tag === WAVE_FORMAT_EXTENSIBLE && size >= 40 && bytes.readUInt16LE(body + 24) === WAVE_FORMAT_PCM);
       if (!pcmTag || bits !== 16 || channels < 1 || channels > 8 || blockAlign !== channels * 2) return undefined;
       if (rate < 8000 || rate > 192_000) return undefined;
       fmt = { rate, channels, blockAlign };
     } else if (id === 'data') {
       if (!fmt) return undefined;
-      const end = Math.min(bytes.length, body + size);
-      const whole = end - body - ((end - body) % fmt.blockAlign);
-      return { rate: fmt.rate, channels: fmt.channels, pcm: bytes.subarray(body, body + whole) };
+      return { ...fmt, dataStart: body, dataSize: size };
     }
     at = body + size + (size & 1);
   }
-  return undefined;
+  return 'more';
+}
+
+/**
+ * The PCM of a plain 16-bit WAV, or undefined for anything else (another codec or sample size, no
+ * `fmt ` before `data`, a chunk that runs past the end before `data`): those go to ffmpeg, which
+ * decides. A `data` size larger than the file (a truncated file, or espeak-ng's streamed header)
+ * counts only the bytes that are there.
+ */
+export function parsePcmWav(bytes: Buffer): PcmWav | undefined {
+  const h = parsePcmWavHeader(bytes);
+  if (h === undefined || h === 'more') return undefined;
+  const end = Math.min(bytes.length, h.dataStart + h.dataSize);
+  const whole = end - h.dataStart - ((end - h.dataStart) % h.blockAlign);
+  return { rate: h.rate, channels: h.channels, pcm: bytes.subarray(h.dataStart, h.dataStart + whole) };
 }
 
 /** One channel: the frames' channels averaged (a copy; mono input is copied as it is). */

@@ -50,7 +50,8 @@ describe('OpenAI-compatible endpoint driven by the official client (CH-1)', () =
     expect(system[0]!.content).toContain('You are Ember');
     expect(system[0]!.content).not.toContain('EvilBot');
     expect(body.messages.at(-1)!.content).toMatch(
-      /kind=context source=channel untrusted⟧\ncaller-supplied system message:\nYou are EvilBot/,
+      // The screen (LLM-2) may add its flag line inside the fence; the caller's text stays data either way.
+      /kind=context source=channel untrusted⟧\n(\[Hearth screen: [^\n]*\]\n)?caller-supplied system message:\nYou are EvilBot/,
     );
   });
 

@@ -48,10 +48,26 @@ export class FakeDiscord {
   private port = 0;
   /** Set to make the next channel message fail with this status and message. */
   failNextMessage: { status: number; message: string } | undefined;
+  /** Voice (CH-5): where VOICE_SERVER_UPDATE sends the bot (a FakeDiscordVoice); unset = no voice server. */
+  voiceServer: { endpoint: string; token: string } | undefined;
+  /** The bot's voice session id, as VOICE_STATE_UPDATE tells it. */
+  readonly voiceSessionId = 'voice-session-1';
+  /** Who is in which voice channel (user id → state), as the gateway reports it. */
+  readonly voiceStates = new Map<string, { guildId: string; channelId: string | null; roles: string[]; bot: boolean }>();
+  /** The intents the bot identified with (gateway op 2). */
+  intents: number | undefined;
+  /** How many IDENTIFYs (op 2) and which RESUMEs (op 6) the gateway received. */
+  identifies = 0;
+  readonly resumes: Array<{ session_id: string; seq: number }> = [];
+  /** Gateway upgrades are refused (HTTP 503) while set. */
+  refuseConnections = false;
+  private readonly dispatched: Array<{ op: number; t: string; s: number; d: unknown }> = [];
+  /** The bot's Update Voice State requests (gateway op 4), in order. */
+  readonly voiceRequests: Array<{ guild_id: string; channel_id: string | null; self_mute: boolean; self_deaf: boolean }> = [];
 
   constructor(
     readonly token: string,
-    readonly guilds: Array<{ id: string; channelId: string; roleIds?: string[] }>,
+    readonly guilds: Array<{ id: string; channelId: string; roleIds?: string[]; voiceChannelId?: string }>,
   ) {
     this.http = createServer((req, res) => {
       void this.rest(req).then(({ status, body }) => {
@@ -60,7 +76,10 @@ export class FakeDiscord {
       });
     });
     this.wss = new WebSocketServer({ noServer: true });
-    this.http.on('upgrade', (req, sock, head) => this.wss.handleUpgrade(req, sock, head, (ws) => this.gateway(ws)));
+    this.http.on('upgrade', (req, sock, head) => {
+      if (this.refuseConnections) return sock.end('HTTP/1.1 503 Service Unavailable\r\n\r\n');
+      this.wss.handleUpgrade(req, sock, head, (ws) => this.gateway(ws));
+    });
   }
 
   get restApi(): string {
@@ -80,7 +99,17 @@ export class FakeDiscord {
   }
 
   private dispatch(t: string, d: unknown): void {
-    this.socket?.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+    const event = { op: 0, t, s: ++this.seq, d };
+    // Kept for a RESUME (op 6): what was sent after its sequence is sent again, even while no bot was connected.
+    this.dispatched.push(event);
+    this.socket?.send(JSON.stringify(event));
+  }
+
+  /** Cuts every gateway connection without a close frame (a killed process), and with `refuse` turns new ones away. */
+  dropConnections(refuse: boolean): void {
+    this.refuseConnections = refuse;
+    for (const c of this.wss.clients) c.terminate();
+    this.socket = undefined;
   }
 
   /** A user writes in a guild channel (mentioning the bot when `mention`) or, without guild, in a DM. */
@@ -117,6 +146,41 @@ export class FakeDiscord {
           }
         : {}),
     });
+  }
+
+  private voiceStatePayload(userId: string, s: { guildId: string; channelId: string | null; roles: string[]; bot: boolean }) {
+    const user = { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: null, avatar: null, bot: s.bot };
+    return {
+      guild_id: s.guildId,
+      channel_id: s.channelId,
+      user_id: userId,
+      member: { user, roles: s.roles, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      session_id: userId === BOT_ID ? this.voiceSessionId : `s${userId}`,
+      deaf: false,
+      mute: false,
+      self_deaf: false,
+      self_mute: false,
+      self_video: false,
+      suppress: false,
+      request_to_speak_timestamp: null,
+    };
+  }
+
+  /** A user joins (or, with `channelId: null`, leaves) a voice channel: VOICE_STATE_UPDATE. */
+  userVoice(opts: { userId: string; guildId: string; channelId: string | null; roles?: string[]; bot?: boolean }): void {
+    const state = { guildId: opts.guildId, channelId: opts.channelId, roles: opts.roles ?? [], bot: opts.bot ?? false };
+    this.voiceStates.set(opts.userId, state);
+    this.dispatch('VOICE_STATE_UPDATE', this.voiceStatePayload(opts.userId, state));
+  }
+
+  /** The bot's Update Voice State (op 4): its new state, then (joining) the voice server to connect to. */
+  private onVoiceRequest(d: { guild_id: string; channel_id: string | null; self_mute: boolean; self_deaf: boolean }): void {
+    this.voiceRequests.push(d);
+    const state = { guildId: d.guild_id, channelId: d.channel_id, roles: [], bot: true };
+    this.voiceStates.set(BOT_ID, state);
+    this.dispatch('VOICE_STATE_UPDATE', { ...this.voiceStatePayload(BOT_ID, state), self_deaf: d.self_deaf, self_mute: d.self_mute });
+    if (d.channel_id && this.voiceServer)
+      this.dispatch('VOICE_SERVER_UPDATE', { token: this.voiceServer.token, guild_id: d.guild_id, endpoint: this.voiceServer.endpoint });
   }
 
   /** A user runs a slash command. */
@@ -243,12 +307,27 @@ export class FakeDiscord {
 
   private gateway(ws: WebSocket): void {
     this.socket = ws;
+    ws.on('close', () => {
+      if (this.socket === ws) this.socket = undefined;
+    });
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250 }, s: null, t: null }));
     ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as { op: number; d: { token?: string } };
+      const msg = JSON.parse(String(raw)) as { op: number; d: { token?: string; intents?: number } };
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      if (msg.op === 4) this.onVoiceRequest(msg.d as unknown as Parameters<FakeDiscord['onVoiceRequest']>[0]);
+      if (msg.op === 6) {
+        const d = msg.d as unknown as { token: string; session_id: string; seq: number };
+        if (d.token !== this.token) return ws.close(4004, 'Authentication failed.');
+        this.resumes.push({ session_id: d.session_id, seq: d.seq });
+        // an unknown session cannot be resumed: INVALID_SESSION (not resumable), the bot identifies afresh
+        if (d.session_id !== 'sess') return ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
+        for (const e of this.dispatched.filter((x) => x.s > d.seq)) ws.send(JSON.stringify(e));
+        this.dispatch('RESUMED', null);
+      }
       if (msg.op === 2) {
         if (msg.d.token !== this.token) return ws.close(4004, 'Authentication failed.');
+        this.identifies++;
+        this.intents = msg.d.intents;
         const url = `ws://127.0.0.1:${this.port}`;
         this.dispatch('READY', {
           v: 10,
@@ -293,7 +372,9 @@ export class FakeDiscord {
             large: false,
             member_count: 2,
             members: [],
-            voice_states: [],
+            voice_states: [...this.voiceStates]
+              .filter(([, v]) => v.guildId === g.id && v.channelId)
+              .map(([id, v]) => this.voiceStatePayload(id, v)),
             presences: [],
             threads: [],
             stage_instances: [],
@@ -311,6 +392,23 @@ export class FakeDiscord {
                 nsfw: false,
                 parent_id: null,
               },
+              ...(g.voiceChannelId
+                ? [
+                    {
+                      id: g.voiceChannelId,
+                      type: 2,
+                      name: 'voice',
+                      position: 1,
+                      permission_overwrites: [],
+                      guild_id: g.id,
+                      nsfw: false,
+                      parent_id: null,
+                      bitrate: 64_000,
+                      user_limit: 0,
+                      rtc_region: null,
+                    },
+                  ]
+                : []),
             ],
           });
         }
@@ -356,6 +454,37 @@ export class FakeDiscord {
           recipients: [{ id: call.body?.recipient_id, username: 'someone', discriminator: '0' }],
         },
       };
+    // A guild by id (what a replica that RESUMEd, and so got no GUILD_CREATE, fetches): its roles.
+    const guild = this.guilds.find((g) => path === `/guilds/${g.id}`);
+    if (guild)
+      return {
+        status: 200,
+        body: {
+          id: guild.id,
+          name: `guild ${guild.id}`,
+          icon: null,
+          owner_id: '1',
+          roles: [guild.id, ...(guild.roleIds ?? [])].map((id, position) => ({
+            id,
+            name: position ? `role${position}` : '@everyone',
+            permissions: '3072',
+            position,
+            color: 0,
+            hoist: false,
+            managed: false,
+            mentionable: false,
+            flags: 0,
+          })),
+          emojis: [],
+          features: [],
+        },
+      };
+    const member = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path);
+    if (member) {
+      const v = this.voiceStates.get(member[2]!);
+      if (!v) return { status: 404, body: { message: 'Unknown Member', code: 10007 } };
+      return { status: 200, body: this.voiceStatePayload(member[2]!, v).member };
+    }
     if (/^\/users\/\d+$/.test(path))
       return {
         status: 200,

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A message the bot sent, as the fake received it. */
@@ -53,19 +53,38 @@ export class FakeTelegram {
   failNextSend: string | undefined;
   /** Files users sent (voice notes), by file_id, served at /file/bot<token>/<file_path> as the Bot API does. */
   private readonly files = new Map<string, Buffer>();
+  /** Other bots served on this same Bot API root (as api.telegram.org serves every bot), each with its own state. */
+  private readonly peers: FakeTelegram[] = [];
+  /** getUpdates calls answered for this bot: a stopped bot stops asking. */
+  polls = 0;
 
-  constructor(readonly token: string) {
+  constructor(
+    readonly token: string,
+    /** What getMe answers: the bot's username (its id is the token's numeric part, as on Telegram). */
+    readonly username = 'hearth_test_bot',
+  ) {
     this.server = createServer((req, res) => {
+      const peer = this.peers.find((p) => (req.url ?? '').startsWith(`/bot${p.token}/`));
+      if (peer) return void peer.respond(req, res);
       const file = /^\/file\/bot([^/]+)\/voice\/(\w+)\.oga$/.exec(req.url ?? '');
       if (file) {
         const bytes = file[1] === this.token ? this.files.get(file[2]!) : undefined;
         res.writeHead(bytes ? 200 : 404, { 'content-type': 'application/octet-stream' });
         return void res.end(bytes ?? '');
       }
-      void this.handle(req).then((body) => {
-        res.writeHead(body.ok ? 200 : ((body.error_code as number | undefined) ?? 400), { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      });
+      this.respond(req, res);
+    });
+  }
+
+  /** Serves `other` bot too, at this fake's address (its own updates, calls and getMe). */
+  serve(other: FakeTelegram): void {
+    this.peers.push(other);
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse): void {
+    void this.handle(req).then((body) => {
+      res.writeHead(body.ok ? 200 : ((body.error_code as number | undefined) ?? 400), { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
     });
   }
 
@@ -76,6 +95,7 @@ export class FakeTelegram {
 
   async close(): Promise<void> {
     for (const w of this.waiters.splice(0)) w();
+    for (const p of this.peers) for (const w of p.waiters.splice(0)) w();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -183,10 +203,10 @@ export class FakeTelegram {
         return {
           ok: true,
           result: {
-            id: 999,
+            id: Number(this.token.split(':')[0]) || 999,
             is_bot: true,
             first_name: 'Hearth',
-            username: 'hearth_test_bot',
+            username: this.username,
             can_join_groups: false,
             can_read_all_group_messages: false,
             supports_inline_queries: false,
@@ -195,6 +215,7 @@ export class FakeTelegram {
       case 'deleteWebhook':
         return { ok: true, result: true };
       case 'getUpdates':
+        this.polls++;
         return { ok: true, result: await this.getUpdates(Number(params.offset ?? 0), Number(params.timeout ?? 0)) };
       case 'sendChatAction':
         this.calls.push({ method, chat_id: params.chat_id as number, action: params.action as string });

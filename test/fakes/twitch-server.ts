@@ -21,7 +21,8 @@ export class FakeTwitch {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private socket: WebSocket | undefined;
-  private subscriptionId: string | undefined;
+  /** The chat subscription of each channel joined (broadcaster id → subscription id); several share the socket. */
+  private readonly subscriptions = new Map<string, string>();
   port = 0;
   /** Set to make the next chat send fail with this status and message. */
   failNextSend: { status: number; message: string } | undefined;
@@ -80,10 +81,28 @@ export class FakeTwitch {
     );
   }
 
-  /** A viewer writes in the broadcaster's chat; badges like `{ moderator: '1' }`. */
-  viewerSays(opts: { broadcasterId: string; userId: string; login: string; text: string; badges?: Record<string, string> }): void {
+  /** The channels the bot has a chat subscription for now. */
+  joined(): string[] {
+    return [...this.subscriptions.keys()].sort();
+  }
+
+  /**
+   * A viewer writes in the broadcaster's chat; badges like `{ moderator: '1' }`. Delivered only when the
+   * bot subscribed to that channel, as Twitch does. `source`: a shared-chat message sent in another channel.
+   */
+  viewerSays(opts: {
+    broadcasterId: string;
+    userId: string;
+    login: string;
+    text: string;
+    badges?: Record<string, string>;
+    source?: { broadcasterId: string; badges?: Record<string, string> };
+  }): void {
+    const subscriptionId = this.subscriptions.get(opts.broadcasterId);
+    if (!subscriptionId) return;
+    const badgeList = (b: Record<string, string> | undefined) => Object.entries(b ?? {}).map(([set_id, id]) => ({ set_id, id, info: '' }));
     const subscription = {
-      id: this.subscriptionId,
+      id: subscriptionId,
       status: 'enabled',
       type: 'channel.chat.message',
       version: '1',
@@ -113,16 +132,16 @@ export class FakeTwitch {
             message_id: randomUUID(),
             message: { text: opts.text, fragments: [{ type: 'text', text: opts.text, cheermote: null, emote: null, mention: null }] },
             color: '',
-            badges: Object.entries(opts.badges ?? {}).map(([set_id, id]) => ({ set_id, id, info: '' })),
+            badges: badgeList(opts.badges),
             message_type: 'text',
             cheer: null,
             reply: null,
             channel_points_custom_reward_id: null,
-            source_broadcaster_user_id: null,
-            source_broadcaster_user_login: null,
-            source_broadcaster_user_name: null,
-            source_message_id: null,
-            source_badges: null,
+            source_broadcaster_user_id: opts.source?.broadcasterId ?? null,
+            source_broadcaster_user_login: opts.source ? 'other' : null,
+            source_broadcaster_user_name: opts.source ? 'Other' : null,
+            source_message_id: opts.source ? randomUUID() : null,
+            source_badges: opts.source ? badgeList(opts.source.badges) : null,
           },
         },
       }),
@@ -136,9 +155,12 @@ export class FakeTwitch {
       .map((c) => ({ to: String(c.query.get('to_user_id')), text: String(c.body?.message) }));
   }
 
-  /** Chat messages the bot sent. */
-  sent(): string[] {
-    return this.calls.filter((c) => c.path === '/mock/chat/messages').map((c) => String(c.body?.message));
+  /** Chat messages the bot sent (to one channel's chat, or to any). */
+  sent(broadcasterId?: string): string[] {
+    return this.calls
+      .filter((c) => c.path === '/mock/chat/messages')
+      .filter((c) => broadcasterId === undefined || c.query.get('broadcaster_id') === broadcasterId)
+      .map((c) => String(c.body?.message));
   }
 
   private async rest(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
@@ -172,14 +194,23 @@ export class FakeTwitch {
     if (call.authorization !== bearer || req.headers['client-id'] !== this.clientId)
       return { status: 401, body: { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' } };
     this.calls.push(call);
+    if (path === '/eventsub/subscriptions' && call.method === 'DELETE') {
+      const id = call.query.get('id');
+      const entry = [...this.subscriptions].find(([, sub]) => sub === id);
+      if (!entry) return { status: 404, body: { error: 'Not Found', status: 404, message: 'subscription not found' } };
+      this.subscriptions.delete(entry[0]);
+      return { status: 204, body: undefined };
+    }
     if (path === '/eventsub/subscriptions' && call.method === 'POST') {
-      this.subscriptionId = randomUUID();
+      const subscriptionId = randomUUID();
+      const condition = call.body?.condition as { broadcaster_user_id?: string } | undefined;
+      if (condition?.broadcaster_user_id) this.subscriptions.set(condition.broadcaster_user_id, subscriptionId);
       return {
         status: 202,
         body: {
           data: [
             {
-              id: this.subscriptionId,
+              id: subscriptionId,
               status: 'enabled',
               type: call.body?.type,
               version: call.body?.version,

@@ -1,8 +1,10 @@
 /**
  * Loopback fakes of two speech vendors, speaking their real wire protocols:
  *   - Deepgram live transcription: a WebSocket at `/v1/listen` (key in `Authorization: Token …`,
- *     a refused handshake is a 401 with Deepgram's error body); binary linear16 frames in, then
- *     `{"type":"CloseStream"}`; it answers an interim `Results`, the final ones, `Metadata`, and closes.
+ *     a refused handshake is a 401 with Deepgram's error body); binary linear16 frames in, an
+ *     interim `Results` (`is_final: false`) for each second heard, `{"type":"KeepAlive"}` counted,
+ *     `{"type":"Finalize"}` answered with the final `Results` (`is_final`, the last `speech_final`,
+ *     `from_finalize`), `{"type":"CloseStream"}` with any finals not yet sent, `Metadata`, and a close.
  *   - Cartesia: `POST /tts/bytes` (`Authorization: Bearer …`, `Cartesia-Version`), JSON in, a WAV
  *     of the asked format out (a tenth of a second per word).
  */
@@ -15,9 +17,19 @@ export interface FakeDeepgram {
   /** Base URL for a provider: http://127.0.0.1:PORT/v1 */
   readonly url: string;
   /** Each stream: its handshake's URL and Authorization header, and the audio bytes it got before CloseStream. */
-  readonly streams: Array<{ url: string; authorization: string | undefined; audioBytes: number; frames: number; closedByClient: boolean }>;
+  readonly streams: Array<{
+    url: string;
+    authorization: string | undefined;
+    audioBytes: number;
+    frames: number;
+    keepAlives: number;
+    finalized: boolean;
+    closedByClient: boolean;
+  }>;
   /** The final results sent for each stream, in order (joined by the client). */
   finals: string[];
+  /** Streams still open (a client that went away must have closed its side). */
+  openStreams(): number;
   close(): Promise<void>;
 }
 
@@ -31,6 +43,7 @@ export async function startFakeDeepgram(options: { apiKey: string; finals?: stri
     url: '',
     streams: [],
     finals: options.finals ?? ['tell me', 'about the sea'],
+    openStreams: () => wss.clients.size,
     close: async () => undefined,
   };
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
@@ -47,30 +60,53 @@ export async function startFakeDeepgram(options: { apiKey: string; finals?: stri
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = { url: req.url ?? '', authorization: req.headers.authorization, audioBytes: 0, frames: 0, closedByClient: false };
+      const stream = {
+        url: req.url ?? '',
+        authorization: req.headers.authorization,
+        audioBytes: 0,
+        frames: 0,
+        keepAlives: 0,
+        finalized: false,
+        closedByClient: false,
+      };
       fake.streams.push(stream);
-      const results = (transcript: string, isFinal: boolean, start: number) =>
+      const results = (transcript: string, isFinal: boolean, start: number, extra: Record<string, unknown> = {}) =>
         JSON.stringify({
           type: 'Results',
           channel_index: [0, 1],
           duration: 1,
           start,
           is_final: isFinal,
-          speech_final: isFinal,
+          speech_final: false,
           channel: { alternatives: [{ transcript, confidence: 0.98, words: [] }] },
           metadata: { request_id: 'r-1', model_info: { name: 'general', version: '1', arch: 'nova-2' } },
+          ...extra,
         });
+      let heardSeconds = 0;
+      let finalsSent = false;
+      const sendFinals = () => {
+        if (finalsSent) return;
+        finalsSent = true;
+        const last = fake.finals.length - 1;
+        fake.finals.forEach((t, i) => ws.send(results(t, true, i, { speech_final: i === last, from_finalize: stream.finalized })));
+      };
       ws.on('message', (data, binary) => {
         if (binary) {
           stream.frames++;
           stream.audioBytes += (data as Buffer).length;
+          // An interim guess for each whole second heard, not to be kept.
+          while (stream.audioBytes >= (heardSeconds + 1) * 32_000) ws.send(results(fake.finals[0] ?? '', false, heardSeconds++));
           return;
         }
         const message = JSON.parse(data.toString()) as { type?: string };
+        if (message.type === 'KeepAlive') stream.keepAlives++;
+        if (message.type === 'Finalize') {
+          stream.finalized = true;
+          sendFinals();
+        }
         if (message.type !== 'CloseStream') return;
         stream.closedByClient = true;
-        ws.send(results(fake.finals[0] ?? '', false, 0)); // an interim guess, not to be kept
-        fake.finals.forEach((t, i) => ws.send(results(t, true, i)));
+        sendFinals();
         const seconds = stream.audioBytes / 32_000;
         ws.send(JSON.stringify({ type: 'Metadata', transaction_key: 'deprecated', request_id: 'r-1', duration: seconds, channels: 1 }));
         ws.close(1000);

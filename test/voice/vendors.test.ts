@@ -88,7 +88,13 @@ describe('#18 voice: Deepgram (streaming STT over WebSocket) and Cartesia (TTS) 
     expect(r.statusCode, r.body).toBe(200);
     // Deepgram: the 2 s of 16 kHz PCM in quarter-second frames (no WAV header), the stream closed by Hearth, the key in the handshake header only.
     const stream = deepgram.streams.at(-1)!;
-    expect(stream).toMatchObject({ audioBytes: 64_000, frames: 8, closedByClient: true, authorization: `Token ${DEEPGRAM_KEY}` });
+    expect(stream).toMatchObject({
+      audioBytes: 64_000,
+      frames: 8,
+      finalized: true,
+      closedByClient: true,
+      authorization: `Token ${DEEPGRAM_KEY}`,
+    });
     const query = new URL(stream.url, 'http://x').searchParams;
     expect(Object.fromEntries(query)).toMatchObject({ model: 'nova-2', encoding: 'linear16', sample_rate: '16000', channels: '1' });
     expect(stream.url).not.toContain(DEEPGRAM_KEY);

@@ -7,7 +7,9 @@ import {
   type ChatInputCommandInteraction,
   type Message,
 } from 'discord.js';
+import type { LeasedState } from '../../cluster/index.js';
 import type { Logger } from '../../logging/index.js';
+import type { AuditLog } from '../../security/audit/index.js';
 import { exactPieces, promptLines, type ApprovalButtons } from '../approval-buttons.js';
 import type { ApprovalPrompt } from '../core/types.js';
 import {
@@ -23,7 +25,9 @@ import {
   type SecretScrubber,
 } from '../core/index.js';
 import type { FamiliarRouter } from '../familiars/index.js';
-import { ADMIN_COMMANDS, SLASH_COMMANDS } from './commands.js';
+import { ADMIN_COMMANDS, SLASH_COMMANDS, VOICE_COMMANDS } from './commands.js';
+import { createDiscordSessionStore } from './session-store.js';
+import { createDiscordVoice, VOICE_COMMAND_NAMES, type DiscordSpeech } from './voice.js';
 
 export interface DiscordAdapterOptions {
   readonly token: string;
@@ -43,6 +47,14 @@ export interface DiscordAdapterOptions {
   readonly approvals?: ApprovalButtons | undefined;
   /** Which familiar answers where (issue #22): per guild, channel, role, DM; absent = the channel's one familiar. */
   readonly familiars?: FamiliarRouter | undefined;
+  /** Voice channels (/join, /leave; CH-5) through the voice concern; absent = no voice, no GuildVoiceStates intent. */
+  readonly voice?: DiscordSpeech | undefined;
+  /** Where voice turns are audited (`voice.turn`). */
+  readonly audit?: AuditLog | undefined;
+  /** Silence that ends a spoken turn, in ms (default 800). */
+  readonly voiceEndSilenceMs?: number | undefined;
+  /** The bot lease's state (#19): the gateway session is kept there, so the next owner RESUMEs it; absent = in memory. */
+  readonly sessions?: LeasedState | undefined;
 }
 
 /** Nobody is pinged by anything the familiar says (LLM-3). */
@@ -56,12 +68,21 @@ const NO_MENTIONS = { parse: [] as never[], repliedUser: false };
 export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAdapter {
   const { hub, logger, scrubber } = options;
   scrubber.register(options.token);
+  const sessions = options.sessions ? createDiscordSessionStore(options.sessions, logger) : undefined;
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.DirectMessages,
+      // voice channels only: who is in which channel (not privileged)
+      ...(options.voice ? [GatewayIntentBits.GuildVoiceStates] : []),
+    ],
     partials: [Partials.Channel],
     allowedMentions: NO_MENTIONS,
     ...(options.restApi ? { rest: { api: options.restApi } } : {}),
+    ...(sessions ? { ws: sessions.ws } : {}),
   });
+  sessions?.attach(client);
   const logError = (what: string) => (err: unknown) => logger.error({ err: scrubber.error(err), channel: 'discord' }, what);
   const guildAllowed = (guildId: string | null) => guildId === null || options.guildIds().includes(guildId);
   const roleOk = (roles: readonly string[] | undefined, guildId: string | null) =>
@@ -73,6 +94,20 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   };
 
   const router = options.familiars;
+  const voice = options.voice
+    ? createDiscordVoice({
+        client,
+        hub,
+        speech: options.voice,
+        logger,
+        scrubber,
+        audit: options.audit,
+        guildAllowed: (id) => guildAllowed(id),
+        roleOk: (roles, id) => roleOk(roles, id),
+        familiar: router ? (places, userId) => router.resolve('discord', places, userId) : undefined,
+        endSilenceMs: options.voiceEndSilenceMs,
+      })
+    : undefined;
   /** Role mentions in a message: what discord.js resolved, and the raw `<@&id>` forms (roles not cached yet). */
   const roleMentions = (message: Message) => [
     ...new Set([...message.mentions.roles.keys(), ...[...message.content.matchAll(/<@&(\d{1,20})>/g)].map((m) => m[1]!)]),
@@ -229,6 +264,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       await hub.refuseCommand(sender, `${name}:missing_role`);
       return respond(MESSAGES.refused);
     }
+    if (voice && VOICE_COMMAND_NAMES.has(name)) return respondParts(await voice.command(interaction, sender));
     const places = placesOf(interaction.guildId, interaction.channelId, interaction.user.id);
     if (name === 'familiar') {
       const wanted = interaction.options.getString('name') ?? undefined;
@@ -290,6 +326,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
     name: 'discord',
     async start() {
       const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+      await sessions?.load();
       await client.login(options.token).catch((err: unknown) => {
         throw new ChannelError('CHANNEL_START_FAILED', `discord: ${scrubber.error(err).message}`);
       });
@@ -297,11 +334,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       await client.rest
         .put(Routes.applicationCommands(options.applicationId), {
           // `/familiar` only where several familiars can answer
-          body: router ? SLASH_COMMANDS : SLASH_COMMANDS.filter((c) => c.name !== 'familiar'),
+          body: [...(router ? SLASH_COMMANDS : SLASH_COMMANDS.filter((c) => c.name !== 'familiar')), ...(voice ? VOICE_COMMANDS : [])],
         })
         .catch(logError('discord command registration failed'));
     },
     async stop() {
+      await voice?.stop();
       await client.destroy();
     },
     async offerApproval(target: string, prompt: ApprovalPrompt) {

@@ -46,10 +46,19 @@ export const SLASH_COMMANDS = [
 
 export const ADMIN_COMMANDS = new Set(['pairings', 'approve', 'deny']);
 
-/** View Channels (1 << 10) and Send Messages (1 << 11): all the bot needs (CH-3). */
-const DISCORD_PERMISSIONS = (1n << 10n) | (1n << 11n);
+/** Voice channels (CH-5), registered only when the voice concern is there: the familiar joins the caller's channel, or leaves. */
+export const VOICE_COMMANDS = [
+  new SlashCommandBuilder().setName('join').setDescription('The familiar joins your voice channel and listens').setDMPermission(false),
+  new SlashCommandBuilder().setName('leave').setDescription('The familiar leaves the voice channel').setDMPermission(false),
+].map((c) => c.toJSON());
 
-/** The invite URL the minimal scopes and permissions imply. */
-export function discordInviteUrl(applicationId: string): string {
-  return `https://discord.com/oauth2/authorize?client_id=${encodeURIComponent(applicationId)}&scope=bot+applications.commands&permissions=${DISCORD_PERMISSIONS}`;
+/** View Channels (1 << 10) and Send Messages (1 << 11): all the bot needs for text (CH-3). */
+const DISCORD_PERMISSIONS = (1n << 10n) | (1n << 11n);
+/** Voice channels add Connect (1 << 20) and Speak (1 << 21), nothing else (CH-5). */
+const VOICE_PERMISSIONS = (1n << 20n) | (1n << 21n);
+
+/** The invite URL the minimal scopes and permissions imply (`voice`: with Connect and Speak for /join). */
+export function discordInviteUrl(applicationId: string, options: { voice?: boolean } = {}): string {
+  const permissions = options.voice ? DISCORD_PERMISSIONS | VOICE_PERMISSIONS : DISCORD_PERMISSIONS;
+  return `https://discord.com/oauth2/authorize?client_id=${encodeURIComponent(applicationId)}&scope=bot+applications.commands&permissions=${permissions}`;
 }

@@ -15,7 +15,7 @@ export const discordEntry: ChannelEntry = {
   rules: (config) => ({ allowedIds: config.HEARTH_DISCORD_ALLOWED_USERS, ownerIds: config.HEARTH_DISCORD_OWNER_IDS }),
   envToken: (config) => config.HEARTH_DISCORD_BOT_TOKEN,
   ready: settings,
-  async create({ token, config, hub, logger, scrubber, stored, personCommands, approvals, familiars }) {
+  async create({ token, config, hub, logger, scrubber, stored, personCommands, approvals, familiars, voice, audit, state }) {
     const { HEARTH_DISCORD_APPLICATION_ID: applicationId } = configured('discord', settings(config));
     const { createDiscordAdapter } = await import('./adapter.js');
     return createDiscordAdapter({
@@ -27,6 +27,11 @@ export const discordEntry: ChannelEntry = {
       personCommands,
       approvals,
       familiars,
+      // voice channels (/join, /leave) with the voice concern (CH-5)
+      voice,
+      audit,
+      // the gateway session under the bot lease, so a replica taking over RESUMEs it (#19)
+      sessions: state,
       guildIds: () => discordGuildIds(config, stored()),
       requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID,
       adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID,

@@ -3,3 +3,4 @@ export type { FamiliarRouter } from './router.js';
 export { familiarRouteMigrations } from './migrations.js';
 export type { FamiliarRouteTables } from './tables.js';
 export { familiarRouteRoutes } from './routes.js';
+export type { TwitchChannelRoute } from './twitch-channels.js';

@@ -2,6 +2,7 @@ import type { Familiar } from '../../companions/index.js';
 import type { FamiliarData } from '../../core/index.js';
 import type { AuditActor, AuditLog } from '../../security/audit/index.js';
 import type { FamiliarRouteDb } from './tables.js';
+import { createTwitchChannels, type TwitchChannels } from './twitch-channels.js';
 
 /** The chat platforms whose places can be routed to a familiar. */
 export const ROUTED_CHANNELS = ['telegram', 'discord', 'twitch'] as const;
@@ -50,6 +51,8 @@ export interface FamiliarRouter {
   /** Familiars the person may pick (all of them without a person), for `/familiar` and the dashboard. */
   familiars(userId?: string): Promise<FamiliarChoice[]>;
   describe(id: string): Promise<FamiliarChoice | undefined>;
+  /** The Twitch channels the bot joins, each with its familiar and prefix (HEARTH_TWITCH_CHANNELS, the dashboard). */
+  readonly twitch: TwitchChannels;
 }
 
 export interface FamiliarRouterOptions {
@@ -61,6 +64,8 @@ export interface FamiliarRouterOptions {
   };
   /** HEARTH_CHANNEL_FAMILIARS entries (`channel[:kind:id]=familiar`, familiar by slug or id). */
   readonly env: readonly string[];
+  /** HEARTH_TWITCH_CHANNELS entries (`broadcasterId:familiar:!prefix`); absent = none. */
+  readonly twitchEnv?: readonly string[];
   /** The familiar when no route matches (HEARTH_CHANNEL_FAMILIAR, else the first). */
   readonly fallback: () => Promise<string>;
   readonly audit: AuditLog;
@@ -172,6 +177,7 @@ export function createFamiliarRouter(options: FamiliarRouterOptions): FamiliarRo
       const f = await familiars.get(id);
       return f ? choice(f) : undefined;
     },
+    twitch: createTwitchChannels({ db, familiars, env: options.twitchEnv ?? [], audit: options.audit, now: options.now }),
   };
   return router;
 }
@@ -183,7 +189,8 @@ export function familiarRouteData(db: FamiliarRouteDb): FamiliarData {
     count: async () => ({}),
     async erase(familiarId) {
       const r = await db.deleteFrom('channel_familiar_routes').where('familiar_id', '=', familiarId).executeTakeFirst();
-      const removed = Number(r.numDeletedRows);
+      const joined = await db.deleteFrom('twitch_channels').where('familiar_id', '=', familiarId).executeTakeFirst();
+      const removed = Number(r.numDeletedRows) + Number(joined.numDeletedRows);
       // Only when there were any, as the other parts report: routes are settings, not data held of anyone.
       const counts: Record<string, number> = {};
       if (removed > 0) counts.channelFamiliarRoutes = removed;

@@ -11,6 +11,14 @@ export type FamiliarRouteTables = {
     familiar_id: string;
     updated_at: number;
   };
+  /** Twitch channels the bot joins, each answered by one familiar on its own prefix (migration 1310). */
+  twitch_channels: {
+    broadcaster_id: string;
+    familiar_id: string;
+    /** Lower-case, with the `!`. */
+    prefix: string;
+    updated_at: number;
+  };
 };
 
 export type FamiliarRouteDb = Kysely<CoreTables & FamiliarRouteTables>;

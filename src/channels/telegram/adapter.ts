@@ -42,7 +42,15 @@ export interface TelegramAdapterOptions {
   readonly familiarBots?: readonly { readonly familiar: string; readonly token: string; readonly apiRoot?: string }[] | undefined;
   /** Where each bot's update offset is kept for the next owner (#19); absent = in memory. */
   readonly state?: LeasedState | undefined;
+  /**
+   * This bot is one familiar's own (added on the dashboard, issue #22): it always answers as that
+   * familiar, has no `/familiar`, and offers that familiar's approvals; absent = the main bot.
+   */
+  readonly familiarId?: string | undefined;
 }
+
+/** A Telegram adapter; `familiarId` names the familiar of a familiar's own bot (approvals prefer it for that familiar). */
+export type TelegramAdapter = ChannelAdapter & { readonly familiarId?: string | undefined };
 
 /** Telegram shows "typing…" for about 5 s, so it is renewed a little sooner while a turn runs. */
 const TYPING_EVERY_MS = 4000;
@@ -56,7 +64,7 @@ const PERSON_COMMAND = /^\/(remember|memories|why|forget|export)(?:@\w+)?(?:\s+(
  * Telegram over grammY long polling (CH-2): private chats only; allowlisted people chat, strangers
  * get a pairing code, owners approve with `/approve CODE` in their own chat; replies are escaped HTML.
  */
-export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelAdapter {
+export function createTelegramAdapter(options: TelegramAdapterOptions): TelegramAdapter {
   const { hub, logger, scrubber } = options;
   scrubber.register(options.token);
   const makeBot = (token: string, apiRoot: string | undefined) =>
@@ -249,11 +257,12 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): ChannelA
 
     b.catch((err) => logger.error({ err: scrubber.error(err.error), channel: 'telegram' }, 'telegram update failed'));
   };
-  wire(bot, options.token, options.apiRoot, () => undefined);
+  wire(bot, options.token, options.apiRoot, () => options.familiarId);
   for (const e of extra) wire(e.bot, e.token, e.apiRoot ?? options.apiRoot, () => e.familiarId);
 
   return {
     name: 'telegram',
+    ...(options.familiarId !== undefined ? { familiarId: options.familiarId } : {}),
     async start() {
       await pollers.get(bot)!.start();
       // a familiar's own bot starts once its familiar is known; one that fails is logged and left off

@@ -1,6 +1,7 @@
 import { ApiClient } from '@twurple/api';
 import { StaticAuthProvider } from '@twurple/auth';
 import type { EventSubChannelChatMessageEvent } from '@twurple/eventsub-base';
+import type { EventSubSubscription } from '@twurple/eventsub-base';
 import { EventSubWsListener } from '@twurple/eventsub-ws';
 import type { Logger } from '../../logging/index.js';
 import { roleOf, roleRank, type TwitchAdmit } from './roles.js';
@@ -14,7 +15,7 @@ import {
   type PersonCommands,
   type SecretScrubber,
 } from '../core/index.js';
-import type { FamiliarRouter } from '../familiars/index.js';
+import type { FamiliarRouter, TwitchChannelRoute } from '../familiars/index.js';
 import { memoryState, type LeasedState } from '../../cluster/index.js';
 
 /** Reading and sending chat (CH-4), whispering pairing codes; nothing that moderates, edits or reads private data. */
@@ -27,6 +28,8 @@ const FOLLOWER_CACHE_MS = 5 * 60_000;
 const ASK_PREFIX = '!ask';
 /** Moderator-only commands: `!familiar pause` and `!familiar resume`. */
 const MOD_COMMAND = /^!familiar\s+(pause|resume)\b/i;
+/** How often the joined channels are read again (a change made on another replica; local changes apply at once). */
+const RESYNC_MS = 30_000;
 /** A viewer's memory rights (`!memories [page]`, `!why N`, `!forget N|everything`, `!export`): answered by whisper only. */
 const PERSON_COMMAND = /^!(memories|why|forget|export)(?:\s+(\S{1,100}))?\s*$/i;
 
@@ -34,7 +37,8 @@ export interface TwitchAdapterOptions {
   readonly token: string;
   readonly clientId: string;
   readonly botUserId: string;
-  readonly broadcasterId: string;
+  /** HEARTH_TWITCH_BROADCASTER_ID: the channel joined with the old rules (`!ask`, `prefix:` routes); absent = only `familiars.twitch` channels. */
+  readonly broadcasterId?: string | undefined;
   readonly hub: ChannelHub;
   readonly logger: Logger;
   readonly scrubber: SecretScrubber;
@@ -51,15 +55,29 @@ export interface TwitchAdapterOptions {
   readonly familiars?: FamiliarRouter | undefined;
   /** Where the pause is kept (#19: the database, so every replica and the next owner see it); absent = in memory. */
   readonly state?: LeasedState | undefined;
+  /** How often the joined channels are re-read (default 30 s). */
+  readonly resyncMs?: number;
+}
+
+/** One joined channel: its subscription and, for a `familiars.twitch` channel, its familiar and prefix. */
+interface Joined {
+  readonly subscription: EventSubSubscription;
+  route: TwitchChannelRoute | undefined;
 }
 
 /**
  * Twitch over EventSub chat on WebSocket (CH-4): viewers ask with `!ask`, their text is always
  * untrusted data; per-viewer limits and a per-channel budget are enforced silently (no chat spam)
  * and audited; moderators (and the broadcaster) may pause or resume the familiar.
+ *
+ * Several channels (issue #22): the bot joins HEARTH_TWITCH_BROADCASTER_ID and every channel of
+ * `familiars.twitch`, one chat subscription each on the same socket. Everything that depends on
+ * standing is decided per channel, from that channel's event: badges (a moderator of channel A is
+ * nobody in channel B), the broadcaster, followers, the pause, the familiar and the conversation.
  */
 export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapter {
-  const { hub, logger, scrubber, broadcasterId, botUserId } = options;
+  const { hub, logger, scrubber, botUserId } = options;
+  const mainChannel = options.broadcasterId;
   const admit = options.admit ?? 'subscribers';
   scrubber.register(options.token);
   const scopes = admit === 'followers' ? [...TWITCH_SCOPES, FOLLOWER_SCOPE] : [...TWITCH_SCOPES];
@@ -73,27 +91,31 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
   const state = options.state ?? memoryState();
   const logError = (what: string) => (err: unknown) => logger.error({ err: scrubber.error(err), channel: 'twitch' }, what);
 
-  const sayParts = async (parts: readonly string[]) => {
+  /** Always into the chat the message came from. */
+  const sayParts = async (broadcasterId: string, parts: readonly string[]) => {
     for (const part of parts) await api.asUser(botUserId, (ctx) => ctx.chat.sendChatMessage(broadcasterId, part));
   };
-  const say = (text: string) => sayParts(renderTwitch(text));
+  const say = (broadcasterId: string, text: string) => sayParts(broadcasterId, renderTwitch(text));
+  /** The pause of one channel; the main channel keeps its old key so a pause survives the upgrade. */
+  const pauseKey = (broadcasterId: string) => (broadcasterId === mainChannel ? 'paused' : `paused:${broadcasterId}`);
   /** Pairing codes and "you are approved" go privately, never into the public chat. */
   const whisper = (userId: string, text: string) =>
     api.asUser(botUserId, (ctx) => ctx.whispers.sendWhisper(botUserId, userId, renderTwitch(text).join(' ')));
 
   /** The pairing code last whispered to each viewer. */
   const whispered = new Map<string, string>();
-  /** Twitch's last answer per viewer, so a viewer repeating !ask costs one API call per few minutes. */
+  /** Twitch's last answer per (channel, viewer), so a viewer repeating !ask costs one API call per few minutes. */
   const followCache = new Map<string, { follows: boolean; until: number }>();
-  const follows = async (userId: string): Promise<boolean> => {
-    const cached = followCache.get(userId);
+  const follows = async (broadcasterId: string, userId: string): Promise<boolean> => {
+    const key = `${broadcasterId}:${userId}`;
+    const cached = followCache.get(key);
     if (cached && cached.until > Date.now()) return cached.follows;
     try {
       const result = await api.asUser(botUserId, (ctx) => ctx.channels.getChannelFollowers(broadcasterId, userId));
       const answer = result.data.length > 0;
       if (followCache.size >= 10_000) followCache.clear();
       // a new follower waits at most a minute; an unfollow takes effect within FOLLOWER_CACHE_MS
-      followCache.set(userId, { follows: answer, until: Date.now() + (answer ? FOLLOWER_CACHE_MS : 60_000) });
+      followCache.set(key, { follows: answer, until: Date.now() + (answer ? FOLLOWER_CACHE_MS : 60_000) });
       return answer;
     } catch (err) {
       // without the scope, or when the bot is no moderator, nobody passes as a follower
@@ -101,11 +123,11 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
       return false;
     }
   };
-  /** Whether the platform vouches for this viewer under the operator's choice (CH-4). */
+  /** Whether the platform vouches for this viewer in this event's channel, under the operator's choice (CH-4). */
   const vouched = async (event: EventSubChannelChatMessageEvent): Promise<boolean> => {
     if (admit === 'none') return false;
     if (roleRank(roleOf(event.badges)) >= roleRank(admit)) return true;
-    return admit === 'followers' && follows(event.chatterId);
+    return admit === 'followers' && follows(event.broadcasterId, event.chatterId);
   };
 
   /**
@@ -121,14 +143,13 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
   ) => {
     const verb = match[1]!.toLowerCase();
     const arg = match[2] ?? '';
-    const result = await hub.handle(sender, text(verb, arg), `twitch:channel:${broadcasterId}`, {
+    const channelFamiliar = familiarOf(event.broadcasterId);
+    const result = await hub.handle(sender, text(verb, arg), `twitch:channel:${event.broadcasterId}`, {
       vouched: await vouched(event),
       render: (answer) => [answer],
       answer: async ({ userId }) => {
         // the memories kept with the channel's familiar (the one `!ask` reaches)
-        const via = options.familiars
-          ? { ...sender, familiarId: await options.familiars.resolve('twitch', [`broadcaster:${broadcasterId}`], userId) }
-          : sender;
+        const via = channelFamiliar ? { ...sender, familiarId: await channelFamiliar(userId) } : sender;
         if (verb === 'memories') return person.memories(userId, Number(arg) || 1, via);
         if (verb === 'why') return arg ? person.why(userId, arg, via) : 'Usage: !why N (a number from !memories)';
         if (verb === 'forget') return arg ? person.forget(userId, arg, via) : 'Usage: !forget N, or !forget everything';
@@ -147,45 +168,79 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
   const text = (verb: string, arg: string) => `!${verb}${arg ? ` ${arg}` : ''}`;
 
   const router = options.familiars;
-  /** `!ask …` for the channel's familiar, or a familiar's own prefix (`!sol …`); anything else is not for us. */
-  const addressedTo = async (text: string): Promise<{ text: string; familiar?: (userId: string) => Promise<string> } | undefined> => {
+  /** The channels joined now, by broadcaster id. */
+  const joined = new Map<string, Joined>();
+  /** The familiar of a joined channel (the viewer must be allowed to use it), else the old routes of the main channel. */
+  const familiarOf = (broadcasterId: string): ((userId: string) => Promise<string>) | undefined => {
+    const route = joined.get(broadcasterId)?.route;
+    if (route && router)
+      return async (userId) => {
+        const found = await router.find(route.familiarId, userId);
+        if (!found) throw new ChannelError('CHANNEL_NOT_CONFIGURED', 'the channel familiar is not one this viewer may use');
+        return found.id;
+      };
+    return router ? (userId) => router.resolve('twitch', [`broadcaster:${broadcasterId}`], userId) : undefined;
+  };
+  /** Whether `text` starts with `prefix` as a whole word, and the rest. */
+  const strip = (text: string, prefix: string): string | undefined => {
     const lower = text.toLowerCase();
+    if (lower === prefix) return '';
+    return lower.startsWith(`${prefix} `) ? text.slice(prefix.length).trim() : undefined;
+  };
+  /**
+   * A joined channel's own prefix (`!luna …`) or `!ask …` reach its familiar, and nothing else does;
+   * in the main channel without an entry, `!ask …` for its route and each `prefix:!word` route its familiar.
+   */
+  const addressedTo = async (
+    broadcasterId: string,
+    text: string,
+  ): Promise<{ text: string; familiar?: (userId: string) => Promise<string> } | undefined> => {
+    const route = joined.get(broadcasterId)?.route;
+    const channelFamiliar = familiarOf(broadcasterId);
+    if (route) {
+      const rest = strip(text, route.prefix) ?? strip(text, ASK_PREFIX);
+      return rest ? { text: rest, ...(channelFamiliar ? { familiar: channelFamiliar } : {}) } : undefined;
+    }
     if (router) {
-      for (const route of await router.routesOf('twitch', 'prefix')) {
-        const prefix = route.place.slice('prefix:'.length).toLowerCase();
-        if (prefix !== ASK_PREFIX && lower.startsWith(`${prefix} `))
-          return { text: text.slice(prefix.length).trim(), familiar: async () => route.familiarId };
+      for (const r of await router.routesOf('twitch', 'prefix')) {
+        const prefix = r.place.slice('prefix:'.length).toLowerCase();
+        const rest = prefix === ASK_PREFIX ? undefined : strip(text, prefix);
+        if (rest) return { text: rest, familiar: async () => r.familiarId };
       }
     }
-    if (!lower.startsWith(`${ASK_PREFIX} `)) return undefined;
-    const rest = text.slice(ASK_PREFIX.length).trim();
-    return router
-      ? { text: rest, familiar: (userId) => router.resolve('twitch', [`broadcaster:${broadcasterId}`], userId) }
-      : { text: rest };
+    const rest = strip(text, ASK_PREFIX);
+    if (!rest) return undefined;
+    return channelFamiliar ? { text: rest, familiar: channelFamiliar } : { text: rest };
   };
 
   const onMessage = async (event: EventSubChannelChatMessageEvent) => {
     if (event.chatterId === botUserId) return;
+    // only channels joined now; a shared-chat message from another channel is that channel's (its own
+    // subscription delivers it when joined), never judged by this channel's rules
+    if (!joined.has(event.broadcasterId)) return;
+    if (event.sourceBroadcasterId !== null && event.sourceBroadcasterId !== event.broadcasterId) return;
+    const channelId = event.broadcasterId;
     const text = event.messageText.trim();
     const sender: ChannelSender = { channel: 'twitch', externalId: event.chatterId, displayName: event.chatterName };
     const mod = MOD_COMMAND.exec(text);
     if (mod) {
-      const badges = event.badges;
-      if (!('moderator' in badges) && !('broadcaster' in badges) && event.chatterId !== broadcasterId) {
+      // this channel's badges and broadcaster only: a moderator elsewhere is nobody here
+      const role = roleOf(event.badges);
+      if (role !== 'moderators' && role !== 'broadcaster' && event.chatterId !== channelId) {
         await hub.refuseCommand(sender, `familiar ${mod[1]!.toLowerCase()}`);
         return;
       }
       const paused = mod[1]!.toLowerCase() === 'pause';
-      await state.save('paused', String(paused));
-      await say(paused ? 'The familiar is resting.' : 'The familiar is back.');
+      await state.save(pauseKey(channelId), String(paused));
+      await say(channelId, paused ? 'The familiar is resting.' : 'The familiar is back.');
       return;
     }
     const own = PERSON_COMMAND.exec(text);
     if (own && options.personCommands) return personCommand(event, sender, own, options.personCommands);
-    if ((await state.load('paused')) === 'true') return;
-    const addressed = await addressedTo(text);
+    if ((await state.load(pauseKey(channelId))) === 'true') return;
+    const addressed = await addressedTo(channelId, text);
     if (!addressed) return;
-    const result = await hub.handle(sender, addressed.text, `twitch:channel:${broadcasterId}`, {
+    const result = await hub.handle(sender, addressed.text, `twitch:channel:${channelId}`, {
       ...(addressed.familiar ? { familiar: addressed.familiar } : {}),
       // a role the operator admits; anyone else must be linked, allowlisted or paired (the hub's gate)
       vouched: await vouched(event),
@@ -202,23 +257,80 @@ export function createTwitchAdapter(options: TwitchAdapterOptions): ChannelAdapt
       await whisper(event.chatterId, MESSAGES.pairing(result.code));
       return;
     }
-    await sayParts(result.parts);
+    await sayParts(channelId, result.parts);
   };
+
+  const handler = (event: EventSubChannelChatMessageEvent) => void onMessage(event).catch(logError('twitch message failed'));
+  /** Subscriptions waiting for Twitch's answer, so start() can wait for the first ones. */
+  const waiting = new Map<EventSubSubscription, { ok: () => void; fail: (err: unknown) => void }>();
+  listener.onSubscriptionCreateSuccess((sub) => waiting.get(sub)?.ok());
+  listener.onSubscriptionCreateFailure((sub, err) => {
+    const w = waiting.get(sub);
+    if (w) w.fail(err);
+    else logError('twitch could not join a channel')(err);
+  });
+  const subscribe = (broadcasterId: string): { subscription: EventSubSubscription; ready: Promise<void> } => {
+    let done!: { ok: () => void; fail: (err: unknown) => void };
+    const ready = new Promise<void>((ok, fail) => (done = { ok, fail }));
+    const subscription = listener.onChannelChatMessage(broadcasterId, botUserId, handler);
+    waiting.set(subscription, done);
+    void ready.then(
+      () => waiting.delete(subscription),
+      () => waiting.delete(subscription),
+    );
+    return { subscription, ready };
+  };
+  /** Joins the channels that should be joined and leaves the others; resolves when the new ones are subscribed. */
+  const sync = async (): Promise<void> => {
+    const routes = router ? await router.twitch.list() : [];
+    const wanted = new Map<string, TwitchChannelRoute | undefined>(mainChannel ? [[mainChannel, undefined]] : []);
+    for (const r of routes) wanted.set(r.broadcasterId, r);
+    for (const [id, j] of joined) {
+      if (wanted.has(id)) continue;
+      joined.delete(id);
+      j.subscription.stop();
+      logger.info({ channel: 'twitch', broadcasterId: id }, 'twitch channel left');
+    }
+    const pending: Promise<void>[] = [];
+    for (const [id, route] of wanted) {
+      const j = joined.get(id);
+      if (j) {
+        j.route = route;
+        continue;
+      }
+      const { subscription, ready } = subscribe(id);
+      joined.set(id, { subscription, route });
+      pending.push(
+        ready.catch((err: unknown) => {
+          if (joined.get(id)?.subscription === subscription) joined.delete(id);
+          throw err;
+        }),
+      );
+    }
+    await Promise.all(pending);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let unwatch: (() => void) | undefined;
+  const resync = () => void sync().catch(logError('twitch could not join a channel'));
 
   return {
     name: 'twitch',
     async start() {
-      const subscribed = new Promise<void>((resolve) => listener.onSubscriptionCreateSuccess(() => resolve()));
-      const failed = new Promise<never>((_, reject) =>
-        listener.onSubscriptionCreateFailure((_sub, err) =>
-          reject(new ChannelError('CHANNEL_START_FAILED', `twitch: ${scrubber.error(err).message}`)),
-        ),
-      );
-      listener.onChannelChatMessage(broadcasterId, botUserId, (event) => void onMessage(event).catch(logError('twitch message failed')));
       listener.start();
-      await Promise.race([subscribed, failed]);
+      try {
+        await sync();
+      } catch (err) {
+        throw new ChannelError('CHANNEL_START_FAILED', `twitch: ${scrubber.error(err).message}`);
+      }
+      unwatch = router?.twitch.onChange(resync);
+      timer = setInterval(resync, options.resyncMs ?? RESYNC_MS);
+      timer.unref();
     },
     async stop() {
+      clearInterval(timer);
+      unwatch?.();
+      unwatch = undefined;
+      joined.clear();
       listener.stop();
     },
     // the hub tells one person something (an approved pairing): a whisper to that viewer

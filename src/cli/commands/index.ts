@@ -63,7 +63,7 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'db',
-    summary: 'Encrypt the SQLite database in place (stop Hearth first)',
+    summary: 'Encrypt the database: the SQLite file in place (stop Hearth first), or memory text on PostgreSQL',
     load: async () => (await import('./db.js')).dbCommand,
   },
   {

@@ -17,6 +17,8 @@ export interface EmbeddingWorkerOptions {
   readonly maxAttempts?: number;
   /** Aborts the batch in flight when the server stops (besides `stop()`). */
   readonly signal?: AbortSignal;
+  /** The stored texts as plaintext (the repository's `openTexts`, when memory text is encrypted, DATA-2). */
+  readonly openTexts?: (rows: ReadonlyArray<{ id: string; text: string }>) => Promise<string[]>;
 }
 
 export interface EmbeddingWorker {
@@ -81,7 +83,7 @@ export function createEmbeddingWorker(options: EmbeddingWorkerOptions): Embeddin
     const queued = await db
       .selectFrom('memory_embed_queue as q')
       .innerJoin('memory_items as m', 'm.seq', 'q.seq')
-      .select(['q.seq as seq', 'q.user_id as user_id', 'm.text as text'])
+      .select(['q.seq as seq', 'q.user_id as user_id', 'm.id as id', 'm.text as text'])
       .where('q.attempts', '<', maxAttempts)
       .orderBy('q.enqueued_at')
       .orderBy('q.seq')
@@ -91,7 +93,7 @@ export function createEmbeddingWorker(options: EmbeddingWorkerOptions): Embeddin
     const seqs = queued.map((q) => q.seq);
     let vectors: Float32Array[];
     try {
-      vectors = await embed(queued.map((q) => q.text));
+      vectors = await embed(options.openTexts ? await options.openTexts(queued) : queued.map((q) => q.text));
     } catch (err) {
       options.logger.warn({ err: (err as Error).message, count: queued.length }, 'embedding batch failed; will retry');
       await db

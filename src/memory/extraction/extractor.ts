@@ -4,6 +4,7 @@ import type { AuditLog } from '../../security/audit/index.js';
 import type { InjectionScreen } from '../../security/screen/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Storage } from '../../storage/index.js';
+import type { MemoryCipher, MemoryEncryption } from '../encryption.js';
 import type { Memory, MemoryRepository } from '../types.js';
 import type { ExtractionTables } from './migrations.js';
 import { extractionMessages, isDuplicate, parseFacts, type ExtractedFact } from './prompt.js';
@@ -59,12 +60,26 @@ export interface ExtractorOptions {
   readonly audit: AuditLog;
   readonly logger: Logger;
   readonly now: () => number;
-  /** The familiar's mode and model; undefined when the familiar is gone. */
-  readonly familiar: (id: string) => Promise<{ mode: ExtractionMode; model: string; chat: () => Promise<ChatModel> } | undefined>;
+  /**
+   * The familiar's mode and model; undefined when the familiar is gone. `chat` is the model as
+   * charged to this person's budget with this familiar (the same guard as a turn's model call).
+   */
+  readonly familiar: (
+    id: string,
+  ) => Promise<{ mode: ExtractionMode; model: string; chat: (userId: string) => Promise<ChatModel> } | undefined>;
   /** The two messages of the exchange, read when the job runs (so a deleted conversation teaches nothing). */
   readonly message: (userId: string, conversationId: string, messageId: string) => Promise<{ content: string } | undefined>;
   readonly intervalMs?: number;
+  /** PostgreSQL with HEARTH_DATABASE_ENCRYPTION=on: proposal texts are stored sealed (DATA-2). */
+  readonly encryption?: MemoryEncryption | undefined;
 }
+
+/** A spent budget (BUDGET_EXCEEDED from the guard): the extraction is skipped, not retried. */
+const budgetRefusal = (err: unknown): string | undefined => {
+  const e = err as { code?: unknown; details?: { reason?: unknown } };
+  if (e?.code !== 'BUDGET_EXCEEDED') return undefined;
+  return typeof e.details?.reason === 'string' ? e.details.reason : 'BUDGET_EXCEEDED';
+};
 
 /** Known memories shown to the model, newest first. */
 const KNOWN = 40;
@@ -84,11 +99,17 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
   const { repo, screen, audit, logger, now } = options;
   let running: Promise<number> | undefined;
   let stopped = false;
+  const cipher = async (): Promise<MemoryCipher | undefined> => options.encryption?.cipher();
 
-  async function ask(familiarId: string, exchange: { userText: string; replyText: string }, known: Memory[]): Promise<ExtractedFact[]> {
+  async function ask(
+    userId: string,
+    familiarId: string,
+    exchange: { userText: string; replyText: string },
+    known: Memory[],
+  ): Promise<ExtractedFact[]> {
     const familiar = await options.familiar(familiarId);
     if (!familiar) return [];
-    const model = await familiar.chat();
+    const model = await familiar.chat(userId);
     let answer = '';
     for await (const event of model.stream({
       model: familiar.model,
@@ -146,7 +167,7 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
     ]);
     if (!said || !replied) return;
     const known = (await repo.list({ userId: job.user_id, familiarId: job.familiar_id, kinds: ['memory'], limit: KNOWN })).slice();
-    const facts = await ask(job.familiar_id, { userText: said.content, replyText: replied.content }, known);
+    const facts = await ask(job.user_id, job.familiar_id, { userText: said.content, replyText: replied.content }, known);
     const sourceRef = `conversation:${job.conversation_id}/message:${job.user_message_id}`;
     const outcome: ExtractionOutcome = { added: 0, superseded: 0, merged: 0, flagged: 0, proposed: 0 };
     for (const fact of facts) {
@@ -157,13 +178,15 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
       }
       if (familiar.mode === 'ask') {
         outcome.proposed++;
+        const id = randomUUID();
+        const c = await cipher();
         await db
           .insertInto('memory_proposals')
           .values({
-            id: randomUUID(),
+            id,
             user_id: job.user_id,
             familiar_id: job.familiar_id,
-            text: fact.text,
+            text: c ? c.seal('memory_proposals.text', id, fact.text) : fact.text,
             supersedes: fact.replaces && known.some((m) => m.id === fact.replaces) ? fact.replaces : null,
             source_ref: sourceRef,
             created_at: now(),
@@ -199,6 +222,22 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
         await db.deleteFrom('memory_extract_queue').where('id', '=', job.id).execute();
         done++;
       } catch (err) {
+        const refused = budgetRefusal(err);
+        if (refused) {
+          // The guard refused before the provider was asked (and audited budget.refused): the job
+          // is dropped, not queued until the budget resets, and the skip is on the record.
+          await db.deleteFrom('memory_extract_queue').where('id', '=', job.id).execute();
+          await audit.record({
+            actor: { type: 'system' },
+            action: 'memory.extraction_skipped',
+            target: job.conversation_id,
+            outcome: 'denied',
+            details: { personId: job.user_id, familiarId: job.familiar_id, reason: refused },
+          });
+          logger.info({ conversationId: job.conversation_id, reason: refused }, 'memory extraction skipped: the budget is spent');
+          done++;
+          continue;
+        }
         logger.warn({ err: (err as Error).message, conversationId: job.conversation_id }, 'memory extraction failed; will retry');
         await db
           .updateTable('memory_extract_queue')
@@ -223,10 +262,10 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
   const timer = setInterval(kick, options.intervalMs ?? 5_000);
   timer.unref();
 
-  const proposal = (r: ExtractionTables['memory_proposals']): MemoryProposal => ({
+  const proposal = (c: MemoryCipher | undefined, r: ExtractionTables['memory_proposals']): MemoryProposal => ({
     id: r.id,
     familiarId: r.familiar_id,
-    text: r.text,
+    text: c ? c.open('memory_proposals.text', r.id, r.text) : r.text,
     supersedes: r.supersedes,
     sourceRef: r.source_ref,
     createdAt: Number(r.created_at),
@@ -254,7 +293,8 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
     drain,
     async proposals(userId) {
       const rows = await db.selectFrom('memory_proposals').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-      return rows.map(proposal);
+      const c = await cipher();
+      return rows.map((r) => proposal(c, r));
     },
     async accept(userId, proposalId) {
       const row = await db
@@ -269,7 +309,7 @@ export function createMemoryExtractor(options: ExtractorOptions): MemoryExtracto
       const kept = await keep(
         userId,
         row.familiar_id,
-        { text: row.text, replaces: row.supersedes },
+        { text: proposal(await cipher(), row).text, replaces: row.supersedes },
         row.source_ref,
         known.slice(),
         outcome,

@@ -1,5 +1,6 @@
 import { AppError, defineErrorCodes, type ErrorCode, type Principal } from '../../core/index.js';
 import type { AuditActor } from '../../security/audit/types.js';
+import { MemoryCryptoError } from '../encryption.js';
 import { MemoryError } from '../errors.js';
 import { isNoteError, type NoteErrorCode } from '../notes/index.js';
 
@@ -19,6 +20,15 @@ function toAppError(e: unknown): unknown {
   // Another person's memory and a missing one answer alike, without a reason (DATA-4).
   if (e instanceof MemoryError)
     return e.code === 'MEMORY_NOT_FOUND' ? new AppError('NOT_FOUND', 'Memory not found') : HTTP_ERRORS.create(e.code, e.message);
+  // A key or ciphertext problem is the server's, not the caller's: 503 with a short reason; the
+  // record and key id stay in the log (DATA-2).
+  if (e instanceof MemoryCryptoError)
+    return new AppError(
+      'UNAVAILABLE',
+      'Memory is unavailable: the memory encryption key does not open it',
+      { reason: e.code },
+      { cause: e },
+    );
   if (!isNoteError(e)) return e;
   return HTTP_ERRORS.create(e.code, e.code === 'NOTE_NOT_FOUND' ? 'Note not found' : e.message);
 }

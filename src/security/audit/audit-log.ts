@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { sanitizeForLog } from '../../logging/index.js';
 import type { Storage } from '../../storage/index.js';
 import { createVault, type Vault } from '../vault/index.js';
+import { createAppender } from './appender.js';
 import { checkpointSignature, entryMac, type AuditTables, type StoredEntry } from './chain.js';
 import {
   channelSubject,
@@ -53,6 +54,18 @@ interface Personal {
   details: Record<string, unknown> | null;
 }
 
+/** An entry waiting for its batch: everything but its seq, MAC and seal, which follow from its place in the chain. */
+interface Pending {
+  base: Omit<StoredEntry, 'seq' | 'personal'>;
+  keys: Array<{ id: string; key: Buffer }>;
+  sealedFor: string | null;
+  personal: Personal;
+  target: string | null;
+}
+
+/** Entries per append transaction (13 parameters each: well under SQLite's and PostgreSQL's limits). */
+const MAX_BATCH = 200;
+
 function toEntry(row: Row, keys: Map<string, Buffer>): AuditEntry {
   const base = {
     seq: Number(row.seq),
@@ -76,7 +89,8 @@ function toEntry(row: Row, keys: Map<string, Buffer>): AuditEntry {
 
 /**
  * The append-only, HMAC-chained audit log (LOG-3). Appends take the chain head under a row lock
- * (PostgreSQL) or the single-writer transaction (SQLite), so replicas never fork the chain.
+ * (PostgreSQL) or the single-writer transaction (SQLite), so replicas never fork the chain; each
+ * process appends in batches (appender.ts), so that lock is taken once per batch.
  */
 export function createAuditLog(options: AuditLogOptions): AuditService {
   const { storage, key } = options;
@@ -92,6 +106,42 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
   const vault = options.vault ?? createVault({ masterKey: createHmac('sha256', key).update('hearth-audit/subject-vault').digest() });
   const subjects = createSubjectKeys({ storage, vault, chainKey: key, now });
   const targetTag = (target: string) => createHmac('sha256', key).update(`hearth-audit/target\0${target}`).digest('hex').slice(0, 32);
+
+  // Appends in batches (appender.ts): one head lock per batch, not per entry, and at most one
+  // append transaction in flight per process, so replicas no longer queue on the head row.
+  const appender = createAppender<Pending>(async (batch) => {
+    await db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1);
+      if (storage.dialect === 'postgres') q = q.forUpdate();
+      const head = await q.executeTakeFirstOrThrow();
+      let seq = Number(head.seq);
+      let prev = head.mac;
+      const rows: Row[] = [];
+      const subjectRows: Array<{ seq: number; key_id: string }> = [];
+      for (const p of batch) {
+        seq++;
+        const entry: StoredEntry = {
+          seq,
+          ...p.base,
+          personal: p.sealedFor
+            ? sealPersonal(
+                seq,
+                p.sealedFor,
+                p.keys.map((k) => k.key),
+                p.personal,
+              )
+            : null,
+        };
+        const mac = entryMac(key, prev, entry);
+        prev = mac;
+        rows.push({ ...entry, mac, target_tag: p.sealedFor && p.target !== null ? targetTag(p.target) : null });
+        for (const k of p.keys) subjectRows.push({ seq, key_id: k.id });
+      }
+      await trx.insertInto('audit_log').values(rows).execute();
+      if (subjectRows.length > 0) await trx.insertInto('audit_subjects').values(subjectRows).execute();
+      await trx.updateTable('audit_head').set({ seq, mac: prev }).where('id', '=', 1).execute();
+    });
+  }, MAX_BATCH);
 
   return {
     async record(event: AuditEvent) {
@@ -114,35 +164,12 @@ export function createAuditLog(options: AuditLogOptions): AuditService {
         details: sealedFor ? null : details,
         sealed_for: sealedFor,
       };
-      await db.transaction().execute(async (trx) => {
-        let q = trx.selectFrom('audit_head').select(['seq', 'mac']).where('id', '=', 1);
-        if (storage.dialect === 'postgres') q = q.forUpdate();
-        const head = await q.executeTakeFirstOrThrow();
-        const seq = Number(head.seq) + 1;
-        const personal: Personal = { actor, target, details: details === null ? null : (JSON.parse(details) as Record<string, unknown>) };
-        const entry: StoredEntry = {
-          seq,
-          ...base,
-          personal: sealedFor
-            ? sealPersonal(
-                seq,
-                sealedFor,
-                keys.map((k) => k.key),
-                personal,
-              )
-            : null,
-        };
-        const mac = entryMac(key, head.mac, entry);
-        await trx
-          .insertInto('audit_log')
-          .values({ ...entry, mac, target_tag: sealedFor && target !== null ? targetTag(target) : null })
-          .execute();
-        if (keys.length > 0)
-          await trx
-            .insertInto('audit_subjects')
-            .values(keys.map((k) => ({ seq, key_id: k.id })))
-            .execute();
-        await trx.updateTable('audit_head').set({ seq, mac }).where('id', '=', 1).execute();
+      await appender.push({
+        base,
+        keys,
+        sealedFor,
+        personal: { actor, target, details: details === null ? null : (JSON.parse(details) as Record<string, unknown>) },
+        target,
       });
     },
 

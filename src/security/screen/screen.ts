@@ -1,4 +1,5 @@
-import { conceptFeatures, modelProbability, type ScreenModel } from './classifier.js';
+import { compileScreenModel, modelProbability, viewProbability, type CompiledModel, type ScreenModel } from './classifier.js';
+import { MODEL_MAX_CHARS } from './features.js';
 import { SCREEN_MODEL } from './model.js';
 import { decodePayloads, deobfuscate, foldText } from './normalize.js';
 import { SIGNALS, type SignalName } from './signals.js';
@@ -19,20 +20,29 @@ export interface InjectionScreen {
 /** Longest text examined; beyond it only the head and tail are scored (attacks sit at either end). */
 const MAX_SCAN = 20_000;
 
-/** A weak rule signal (this much or more) that the concept model is sure of is flagged. */
+/** A weak rule signal (this much or more) that the concept model supports is flagged. */
 const WEAK_SIGNAL = 0.2;
-const MODEL_CONFIDENT = 0.8;
+/** Support: the model's log-odds within this much of its calibrated decision point. */
+const MODEL_SUPPORT = -3;
 const MODEL_BOOST = 0.3;
+/**
+ * A little past its calibrated point (log-odds 0: p >= 0.5, at most 2% false positives on each benign
+ * source it had not seen) the model flags alone; the margin keeps ordinary companion talk quiet.
+ */
+const MODEL_ALONE = 1;
 
 /**
  * Builds the screen: normalize (NFKC, invisibles, homoglyphs, leetspeak), decode hidden
  * payloads, match the signal families on every view, and combine their weights; then the concept
- * model (classifier.ts) raises a weak signal it is confident of. The model alone never flags: on a
- * file it was not trained on it is the better detector, the rules the far better judge of benign text.
+ * model (classifier.ts) reads the text and its decoded payloads. A little past its calibrated decision
+ * point it flags on its own (the rules were written against known files; the model is measured on
+ * files it was not trained on); below it, it can still confirm a weak rule signal. It only adds.
  */
 export function createInjectionScreen(options: { threshold?: number; model?: ScreenModel } = {}): InjectionScreen {
   const threshold = options.threshold ?? 0.5;
-  const model = options.model ?? SCREEN_MODEL;
+  // Decoded on first use, not at start-up: a process that never screens pays nothing.
+  let compiled: CompiledModel | undefined;
+  const model = () => (compiled ??= compileScreenModel(options.model ?? SCREEN_MODEL));
   return {
     threshold,
     screen(text) {
@@ -69,7 +79,17 @@ export function createInjectionScreen(options: { threshold?: number; model?: Scr
       else if (directives >= 4 && folded.length > 300) sum += 0.2;
       for (const s of SIGNALS) if (hits.has(s.name)) sum += s.weight;
       if (hits.has('encoded_payload')) sum += 0.3;
-      if (sum >= WEAK_SIGNAL && sum < threshold && modelProbability(model, conceptFeatures(input)) >= MODEL_CONFIDENT) {
+      // The model reads the text and every decoded payload; the most suspicious reading counts.
+      let logit = -Infinity;
+      for (const [i, t] of [input, ...decoded].entries()) {
+        // The de-leeted view is the model's view of a text it reads whole: no need to normalize twice.
+        const p = i === 0 && input.length <= MODEL_MAX_CHARS ? viewProbability(model(), views[1]!) : modelProbability(model(), t);
+        logit = Math.max(logit, Math.log(p / (1 - p)));
+      }
+      if (logit >= MODEL_ALONE) {
+        hits.add('concept_model');
+        sum += 0.5;
+      } else if (sum >= WEAK_SIGNAL && sum < threshold && logit >= MODEL_SUPPORT) {
         hits.add('concept_model');
         sum += MODEL_BOOST;
       }

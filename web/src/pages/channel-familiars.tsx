@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, messageOf } from '../api.js';
+import { TelegramBots, TwitchChannels } from '../components/channel-bots.js';
 import { Field, Notice, NotYet, Page, useResource } from '../ui.js';
 import './usage.css';
 
@@ -205,6 +206,8 @@ export function ChannelFamiliarsPage(): JSX.Element {
             </div>
             <button type="submit">Save</button>
           </form>
+          <TwitchChannels familiars={data.familiars} />
+          <TelegramBots familiars={data.familiars} />
         </>
       )}
     </Page>

@@ -11,6 +11,7 @@ import { ConversationList, type ConversationSummary } from '../components/conver
 import { isStored, useThread, type ChatMessage } from '../chat/thread.js';
 import { Notice, Page, useResource } from '../ui.js';
 import { VoiceButton } from '../components/voice-button.js';
+import { HandsFreeToggle } from '../components/hands-free.js';
 
 interface Familiar {
   id: string;
@@ -281,6 +282,12 @@ export function ChatPage(props: { me: Me }): JSX.Element {
             />
             <VoiceButton
               disabled={!familiarId || thread.streaming}
+              familiarName={name}
+              conversation={() => (conversationId ? Promise.resolve(conversationId) : newConversation())}
+              onTurnEnd={(id) => void thread.open(id).then(() => conversations.reload())}
+            />
+            <HandsFreeToggle
+              disabled={!familiarId}
               familiarName={name}
               conversation={() => (conversationId ? Promise.resolve(conversationId) : newConversation())}
               onTurnEnd={(id) => void thread.open(id).then(() => conversations.reload())}

@@ -1,6 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { listOf } from '../api.js';
+import { BudgetLimitsEditor } from '../components/budget-limits.js';
 import { isAdmin, type Me } from '../session.js';
 import { Notice, Page, useResource } from '../ui.js';
 import './usage.css';
@@ -222,6 +223,7 @@ export function UsagePage(props: { me: Me }): JSX.Element {
     <Page title="Usage">
       <WhatIsLeft />
       {isAdmin(props.me) && <UsageCharts />}
+      {isAdmin(props.me) && <BudgetLimitsEditor />}
     </Page>
   );
 }

@@ -9,7 +9,7 @@ import { errorFrom, writeHeaders } from '../api.js';
 const RATE = 16_000;
 
 /** 16-bit PCM WAV of mono float samples. */
-function wavOf(samples: Float32Array, rate: number): Blob {
+export function wavOf(samples: Float32Array, rate: number): Blob {
   const data = new DataView(new ArrayBuffer(44 + samples.length * 2));
   const ascii = (at: number, s: string) => [...s].forEach((c, i) => data.setUint8(at + i, c.charCodeAt(0)));
   ascii(0, 'RIFF');
@@ -78,7 +78,7 @@ export async function record(): Promise<Recorder> {
 }
 
 /** Plays the sentences' audio one after another, in the order given, as each arrives. */
-export function createPlayer(): { play(base64: string): void; stop(): void; readonly context: AudioContext } {
+export function createPlayer(): { play(base64: string): void; stop(): void; playing(): boolean; readonly context: AudioContext } {
   const context = new AudioContext();
   const sources = new Set<AudioBufferSourceNode>();
   let next = 0;
@@ -102,6 +102,8 @@ export function createPlayer(): { play(base64: string): void; stop(): void; read
         })
         .catch(() => undefined);
     },
+    /** True while a sentence is playing or waits its turn (hands-free barge-in asks). */
+    playing: () => sources.size > 0,
     stop() {
       for (const s of sources) s.stop();
       sources.clear();
