@@ -13,7 +13,9 @@ import { personCommandsOver } from './person-commands.js';
 import { channelPersonData } from './person-data.js';
 import { channelRoutes } from './routes.js';
 import { createChannelsService, type ChannelsService } from './service.js';
-import { FAMILIAR_BOT_TOKEN_COLUMN, familiarBotMigrations, familiarBotRoutes } from './telegram/index.js';
+// Not through telegram/index.ts: that would load grammy at every start, configured or not (#17).
+import { FAMILIAR_BOT_TOKEN_COLUMN, familiarBotMigrations } from './telegram/familiar-bots.js';
+import { familiarBotRoutes } from './telegram/routes.js';
 
 declare module '../core/plugin.js' {
   interface Services {
