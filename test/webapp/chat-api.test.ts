@@ -60,8 +60,16 @@ describe('#20 chat API: Stop and disconnect, edit, regenerate, delete, titles, r
     expect(reply!.status).toBe('stopped');
     expect(reply!.content).toContain('one');
     expect(reply!.content).not.toContain('ten');
-    const audit = await w.t.hearth.audit.list({ action: 'chat.turn', limit: 5 });
-    expect(audit.some((e) => e.outcome === 'failure' && (e.details as { stopped?: boolean }).stopped === true)).toBe(true);
+    // The turn's audit entry commits after the stopped reply is stored (audit appends are batched, #19).
+    await expect
+      .poll(
+        async () =>
+          (await w.t.hearth.audit.list({ action: 'chat.turn', limit: 5 })).some(
+            (e) => e.outcome === 'failure' && (e.details as { stopped?: boolean }).stopped === true,
+          ),
+        { timeout: 5000 },
+      )
+      .toBe(true);
   });
 
   it('#20.1 a reply stores its model, tokens and latency; the first exchange titles the conversation (first words over JSON)', async () => {
