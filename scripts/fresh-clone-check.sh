@@ -7,7 +7,10 @@
 #   npm ci && npm test    must exit 0 (the corpus suites are skipped there, and must say so).
 # .ci/run runs it after the main suite. `--worktree` also carries over uncommitted changes
 # (tracked and untracked, minus .gitignore), to try it before committing.
+# With CORPUS_SUITES_OUT=FILE, it writes there the test files whose corpus suites the clone
+# skipped, one a line, so .ci/run runs just those again where ../shared/data is.
 set -euo pipefail
+corpus_suites_out=${CORPUS_SUITES_OUT:-}
 
 if [ -n "${HEARTH_FRESH_CLONE_CHECK:-}" ]; then
   echo "fresh-clone check: already inside one (HEARTH_FRESH_CLONE_CHECK is set); not recursing" >&2
@@ -88,5 +91,9 @@ fi
 if ! grep -q 'skipped [0-9]* corpus suites\?: ../shared/data' "$tmp/test.log"; then
   echo "fresh-clone check: the suite did not report its skipped corpus suites" >&2
   exit 1
+fi
+if [ -n "$corpus_suites_out" ]; then
+  sed -n 's/^  - \(test\/[^ ]*\.test\.ts\) › .*/\1/p' "$tmp/test.log" | sort -u >"$corpus_suites_out"
+  step "$(wc -l <"$corpus_suites_out") test files had corpus suites skipped (listed in $corpus_suites_out)"
 fi
 step 'passed'
