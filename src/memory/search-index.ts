@@ -77,6 +77,60 @@ function best(scored: RawBuilder<unknown>, limit: HitLimit): RawBuilder<unknown>
   return sql`select seq, score, kind from (select seq, score, kind, row_number() over (partition by kind order by score desc, seq desc) as n from (${scored}) s) b where n <= (case kind ${cap} else 0 end)`;
 }
 
+/** BM25 parameters (those of FTS5 and Lucene). */
+const K1 = 1.2;
+const B = 0.75;
+
+/**
+ * BM25 over the tsvector: PostgreSQL has none of its own, and `ts_rank` has no IDF (LoCoMo
+ * recall@10 0.650 with it, against FTS5's 0.706). The GIN index finds the person's matches; each
+ * match's query lexemes give the term frequency (text positions count 1, context positions
+ * `CONTEXT_WEIGHT`), the matches themselves each lexeme's document frequency, `entries` (the
+ * person's entry count, in the statement's `s`) the collection size; the length is the entry's
+ * distinct lexemes, against the mean of the matches. Columns seq, score, kind.
+ */
+function bm25Sql(scope: Scope, terms: readonly string[]): RawBuilder<unknown> {
+  const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
+  const lexemes = sql`tsvector_to_array(to_tsvector('english', ${terms.join(' ')}))`;
+  // Each match's vector cut to the query's lexemes (all others deleted) before it is unnested:
+  // about 15% less CPU than unnesting every lexeme and filtering (1,000 matches, measured).
+  const only = (tsv: RawBuilder<unknown>, keep: RawBuilder<unknown>) =>
+    sql`ts_delete(${tsv}, tsvector_to_array(ts_delete(${tsv}, ${keep})))`;
+  const tf = sql`(cardinality(array_positions(x.weights, 'A')) + ${sql.lit(CONTEXT_WEIGHT)} * cardinality(array_positions(x.weights, 'C')))::float8`;
+  return sql`
+    with c as materialized (select m.seq as seq, m.kind as kind, m.tsv as tsv, length(m.tsv)::float8 as len from memory_items m where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')}),
+    u as materialized (select c.seq, c.kind, c.len, x.lexeme, ${tf} as tf from c cross join lateral unnest(${only(sql`c.tsv`, lexemes)}) x),
+    a as (select greatest(avg(len), 1) as avgdl from c),
+    d as (select lexeme, ln(1 + (greatest((select n from s), count(*)) - count(*) + 0.5) / (count(*) + 0.5)) as idf from u group by lexeme)
+    select u.seq as seq, sum(d.idf * u.tf * ${sql.lit(K1 + 1)} / (u.tf + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * u.len / a.avgdl))) as score, u.kind as kind
+      from u join d on d.lexeme = u.lexeme cross join a group by u.seq, u.kind`;
+}
+
+/**
+ * Entries per person (BM25's collection size), kept a minute: a search that finds none cached
+ * counts them on the owner index in its own statement and keeps the figure it returns.
+ */
+function createEntryCounts() {
+  const TTL_MS = 60_000;
+  const PEOPLE = 1_000;
+  const counts = new Map<string, { n: number; at: number }>();
+  return {
+    /** The cached count, as SQL, or the count itself when none is cached. */
+    sql(userId: string): RawBuilder<unknown> {
+      const hit = counts.get(userId);
+      if (hit && Date.now() - hit.at < TTL_MS) return sql`${sql.lit(hit.n)}::float8`;
+      return sql`(select count(*) from memory_items where user_id = ${userId})::float8`;
+    },
+    keep(userId: string, n: number) {
+      const hit = counts.get(userId);
+      if (hit && hit.n === n && Date.now() - hit.at < TTL_MS) return;
+      counts.delete(userId);
+      if (counts.size >= PEOPLE) counts.delete(counts.keys().next().value!);
+      counts.set(userId, { n, at: Date.now() });
+    },
+  };
+}
+
 /** The index for this database: FTS5 (SQLite) or tsvector (PostgreSQL), plus int8 vectors with a binary pre-filter. */
 export function createSearchIndex(storage: Storage): SearchIndex {
   const db = storage.db.withTables<MemoryTables>();
@@ -171,11 +225,13 @@ export function createSearchIndex(storage: Storage): SearchIndex {
   }
 
   function postgresIndex(): Omit<SearchIndex, 'dropCaches'> {
+    const entries = createEntryCounts();
     const indexRows: SearchIndex['index'] = async (tx, rows) => {
-      for (const r of rows)
-        await sql`update memory_items set tsv = setweight(to_tsvector('english', ${indexBody(r.userId, r.text)}), 'A') || setweight(to_tsvector('english', ${indexBody(r.userId, r.context ?? '')}), 'C') where seq = ${r.seq}`.execute(
-          tx,
-        );
+      if (rows.length === 0) return;
+      // One statement for the batch (arrays, not a statement per row).
+      await sql`update memory_items m set tsv = setweight(to_tsvector('english', v.body), 'A') || setweight(to_tsvector('english', v.context), 'C') from unnest(${rows.map((r) => r.seq)}::bigint[], ${rows.map((r) => indexBody(r.userId, r.text))}::text[], ${rows.map((r) => indexBody(r.userId, r.context ?? ''))}::text[]) as v(seq, body, context) where m.seq = v.seq`.execute(
+        tx,
+      );
     };
     return {
       index: indexRows,
@@ -187,12 +243,14 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       async lexical(scope, q, limit) {
         const terms = queryTerms(scope.userId, q);
         if (terms.length === 0) return [];
-        const query = sql`to_tsquery('english', ${terms.join(' | ')})`;
-        const scored = sql`select m.seq as seq, ts_rank(m.tsv, ${query}) as score, m.kind as kind from memory_items m where m.tsv @@ ${query} and ${filterSql(scope, 'postgres')}`;
-        const rows = await sql<{ seq: number; score: number; kind: string }>`${best(scored, limit)} order by score desc, seq desc`.execute(
-          db,
-        );
-        return rows.rows.map((r) => ({ seq: Number(r.seq), score: Number(r.score), kind: r.kind }));
+        type Row = { n: number; seq: number | null; score: number | null; kind: string | null };
+        // The count comes back beside the hits (one row with null hits when nothing matched).
+        const { rows } = await sql<Row>`
+          with s as materialized (select ${entries.sql(scope.userId)} as n)
+          select s.n as n, t.seq as seq, t.score as score, t.kind as kind from s left join (${best(bm25Sql(scope, terms), limit)}) t on true
+          order by t.score desc, t.seq desc`.execute(db);
+        if (rows[0]) entries.keep(scope.userId, Number(rows[0].n));
+        return rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: Number(r.score), kind: r.kind! }]));
       },
       putVector: (seq, userId, vector) => vectors.put(db, seq, userId, vector),
       nearest: (scope, vector, limit) => nearestInScope(scope, vector, limit),
