@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHearthImitation, type HearthImitation } from '../fakes/hearth-imitation.js';
-import { runHearth } from '../support/cli.js';
+import { HEARTH_BIN, runHearth } from '../support/cli.js';
 import { tempDir } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { userWithKey } from '../identity/helpers.js';
@@ -89,10 +91,75 @@ describe('#23 the hearth security audit --live command (CFG-5)', () => {
     expect(res.stdout).toMatch(/^Hearth security audit of http:\/\/127\.0\.0\.1:\d+\/ \(safe\)/);
     expect(res.stdout).toContain('Over HTTP');
     expect(res.stdout).toMatch(/On its host\n\nMEDIUM\s+host\.mode/);
+    // A check without a fix prints none (no dangling `fix:`).
+    expect(res.stdout).toContain('host.observability');
+    expect(res.stdout).not.toMatch(/fix: *\n/);
     expect(res.stdout).not.toContain(key);
     expect(res.stdout).not.toContain(key.slice(4, 20));
     // The member key was tried on the admin routes and refused there (403, which anonymous callers never get).
     expect(t!.logs.lines.some((l) => l.includes('"statusCode":403'))).toBe(true);
+  });
+
+  it('#23.36 exit status: 1 on a high finding alone (CORS *), 0 when the worst is medium', async () => {
+    const run = async (env: Record<string, string>) => {
+      const h = await startTestHearth({ env });
+      try {
+        await h.app.listen({ host: '127.0.0.1', port: 0 });
+        const url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+        const res = await runHearth(['security', 'audit', '--live', url, '--json', '--no-local'], { cwd: tempDir() });
+        return { code: res.code, summary: (JSON.parse(res.stdout) as { summary: Record<string, number> }).summary };
+      } finally {
+        await h.close();
+      }
+    };
+    const high = await run({ HEARTH_ALLOWED_ORIGINS: '*' });
+    expect(high.summary).toMatchObject({ critical: 0, high: 1 });
+    expect(high.code).toBe(1);
+    // Plain HTTP from a claimed proxy, on loopback: medium (transport.forwarded-headers-trusted).
+    const medium = await run({
+      HEARTH_ENV: 'production',
+      HEARTH_MASTER_KEY: randomBytes(32).toString('hex'),
+      HEARTH_TRUSTED_PROXIES: '127.0.0.1',
+    });
+    expect(medium.summary).toMatchObject({ critical: 0, high: 0, medium: 1 });
+    expect(medium.code).toBe(0);
+  });
+
+  it('#23.40 --aggressive on a terminal asks first: anything but yes makes nothing; yes runs it and cleans up', async () => {
+    const url = await defaultInstance();
+    const { key } = await userWithKey(t!, 'boss', 'owner', ['read', 'write', 'chat', 'admin']);
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'key'), `${key}\n`, { mode: 0o600 });
+    // `script` gives the command a real pseudo-terminal; the answer is typed once the question shows.
+    const onTerminal = (answer: string) =>
+      new Promise<{ code: number | null; output: string }>((done, fail) => {
+        const command = `${process.execPath} ${HEARTH_BIN} security audit --live ${url} --aggressive --api-key key --no-local`;
+        const child = spawn('script', ['-qec', command, '/dev/null'], {
+          cwd,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+        });
+        let output = '';
+        let typed = false;
+        child.stdout.on('data', (c: Buffer) => {
+          output += c.toString();
+          if (!typed && output.includes('Type yes to go on')) {
+            typed = true;
+            child.stdin.write(`${answer}\n`);
+          }
+        });
+        child.on('error', fail);
+        child.on('close', (code) => done({ code, output }));
+      });
+    const refused = await onTerminal('y');
+    expect(refused.output).toContain('creates and deletes a throwaway familiar');
+    expect(refused.code).toBe(2);
+    expect(t!.logs.lines.some((l) => l.includes('"method":"POST","url":"/api/familiars"'))).toBe(false);
+    const confirmed = await onTerminal('yes');
+    expect(confirmed.output).toMatch(/Hearth security audit of \S+ \(aggressive\)/);
+    expect(confirmed.code).toBe(0);
+    expect(t!.logs.lines.some((l) => l.includes('"method":"POST","url":"/api/familiars"'))).toBe(true);
+    expect(await t!.hearth.familiars.list()).toEqual([]);
+    expect(confirmed.output).not.toContain(key);
   });
 
   it('#23.17 --aggressive must be confirmed and needs an API key; bad arguments are usage errors', async () => {

@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLiveAudit, type LiveAuditReport } from '../../src/security/probes/index.js';
 import { startHearthImitation, type HearthImitation, type ImitationFlaw } from '../fakes/hearth-imitation.js';
 import { tempDir } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
-import { userWithKey } from '../identity/helpers.js';
+import { STRONG, userWithKey } from '../identity/helpers.js';
 
 /** Each finding as `id [subject]`, the unit "exactly the expected findings" is counted in. */
 const ids = (r: LiveAuditReport) => r.findings.map((f) => `${f.id} [${f.subject}]`).sort();
@@ -30,6 +31,20 @@ async function listening(env: Record<string, string> = {}): Promise<{ url: strin
   return { url: `${t.config.HEARTH_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${port}`, hearth: t };
 }
 
+/** Rows per table, to tell what a run left in the database. */
+function rowCounts(db: BetterSqlite3.Database): Record<string, number> {
+  const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'").all() as Array<{
+    name: string;
+  }>;
+  return Object.fromEntries(tables.map(({ name }) => [name, (db.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]));
+}
+/** Every file below a directory, relative. */
+const filesBelow = (dir: string) =>
+  (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+
 /** What a default instance on loopback shows: nothing above low, and what Hearth leaves off by default. */
 const DEFAULT_FINDINGS = (origin: string) => [
   'audit.not-reached [' + origin + ']',
@@ -48,6 +63,39 @@ describe('#23 hearth security audit --live against real configurations (CFG-5)',
     // Safe mode stops a kind of request at the instance's first 429 instead of hammering it.
     expect(report.requests).toBeLessThan(250);
     expect(report.routes).toBeGreaterThan(50);
+  });
+
+  it('#23.35 safe by default: every write it sends is refused, nothing is stored but the audit trail, no account is locked (AUTH-3)', async () => {
+    const { url, hearth } = await listening();
+    await hearth.hearth.identity.createUser({ name: 'ivy', password: STRONG, role: 'owner' });
+    const db = new BetterSqlite3(join(hearth.dataDir, 'hearth.db'), { readonly: true });
+    const rows = () => rowCounts(db);
+    try {
+      const before = rows();
+      hearth.logs.lines.length = 0;
+      expect(above(await runLiveAudit({ url }), ['critical', 'high', 'medium'])).toEqual([]);
+      const after = rows();
+      const changed = Object.keys(after).filter((name) => after[name] !== before[name]);
+      // The audit trail's record of the failed login: its entry, and the key sealing the (random) name it tried.
+      expect(changed.sort()).toEqual(['audit_log', 'audit_subjects', 'vault_data_keys']);
+      const answers = hearth.logs
+        .records()
+        .map((l) => l.res as { method?: string; url?: string; statusCode?: number } | undefined)
+        .filter((r) => r?.statusCode !== undefined && r.method !== undefined);
+      const writes = answers.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r!.method!));
+      expect(writes.length).toBeGreaterThan(10);
+      expect(writes.filter((r) => r!.statusCode! < 400).map((r) => `${r!.method} ${r!.url} ${r!.statusCode}`)).toEqual([]);
+      // The owner signs in afterwards (from an address whose budget the audit did not spend): not locked.
+      const login = await hearth.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { name: 'ivy', password: STRONG },
+        remoteAddress: '192.0.2.44',
+      });
+      expect(login.statusCode).toBe(200);
+    } finally {
+      db.close();
+    }
   });
 
   it('#23.2 development mode with CORS * is flagged (HTTP-2)', async () => {
@@ -166,8 +214,16 @@ describe('#23 hearth security audit --live --aggressive (an owner key)', () => {
   it('#23.18 notes traversal, the injection screen and the shell policy hold, and everything made is deleted (MEM-1, LLM-2, EXEC-1)', async () => {
     const { url, hearth } = await listening();
     const { key } = await userWithKey(hearth, 'boss', 'owner', ['read', 'write', 'chat', 'admin']);
+    const db = new BetterSqlite3(join(hearth.dataDir, 'hearth.db'), { readonly: true });
+    const before = { rows: rowCounts(db), files: filesBelow(hearth.dataDir).filter((f) => !f.startsWith('hearth.db')) };
     const report = await runLiveAudit({ url, apiKey: key, aggressive: true });
     expect(ids(report)).toEqual(DEFAULT_FINDINGS(new URL(url).origin).sort());
+    // Nothing it made is left in the database (but the audit trail) or the data directory.
+    const rows = rowCounts(db);
+    db.close();
+    const trail = new Set(['audit_log', 'audit_subjects', 'audit_head', 'vault_data_keys']);
+    expect(Object.keys(rows).filter((n) => !trail.has(n) && rows[n] !== before.rows[n])).toEqual([]);
+    expect(filesBelow(hearth.dataDir).filter((f) => !f.startsWith('hearth.db'))).toEqual(before.files);
     expect(JSON.stringify(report)).not.toContain(key);
     // It really ran: the screen refused the injection, the notes store refused the paths.
     expect(hearth.logs.lines.some((l) => l.includes('prompt-injection screen flagged a message'))).toBe(true);

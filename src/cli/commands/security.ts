@@ -21,7 +21,7 @@ When URL is this machine (loopback), the checks above run too (--no-local skips 
   --webhook-secret N=F   the secret of webhook N, to check that a replayed delivery is refused
   --ca FILE              trust this CA certificate (PEM) too
   --json | --sarif       machine-readable report (SARIF 2.1.0 for code-scanning dashboards)
-  --thorough             wait out the instance's rate limits instead of stopping (about 20 minutes
+  --thorough             wait out the instance's rate limits instead of stopping (about 30 minutes
                          at the default limits)
   --aggressive           also create and delete throwaway data (notes traversal, injection screen,
                          shell policy); asks for confirmation, or --yes

@@ -168,7 +168,7 @@ export async function runLiveAudit(options: LiveAuditOptions): Promise<LiveAudit
         severity: 'info',
         subject: base.origin,
         message: `${session.notReached.length} checks were stopped by the instance's own rate limits (429, itself a refusal) and are unverified`,
-        fix: 'run again with --thorough to wait out the limit windows (about 20 minutes against the default limits), or from a second address',
+        fix: 'run again with --thorough to wait out the limit windows (about 30 minutes against the default limits), or from a second address',
         evidence: [],
       });
     return {

@@ -57,7 +57,7 @@ export function formatText(report: LiveAuditReport, hostFindings: readonly LiveF
     out.push(title, '');
     for (const f of findings) {
       out.push(`${f.severity.toUpperCase().padEnd(8)} ${f.id}${f.subject ? ` [${f.subject}]` : ''}: ${f.message}`);
-      out.push(`         fix: ${f.fix}`);
+      if (f.fix) out.push(`         fix: ${f.fix}`);
       const e = f.evidence[0];
       if (e)
         out.push(indent(e.request.split('\n').slice(0, 8).join('\n'), '         > '), indent(briefResponse(e.response, f), '         < '));

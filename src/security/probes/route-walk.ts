@@ -128,10 +128,44 @@ function verdictOf(res: ProbeResponse | undefined, webAppPage: string | undefine
   return 'answered';
 }
 
+const isRead = (method: string) => method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+
+/** Most sensitive first: service routes, then owner, admin, member; a route without parameters before one with (it answers with data, not 404). */
+function sensitivity(route: CatalogueRoute): number {
+  const p = route.policy;
+  const rank = !p || p.access === 'public' ? -1 : p.access === 'service' ? ROLES.length : ROLES.indexOf(p.role);
+  return -2 * rank + (/[:*]/.test(route.url) ? 1 : 0);
+}
+
 /**
- * Tries every variant on every route that is not public, variant by variant (so a rate limit
- * that stops the walk leaves every route tried at least the first way), and reports each
- * route that answers (critical) or fails (medium) instead of refusing (AUTH-7).
+ * The order of the walk. First every variant on a few of the most sensitive routes (one service
+ * route, one read, one write), because what a deployment gets wrong (a proxy that trusts a forged
+ * header, moves a URL key into a header, or guards paths it does not normalise) shows on any
+ * route but only one way; then the rest variant by variant, so a rate limit that stops a quick
+ * run leaves the remaining routes tried the first way (without credentials) before any other.
+ */
+function walkOrder(targets: readonly CatalogueRoute[], variants: readonly WalkVariant[]): Array<[WalkVariant, CatalogueRoute]> {
+  const bySensitivity = [...targets].sort((a, b) => sensitivity(a) - sensitivity(b));
+  const kinds: Array<(r: CatalogueRoute) => boolean> = [
+    (r) => r.policy?.access === 'service',
+    (r) => r.policy?.access === 'signed' && isRead(r.method),
+    (r) => r.policy?.access === 'signed' && !isRead(r.method),
+  ];
+  const first: Array<[WalkVariant, CatalogueRoute]> = [];
+  for (const variant of variants)
+    for (const kind of kinds) {
+      const route = bySensitivity.find((r) => kind(r) && variant.request(r, concretePath(r.url)) !== undefined);
+      if (route) first.push([variant, route]);
+    }
+  const rest = variants.flatMap((v) =>
+    targets.filter((r) => !first.some(([fv, fr]) => fv === v && fr === r)).map((r): [WalkVariant, CatalogueRoute] => [v, r]),
+  );
+  return [...first, ...rest];
+}
+
+/**
+ * Tries every variant on every route that is not public (in {@link walkOrder}), and reports
+ * each route that answers (critical) or fails (medium) instead of refusing (AUTH-7).
  */
 export async function walkRoutes(
   session: ProbeSession,
@@ -141,34 +175,32 @@ export async function walkRoutes(
 ): Promise<WalkResult[]> {
   const targets = routes.filter((r) => r.policy !== null && r.policy.access !== 'public');
   const results: WalkResult[] = [];
-  for (const variant of variants) {
-    for (const route of targets) {
-      const request = variant.request(route, concretePath(route.url));
-      if (!request) continue;
-      const response = await session.send(request, variant.budget);
-      const verdict = verdictOf(response, options.webAppPage);
-      results.push({ route, variant: variant.name, request, response, verdict });
-      const subject = `${route.method} ${route.url}`;
-      if (verdict === 'not-reached') session.notReached.push(`${subject} ${variant.name}`);
-      if (verdict === 'answered')
-        session.report({
-          id: 'routes.answers-without-credentials',
-          severity: 'critical',
-          subject,
-          message: `${subject} (${route.policy?.access === 'service' ? 'service key' : `${(route.policy as { role: string }).role} only`}) answered ${response!.status} ${variant.name}`,
-          fix: 'every route but the public list must refuse (401/403) before any handler runs; check the route policy and anything in front of Hearth that rewrites paths or adds identity headers',
-          evidence: [session.evidence(request, response)],
-        });
-      if (verdict === 'error')
-        session.report({
-          id: 'routes.server-error',
-          severity: 'medium',
-          subject,
-          message: `${subject} failed with ${response!.status} ${variant.name} instead of refusing`,
-          fix: 'an unauthenticated request must get 401, never reach code that fails',
-          evidence: [session.evidence(request, response)],
-        });
-    }
+  for (const [variant, route] of walkOrder(targets, variants)) {
+    const request = variant.request(route, concretePath(route.url));
+    if (!request) continue;
+    const response = await session.send(request, variant.budget);
+    const verdict = verdictOf(response, options.webAppPage);
+    results.push({ route, variant: variant.name, request, response, verdict });
+    const subject = `${route.method} ${route.url}`;
+    if (verdict === 'not-reached') session.notReached.push(`${subject} ${variant.name}`);
+    if (verdict === 'answered')
+      session.report({
+        id: 'routes.answers-without-credentials',
+        severity: 'critical',
+        subject,
+        message: `${subject} (${route.policy?.access === 'service' ? 'service key' : `${(route.policy as { role: string }).role} only`}) answered ${response!.status} ${variant.name}`,
+        fix: 'every route but the public list must refuse (401/403) before any handler runs; check the route policy and anything in front of Hearth that rewrites paths or adds identity headers',
+        evidence: [session.evidence(request, response)],
+      });
+    if (verdict === 'error')
+      session.report({
+        id: 'routes.server-error',
+        severity: 'medium',
+        subject,
+        message: `${subject} failed with ${response!.status} ${variant.name} instead of refusing`,
+        fix: 'an unauthenticated request must get 401, never reach code that fails',
+        evidence: [session.evidence(request, response)],
+      });
   }
   return results;
 }

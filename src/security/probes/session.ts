@@ -15,7 +15,7 @@ export interface SessionOptions {
   readonly transport: Transport;
   /** Wait out a 429 (its Retry-After) and retry, instead of stopping that kind of request. */
   readonly thorough?: boolean;
-  /** Longest total wait in thorough mode (default 30 minutes: Hearth's 10 anonymous writes a minute are the slowest budget). */
+  /** Longest total wait in thorough mode (default 45 minutes: at Hearth's 10 anonymous writes a minute a full walk of its 137 routes takes about 30). */
   readonly maxWaitMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -31,7 +31,7 @@ const MAX_EXCHANGES = 5_000;
 export function createProbeSession(options: SessionOptions) {
   const { base, transport } = options;
   const sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
-  const maxWait = options.maxWaitMs ?? 30 * 60_000;
+  const maxWait = options.maxWaitMs ?? 45 * 60_000;
   const exhausted = new Set<Budget>();
   const exchanges: Exchange[] = [];
   const findings = new Map<string, LiveFinding & { evidence: Evidence[] }>();
