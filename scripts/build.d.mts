@@ -1,4 +1,4 @@
-/** True when dist/ was built from exactly the sources in src/ now (a few ms: one stat per file). */
+/** True when dist/ was built from the sources in src/ and the packages installed now (a few ms). */
 export function distIsFresh(): boolean;
-/** Transpiles src/ to dist/ unless it is fresh (or `force`); resolves to whether it built. */
+/** Bundles src/ into dist/ unless it is fresh (or `force`); resolves to whether it built. */
 export function buildServer(options?: { force?: boolean }): Promise<boolean>;

@@ -1,16 +1,21 @@
 import { registerDataDirUser } from '../backup/index.js';
 import type { Config } from '../config/index.js';
-import type { HearthApp, HearthPlugin, Kernel, Migration, Services } from '../core/index.js';
+import { HearthError, type HearthApp, type HearthPlugin, type Kernel, type Migration, type Services } from '../core/index.js';
 import { createJobRunner, resolveReplicaId } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 import { auditMigrations, createAuditLog } from '../security/audit/index.js';
 import { createRateLimiter } from '../security/ratelimit/index.js';
 import { createVault, dataKey, DATA_KEYS_COLUMN, resolveMasterKey, vaultMigrations } from '../security/vault/index.js';
-import { createServer } from '../server/index.js';
-import { coreMigrations, createSettingsRepository, ensureDataDir, migrateToLatest, openStorage } from '../storage/index.js';
+import {
+  coreMigrations,
+  createSettingsRepository,
+  ensureDataDir,
+  migrateToLatest,
+  migrationStatus,
+  openStorage,
+} from '../storage/index.js';
 import { loadPlugins, pluginBudgets } from './kernel.js';
 import { storageOptions } from './storage-options.js';
-import { HEARTH_PLUGINS } from './plugins.js';
 
 /** The assembled application: the kernel, every plugin's services by name, the server factory. */
 export type Hearth = Omit<Kernel, 'limiter'> & {
@@ -25,20 +30,24 @@ export type Hearth = Omit<Kernel, 'limiter'> & {
 export interface CreateHearthOptions {
   readonly config: Config;
   readonly logger: Logger;
-  /** Skip migrations (the `migrate` command runs them itself). */
-  readonly migrate?: boolean;
+  /**
+   * false: skip migrations (the `migrate` command runs them itself). 'verify': apply none, and fail
+   * with HEARTH_NOT_MIGRATED when one of the kernel's or these plugins' is pending (a command that
+   * opens Hearth with a few plugins cannot apply theirs alone: migrations apply in name order).
+   */
+  readonly migrate?: boolean | 'verify';
   readonly pgSchema?: string | undefined;
   readonly now?: () => number;
   /** This process's replica id (default HEARTH_REPLICA_ID, else host-pid). */
   readonly replica?: string;
   /** How often idle pg-boss workers poll (tests shorten it). */
   readonly jobPollingIntervalMs?: number;
-  /** The concerns, in order; HEARTH_PLUGINS unless a test or tool adds its own. */
+  /** The concerns, in order; HEARTH_PLUGINS (loaded only then) unless a test, tool or command gives its own. */
   readonly plugins?: readonly HearthPlugin[];
 }
 
-/** The kernel's own tables (core, vault data keys, audit) and every plugin's, in application order. */
-export function migrationsOf(plugins: readonly HearthPlugin[] = HEARTH_PLUGINS): readonly Migration[] {
+/** The kernel's own tables (core, vault data keys, audit) and these plugins', in application order. */
+export function migrationsFor(plugins: readonly HearthPlugin[]): readonly Migration[] {
   return [...coreMigrations, ...vaultMigrations, ...auditMigrations, ...plugins.flatMap((p) => p.migrations ?? [])].sort((a, b) =>
     a.name.localeCompare(b.name),
   );
@@ -47,7 +56,8 @@ export function migrationsOf(plugins: readonly HearthPlugin[] = HEARTH_PLUGINS):
 /** Composition root: opens storage, migrates, builds the kernel, runs the plugin loop. */
 export async function createHearth(options: CreateHearthOptions): Promise<Hearth> {
   const { config, logger } = options;
-  const plugins = options.plugins ?? HEARTH_PLUGINS;
+  // Imported here, so a command that names its plugins never loads every concern.
+  const plugins = options.plugins ?? (await import('./plugins.js')).HEARTH_PLUGINS;
   const now = options.now ?? Date.now;
   const { tightened } = ensureDataDir(config.dataDir);
   if (tightened) logger.warn({ dataDir: config.dataDir }, 'data directory permissions were too open; tightened to 0700');
@@ -59,7 +69,10 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
   });
   let limiter: Kernel['limiter'] | undefined;
   try {
-    if (options.migrate !== false) await migrateToLatest(storage, migrationsOf(plugins));
+    if (options.migrate === 'verify') {
+      const pending = (await migrationStatus(storage, migrationsFor(plugins))).filter((m) => !m.appliedAt);
+      if (pending.length > 0) throw new HearthError('HEARTH_NOT_MIGRATED', `${pending.length} migrations are pending`);
+    } else if (options.migrate !== false) await migrateToLatest(storage, migrationsFor(plugins));
     const vault = createVault({ masterKey: resolveMasterKey({ config, logger }), previousMasterKey: config.previousMasterKey });
     for (const column of [DATA_KEYS_COLUMN, ...plugins.flatMap((p) => p.sealedColumns ?? [])]) vault.registerSealedColumn(column);
     const audit = createAuditLog({ storage, key: await dataKey(storage, vault, 'audit.chain', now), vault, now });
@@ -79,6 +92,7 @@ export async function createHearth(options: CreateHearthOptions): Promise<Hearth
       ...kernel,
       rateLimiter,
       async createServer() {
+        const { createServer } = await import('../server/index.js');
         const app = await createServer({
           config,
           logger,

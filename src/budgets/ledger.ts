@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createQueryCache, type QueryShape } from '../storage/index.js';
 import type { BudgetTables } from './migrations.js';
 
 /** The three things a budget counts. Cost is in micro-units of the prices' currency. */
@@ -52,6 +53,9 @@ export function createLedger(db: Kysely<BudgetTables>, now: () => number) {
   const sorted = (charges: readonly Charge[]) =>
     [...charges].sort((a, b) => (a.counter === b.counter ? a.period.localeCompare(b.period) : a.counter.localeCompare(b.counter)));
 
+  // The upsert's SQL depends only on its row count and limited dimensions: built and compiled once per shape.
+  const queries = createQueryCache();
+
   /** Adds `amount` to the counters (created at 0 when new), where `limited`'s sums stay within `limit`; answers how many changed. */
   async function upsert(
     q: Kysely<BudgetTables>,
@@ -61,32 +65,48 @@ export function createLedger(db: Kysely<BudgetTables>, now: () => number) {
     limited: readonly (keyof Amount)[] = [],
   ): Promise<number> {
     const limit = charges[0]!.limit;
-    const result = await q
-      .insertInto('budget_counters')
-      .values(
-        charges.map((c) => ({
-          counter: c.counter,
-          period: c.period,
-          tokens: amount.tokens,
-          cost: amount.cost,
-          tool_calls: amount.toolCalls,
-          updated_at: at,
-        })),
-      )
-      .onConflict((oc) => {
-        const update = oc.columns(['counter', 'period']).doUpdateSet((eb) => ({
-          tokens: eb('budget_counters.tokens', '+', amount.tokens),
-          cost: eb('budget_counters.cost', '+', amount.cost),
-          tool_calls: eb('budget_counters.tool_calls', '+', amount.toolCalls),
-          updated_at: at,
-        }));
-        // Only what this call adds is held to its limit: a spent token budget does not block a tool call.
-        return limited.length === 0
-          ? update
-          : update.where((eb) => eb.and(limited.map((d) => eb(eb(`budget_counters.${COLUMN[d]}`, '+', amount[d]), '<=', limit[d]!))));
-      })
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    // Arguments: the amount, the time, each limited dimension's limit, then every counter's key.
+    const args = [
+      amount.tokens,
+      amount.cost,
+      amount.toolCalls,
+      at,
+      ...limited.map((d) => limit[d]!),
+      ...charges.flatMap((c) => [c.counter, c.period]),
+    ];
+    const build: QueryShape<BudgetTables> = (db, slot) => {
+      const added: Record<keyof Amount, unknown> = { tokens: slot(0), cost: slot(1), toolCalls: slot(2) };
+      const updatedAt = slot(3);
+      const first = 4 + limited.length;
+      return db
+        .insertInto('budget_counters')
+        .values(
+          charges.map((_, i) => ({
+            counter: slot(first + 2 * i),
+            period: slot(first + 2 * i + 1),
+            tokens: added.tokens as number,
+            cost: added.cost as number,
+            tool_calls: added.toolCalls as number,
+            updated_at: updatedAt,
+          })),
+        )
+        .onConflict((oc) => {
+          const update = oc.columns(['counter', 'period']).doUpdateSet((eb) => ({
+            tokens: eb('budget_counters.tokens', '+', added.tokens as number),
+            cost: eb('budget_counters.cost', '+', added.cost as number),
+            tool_calls: eb('budget_counters.tool_calls', '+', added.toolCalls as number),
+            updated_at: updatedAt,
+          }));
+          // Only what this call adds is held to its limit: a spent token budget does not block a tool call.
+          return limited.length === 0
+            ? update
+            : update.where((eb) =>
+                eb.and(limited.map((d, i) => eb(eb(`budget_counters.${COLUMN[d]}`, '+', added[d] as number), '<=', slot(4 + i) as number))),
+              );
+        });
+    };
+    const result = await queries.run(q, `upsert:${charges.length}:${limited.join(',')}`, build, args);
+    return Number(result.numAffectedRows ?? 0);
   }
 
   async function apply(charges: readonly Charge[], amount: Amount, checked: boolean): Promise<Refusal | undefined> {

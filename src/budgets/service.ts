@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AppError } from '../core/index.js';
 import type { Logger } from '../logging/index.js';
 import type { AuditActor, AuditLog } from '../security/audit/index.js';
-import type { Storage } from '../storage/index.js';
+import { createQueryCache, type Storage } from '../storage/index.js';
 import { budgetExceeded, type CounterScope } from './errors.js';
 import { describeBudget } from './describe.js';
 import { budgetHeaders } from './headers.js';
@@ -79,8 +79,24 @@ export function createBudgets(options: BudgetOptions) {
   const db = options.storage.db.withTables<BudgetTables>() as unknown as Kysely<BudgetTables>;
   const ledger = createLedger(db, now);
 
+  // Read on every model and tool call: built and compiled once per shape (storage/precompiled.ts).
+  const queries = createQueryCache();
+
   async function limitRows(keys: string[]): Promise<Map<string, Required<BudgetLimits>>> {
-    const rows = await db.selectFrom('budget_limits').selectAll().where('scope', 'in', keys).execute();
+    const { rows } = await queries.run(
+      db,
+      `limits:${keys.length}`,
+      (q, slot) =>
+        q
+          .selectFrom('budget_limits')
+          .selectAll()
+          .where(
+            'scope',
+            'in',
+            keys.map((_, i) => slot(i) as string),
+          ),
+      keys,
+    );
     return new Map(rows.map((r) => [r.scope, limitsOf(r)]));
   }
 
@@ -192,7 +208,17 @@ export function createBudgets(options: BudgetOptions) {
   }
 
   async function priceOf(model: string): Promise<ModelPrice | undefined> {
-    const row = await db.selectFrom('budget_prices').selectAll().where('model', '=', model).executeTakeFirst();
+    const { rows } = await queries.run(
+      db,
+      'price',
+      (q, slot) =>
+        q
+          .selectFrom('budget_prices')
+          .selectAll()
+          .where('model', '=', slot(0) as string),
+      [model],
+    );
+    const row = rows[0];
     return row ? { inputPerMTok: Number(row.input_per_mtok), outputPerMTok: Number(row.output_per_mtok) } : undefined;
   }
 

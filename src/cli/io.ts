@@ -1,5 +1,6 @@
 import type { Hearth } from '../app/index.js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { HearthError, type HearthPlugin } from '../core/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { CliError, EXIT, type CliIo } from './basics.js';
 
@@ -23,15 +24,29 @@ export function commandLogger(io: CliIo, config: Config): Logger {
   return createLogger({ level, destination: { write: (s: string) => io.stderr.write(s) } });
 }
 
-/** Runs `fn` with an assembled Hearth and always closes it. */
+/**
+ * Runs `fn` with an assembled Hearth and always closes it. `only`: Hearth with just the kernel and
+ * these plugins, for a command that needs no more (it loads and opens a fraction of the server). It
+ * applies no migration, so it opens only a database whose migrations, the kernel's and these
+ * plugins', are all applied; otherwise (a new or upgraded database) the whole Hearth opens and
+ * migrates as without it.
+ */
 export async function withHearth<T>(
   io: CliIo,
   fn: (hearth: Hearth) => Promise<T>,
-  options: { migrate?: boolean; env?: Record<string, string> } = {},
+  options: { migrate?: boolean; env?: Record<string, string>; only?: () => Promise<readonly HearthPlugin[]> } = {},
 ): Promise<T> {
   const config = configFrom(options.env ? { ...io, env: { ...io.env, ...options.env } } : io);
-  const { createHearth } = await import('../app/index.js');
-  const hearth = await createHearth({ config, logger: commandLogger(io, config), migrate: options.migrate ?? true });
+  const logger = commandLogger(io, config);
+  // hearth.ts rather than the index, which imports every plugin.
+  const { createHearth } = await import('../app/hearth.js');
+  let hearth: Hearth | undefined;
+  if (options.only)
+    hearth = await createHearth({ config, logger, plugins: await options.only(), migrate: 'verify' }).catch((err: unknown) => {
+      if (err instanceof HearthError && err.code === 'HEARTH_NOT_MIGRATED') return undefined;
+      throw err;
+    });
+  hearth ??= await createHearth({ config, logger, migrate: options.migrate ?? true });
   try {
     return await fn(hearth);
   } finally {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import type { Storage } from '../storage/index.js';
+import { createQueryCache, type Storage } from '../storage/index.js';
 import type { Embedder } from './embeddings/types.js';
 import { createBlindSearchIndex } from './blind-index.js';
 import { isSealedText, MemoryCryptoError, type MemoryCipher, type MemoryEncryption } from './encryption.js';
@@ -90,6 +90,8 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
   const db: MemoryDb = storage.db.withTables<MemoryTables>();
   const encryption = storage.dialect === 'postgres' ? options.encryption : undefined;
   const cipher = async (): Promise<MemoryCipher | undefined> => encryption?.cipher();
+  // The turn path's look-ups (every turn's indexing and retrieval): built and compiled once per shape.
+  const queries = createQueryCache();
   const searchIndex = encryption
     ? createBlindSearchIndex(storage, createSearchIndex(storage), () => encryption.cipher())
     : createSearchIndex(storage);
@@ -175,17 +177,23 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
   async function newestTurn(tx: MemoryDb, turn: TurnRecord): Promise<Row | undefined> {
     // source_ref is `conversation:message` and message ids sort by time, so the newest turn is
     // the first entry of index memory_items_source, read backwards; ';' sorts right after ':'.
-    const row = await tx
-      .selectFrom('memory_items')
-      .select(COLUMNS)
-      .where('user_id', '=', turn.userId)
-      .where('source_ref', '>=', `${turn.conversationId}:`)
-      .where('source_ref', '<', `${turn.conversationId};`)
-      .where(checkOnly(storage.dialect, 'familiar_id'), '=', turn.familiarId)
-      .where(checkOnly(storage.dialect, 'kind'), '=', 'turn')
-      .orderBy('source_ref', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const { rows } = await queries.run(
+      tx,
+      'newest-turn',
+      (q, slot) =>
+        q
+          .selectFrom('memory_items')
+          .select(COLUMNS)
+          .where('user_id', '=', slot(0) as string)
+          .where('source_ref', '>=', slot(1) as string)
+          .where('source_ref', '<', slot(2) as string)
+          .where(checkOnly(storage.dialect, 'familiar_id'), '=', slot(3) as string)
+          .where(checkOnly(storage.dialect, 'kind'), '=', 'turn')
+          .orderBy('source_ref', 'desc')
+          .limit(1),
+      [turn.userId, `${turn.conversationId}:`, `${turn.conversationId};`, turn.familiarId],
+    );
+    const row = rows[0];
     return row && opened(await cipher(), row);
   }
   /**
@@ -283,12 +291,21 @@ export function createMemoryRepository(options: MemoryRepositoryOptions): Memory
 
   async function rowsBySeq(userId: string, seqs: readonly number[]): Promise<Map<number, Omit<Row, 'context'>>> {
     if (seqs.length === 0) return new Map();
-    const rows = await db
-      .selectFrom('memory_items')
-      .select(RESULT_COLUMNS)
-      .where('seq', 'in', [...seqs])
-      .where(checkOnly(storage.dialect, 'user_id'), '=', userId)
-      .execute();
+    const { rows } = await queries.run(
+      db,
+      `rows-by-seq:${seqs.length}`,
+      (q, slot) =>
+        q
+          .selectFrom('memory_items')
+          .select(RESULT_COLUMNS)
+          .where(
+            'seq',
+            'in',
+            seqs.map((_, i) => slot(i + 1) as number),
+          )
+          .where(checkOnly(storage.dialect, 'user_id'), '=', slot(0) as string),
+      [userId, ...seqs],
+    );
     const c = await cipher();
     return new Map(rows.map((r) => [Number(r.seq), opened(c, r)]));
   }

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import * as sqliteVec from 'sqlite-vec';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { applyKey, keyOpens, rekey, sqliteFileKind, StorageError } from './encryption.js';
-import { FifoSqliteDialect } from './sqlite-driver.js';
+import { createFifoLock, FifoSqliteDialect, runDirectlyWhenFree } from './sqlite-driver.js';
 import { cachedStatements } from './statement-cache.js';
 
 import type { Dialect } from '../core/index.js';
@@ -151,7 +151,10 @@ function openSqlite(options: OpenOptions): Storage {
       },
     });
   }
-  const db = new Kysely<CoreTables>({ dialect: new FifoSqliteDialect({ database: cachedStatements(sqlite) }) });
+  const statements = cachedStatements(sqlite);
+  const lock = createFifoLock();
+  const db = new Kysely<CoreTables>({ dialect: new FifoSqliteDialect({ database: statements }, lock) });
+  runDirectlyWhenFree(db as unknown as Kysely<unknown>, statements, lock, () => sqlite.open);
   return {
     db,
     dialect: 'sqlite',

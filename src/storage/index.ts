@@ -6,6 +6,8 @@ export { migrateToLatest, migrationStatus, migrateDown, columnTypes } from './mi
 export type { Migration } from './migrations.js';
 export { coreMigrations } from './core-migrations.js';
 export { createSettingsRepository } from './settings-repository.js';
+export { createQueryCache } from './precompiled.js';
+export type { QueryShape } from './precompiled.js';
 
 import type { Storage } from './database.js';
 import type { SettingsRepository } from './settings-repository.js';

@@ -47,4 +47,63 @@ describe('the one SQLite connection, handed out first come, first served', () =>
       await storage.close();
     }
   });
+
+  // Statements outside a transaction run straight on the connection when it is free (sqlite-driver.ts):
+  // they must still never land inside a transaction another caller holds open.
+  it('runs a statement of the root handle only after an open transaction ends, never inside it', async () => {
+    const storage = await openStorage({ dataDir: tempDir(), backgroundCheckpoints: false });
+    try {
+      await sql`create table item (name text not null)`.execute(storage.db);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let inside!: () => void;
+      const opened = new Promise<void>((r) => (inside = r));
+      const rolledBack = storage.db
+        .transaction()
+        .execute(async (tx) => {
+          await sql`insert into item values ('in the transaction')`.execute(tx);
+          inside();
+          await held;
+          throw new Error('roll back');
+        })
+        .catch((err: unknown) => err);
+      await opened;
+      // Issued while the transaction is open: a read must not see its row, a write must not join it.
+      const seen = sql<{ name: string }>`select name from item`.execute(storage.db);
+      const written = storage.db.withTables<{ item: { name: string } }>().insertInto('item').values({ name: 'outside' }).execute();
+      release();
+      expect(await rolledBack).toBeInstanceOf(Error);
+      expect((await seen).rows).toEqual([]);
+      await written;
+      const { rows } = await sql<{ name: string }>`select name from item`.execute(storage.db);
+      expect(rows).toEqual([{ name: 'outside' }]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('answers results as kysely does: inserted and affected rows, errors as rejections', async () => {
+    const storage = await openStorage({ dataDir: tempDir(), backgroundCheckpoints: false });
+    try {
+      await sql`create table item (id integer primary key, name text not null unique)`.execute(storage.db);
+      const db = storage.db.withTables<{ item: { id: number; name: string } }>();
+      const inserted = await db.insertInto('item').values({ id: 7, name: 'a' }).executeTakeFirst();
+      expect(inserted.insertId).toBe(7n);
+      expect(inserted.numInsertedOrUpdatedRows).toBe(1n);
+      await db.insertInto('item').values({ id: 8, name: 'b' }).execute();
+      const updated = await db
+        .updateTable('item')
+        .set({ name: sql`name || '!'` })
+        .executeTakeFirst();
+      expect(updated.numUpdatedRows).toBe(2n);
+      expect(await db.selectFrom('item').select('name').orderBy('id').execute()).toEqual([{ name: 'a!' }, { name: 'b!' }]);
+      await expect(db.insertInto('item').values({ id: 9, name: 'a!' }).execute()).rejects.toMatchObject({
+        code: 'SQLITE_CONSTRAINT_UNIQUE',
+      });
+      // The connection is free again after a failed statement.
+      expect(await db.selectFrom('item').select('id').where('id', '=', 9).executeTakeFirst()).toBeUndefined();
+    } finally {
+      await storage.close();
+    }
+  });
 });

@@ -22,17 +22,22 @@ const create: KeysSubcommand = async (args, io) => {
     throw new CliError(`--scopes must be a comma-separated list of: ${SCOPES.join(', ')}`, EXIT.usage);
   if (days !== undefined && !/^[1-9][0-9]{0,3}$/.test(days))
     throw new CliError('--expires-days must be a whole number of days', EXIT.usage);
-  return withHearth(io, async (hearth) => {
-    const user = await hearth.identity.findUserByName(userName);
-    if (!user) throw new CliError(`no user named ${userName}`);
-    const expiresAt = days ? Date.now() + Number(days) * 86_400_000 : null;
-    const { key } = await hearth.identity
-      .createApiKey({ userId: user.id, scopes: scopes as Scope[], expiresAt, name: option(args, '--name') ?? 'cli' })
-      .catch(cliFailure);
-    // Printed once; only its hash is stored.
-    println(io.stdout, key);
-    return EXIT.ok;
-  });
+  return withHearth(
+    io,
+    async (hearth) => {
+      const user = await hearth.identity.findUserByName(userName);
+      if (!user) throw new CliError(`no user named ${userName}`);
+      const expiresAt = days ? Date.now() + Number(days) * 86_400_000 : null;
+      const { key } = await hearth.identity
+        .createApiKey({ userId: user.id, scopes: scopes as Scope[], expiresAt, name: option(args, '--name') ?? 'cli' })
+        .catch(cliFailure);
+      // Printed once; only its hash is stored.
+      println(io.stdout, key);
+      return EXIT.ok;
+    },
+    // People and their keys: the identity plugin is all it needs (see withHearth).
+    { only: async () => [(await import('../../identity/index.js')).identityPlugin] },
+  );
 };
 
 const revoke: KeysSubcommand = async (args, io) => {

@@ -60,6 +60,7 @@ const SCHEME_RE = new RegExp(`(${DANGEROUS_SCHEMES.map(schemePattern).join('|')}
 // The parser (loaded on the first reply, not at start) holds no state between calls.
 const findLinks = createLinkFinder();
 const MAX_ROUNDS = 8;
+const LINK_START = /[[<]/;
 
 function replacementFor(link: FoundLink): string {
   switch (link.kind) {
@@ -108,6 +109,9 @@ function locate(text: string, source: string): { index: number; length: number }
 function neutralizeParsedLinks(text: string): string {
   let out = text;
   for (let round = 0; ; round++) {
+    // Every link CommonMark makes starts at a literal `[` (links, images, definitions) or `<`
+    // (autolinks); an entity or escape never forms syntax. Without either, there is nothing to parse.
+    if (!LINK_START.test(out)) return out;
     const unsafe = findLinks(out).filter((link) => !isAllowedLinkUrl(link.href));
     if (unsafe.length === 0) return out;
     let changed = false;
