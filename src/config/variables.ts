@@ -450,6 +450,10 @@ export const VARIABLES = {
     description: 'Discord user ids allowed to DM the familiar',
     defaultText: '(none)',
   },
+  HEARTH_DISCORD_API_ROOT: {
+    schema: z.string().url().optional(),
+    description: 'Discord REST API root (a proxy or a test double); the gateway address comes from it; unset = https://discord.com/api',
+  },
   HEARTH_TWITCH_CLIENT_ID: { schema: z.string().min(1).max(100).optional(), description: 'Twitch application client id' },
   HEARTH_TWITCH_ACCESS_TOKEN: {
     schema: z.string().min(10).max(200).optional(),

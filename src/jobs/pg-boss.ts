@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../logging/index.js';
 import { jobRegistry } from './common.js';
+import { createRunLocks, type RunLocks } from './run-locks.js';
 import type { JobDefinition, JobRunner } from './types.js';
 
 export interface PgBossRunnerOptions {
@@ -12,6 +13,10 @@ export interface PgBossRunnerOptions {
   readonly pollingIntervalMs?: number;
   /** How often pg-boss's maintenance (expiry of runs whose replica died, archiving) runs. */
   readonly maintenanceIntervalMs?: number;
+  /** How often this replica looks for runs whose replica died (default 5 s). */
+  readonly orphanCheckMs?: number;
+  /** A run started this recently is never taken for dead: its replica may still be taking its lock (default 10 s). */
+  readonly orphanGraceMs?: number;
 }
 
 /** At most one run queued and one active per job across replicas; retries back off exponentially. */
@@ -55,6 +60,7 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner {
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
   let boss: PgBoss | undefined;
+  let locks: RunLocks | undefined;
 
   async function send(job: JobDefinition): Promise<void> {
     if (!boss || stopping.signal.aborted) return;
@@ -65,7 +71,9 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner {
     timer.unref();
     timers.push(timer);
   }
-  async function work(job: JobDefinition, attempt: number): Promise<void> {
+  async function work(job: JobDefinition, id: string, attempt: number): Promise<void> {
+    // Held for the whole run: another replica that finds it unheld knows this process died.
+    await locks!.hold(id);
     const run = job.run({ signal: stopping.signal, attempt });
     inFlight.add(run);
     try {
@@ -77,7 +85,28 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner {
       throw err;
     } finally {
       inFlight.delete(run);
+      await locks!.release(id);
     }
+  }
+  /** Fails the runs of replicas that died, so pg-boss retries them now rather than at their expiry. */
+  async function reapOrphans(b: PgBoss, l: RunLocks): Promise<void> {
+    const names = [...registry.jobs.values()].map(queueOf);
+    const graceS = (options.orphanGraceMs ?? 10_000) / 1000;
+    const rows = await b.getDb().executeSql(
+      `SELECT id, name, started_on::text AS started FROM "${options.schema.replace(/"/g, '""')}".job
+         WHERE state = 'active' AND name = ANY($1) AND started_on < now() - make_interval(secs => $2)`,
+      [names, graceS],
+    );
+    const runs = (rows.rows as Array<{ id: string; name: string; started: string }>).map((r) => ({
+      id: r.id,
+      name: r.name,
+      startedOn: r.started,
+    }));
+    if (runs.length === 0) return;
+    await l.reap(runs, async (run) => {
+      await b.fail(run.name, run.id, { message: 'its replica stopped mid-run' });
+      options.logger.warn({ job: run.name.replace(/^hearth-/, ''), run: run.id }, 'job run of a stopped replica handed on');
+    });
   }
   return {
     backend: 'pg-boss',
@@ -106,12 +135,25 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner {
         for (const job of registry.jobs.values()) await b.createQueue(queueOf(job), queueOptions(job));
       });
       boss = b;
+      const l = (locks = await createRunLocks({
+        connectionString: options.connectionString,
+        schema: options.schema,
+        logger: options.logger,
+      }));
+      let reaping = false;
+      every(options.orphanCheckMs ?? 5_000, () => {
+        if (reaping || stopping.signal.aborted) return;
+        reaping = true;
+        reapOrphans(b, l)
+          .catch((err: unknown) => options.logger.warn({ err }, 'could not check for runs of stopped replicas'))
+          .finally(() => (reaping = false));
+      });
       for (const job of registry.jobs.values()) {
         await b.work<object>(
           queueOf(job),
           { pollingIntervalSeconds: Math.max(0.5, (options.pollingIntervalMs ?? 2_000) / 1000), includeMetadata: true },
           async ([j]) => {
-            if (j) await work(job, j.retryCount + 1);
+            if (j) await work(job, j.id, j.retryCount + 1);
           },
         );
         if (job.atStartMs !== undefined) every(job.atStartMs, () => void send(job), true);
@@ -124,6 +166,7 @@ export function createPgBossRunner(options: PgBossRunnerOptions): JobRunner {
       await Promise.allSettled([...inFlight]);
       // Runs cut short are failed by pg-boss's graceful stop (or expire) and retried elsewhere.
       await boss?.stop({ graceful: true, close: true, wait: true, timeout: 10_000 });
+      await locks?.close();
     },
     stats: () => registry.stats(),
   };

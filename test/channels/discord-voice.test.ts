@@ -21,6 +21,8 @@ const GUILD = { id: '100000000000000001', channelId: '100000000000000011', voice
 const MEMBER = '400000000000000004';
 /** In the guild and in the voice channel, but without the required role: not admitted. */
 const OUTSIDER = '500000000000000005';
+/** A second admitted member. */
+const SECOND = '400000000000000044';
 
 const has = (program: string) => spawnSync(program, ['--version'], { stdio: 'ignore' }).error === undefined;
 const ESPEAK = has('espeak-ng');
@@ -48,6 +50,8 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
   let adapter: ChannelAdapter;
   let speechFake: FakeSpeech | undefined;
   let dataDir: string;
+  /** Where a moderator moved the bot (the fake main gateway tells the bot; the voice server reads it here). */
+  let movedTo: string | undefined;
   /** espeak-ng saying a sentence, as a Discord client sends it. */
   let sentence: Buffer[];
 
@@ -94,17 +98,30 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
   };
 
   beforeEach(async () => {
+    movedTo = undefined;
     h = await channelHarness('sqlite');
     h.rules.discord = { allowedIds: [], ownerIds: [], pairing: true };
     fake = new FakeDiscord(TOKEN, [GUILD]);
     await fake.listen();
-    voiceServer = new FakeDiscordVoice({ serverId: GUILD.id, userId: BOT_ID, sessionId: fake.voiceSessionId });
+    voiceServer = new FakeDiscordVoice({
+      serverId: GUILD.id,
+      userId: BOT_ID,
+      sessionId: fake.voiceSessionId,
+      // the channel the bot asked to join is the DAVE group
+      channelId: () => movedTo ?? fake.voiceRequests.findLast((r) => r.channel_id)?.channel_id ?? GUILD.voiceChannelId,
+      heartbeatMs: 1_000,
+    });
     await voiceServer.listen();
     fake.voiceServer = { endpoint: voiceServer.endpoint, token: voiceServer.token };
     sentence = opusPackets(spoken('what is the weather like today'));
   });
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(h.logs.text);
+    if (ctx.task.result?.state === 'fail') {
+      console.log(h.logs.text);
+      const { resumes, transitions, ignoredCommits, invalid, faults } = voiceServer;
+      const ops = voiceServer.received.map((m) => m.op).join(',');
+      console.log('voice server:', { ops, resumes, transitions, ignoredCommits, invalid, faults: faults.map(String) });
+    }
     await adapter?.stop();
     await voiceServer.close();
     await fake.close();
@@ -151,11 +168,16 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
     h.turns.reply = () => LONG_REPLY;
     await join();
     expect(fake.voiceRequests[0]).toMatchObject({ guild_id: GUILD.id, channel_id: GUILD.voiceChannelId, self_deaf: false });
-    // the speaker's Identify went to the fake with the session from VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE, no DAVE
-    expect(voiceServer.received.find((m) => m.op === 0)?.d).not.toHaveProperty('max_dave_protocol_version');
+    // Identify went to the fake with the session from VOICE_STATE_UPDATE/VOICE_SERVER_UPDATE, offering DAVE
+    expect(voiceServer.received.find((m) => m.op === 0)?.d).toMatchObject({ max_dave_protocol_version: 1 });
     expect(voiceServer.mode).toBe('aead_aes256_gcm_rtpsize');
+    expect(voiceServer.daveVersion).toBe(1);
 
     await voiceServer.speak(MEMBER, sentence);
+    // the speaker joined the bot's MLS group (the bot committed, they were welcomed) and spoke end-to-end encrypted
+    expect(voiceServer.e2ee).toBe(true);
+    expect(voiceServer.groupMembers.sort()).toEqual([BOT_ID, MEMBER].sort());
+    expect(voiceServer.e2eeFramesSent).toBe(sentence.length);
     const request = await until(() => h.turns.requests[0], 'the turn');
     expect(request).toMatchObject({
       channel: 'discord',
@@ -169,10 +191,11 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
     expect(seconds).toBeGreaterThan(sentence.length * 0.02 - 0.3);
     expect(seconds).toBeLessThan(sentence.length * 0.02 + 0.5);
 
-    // the reply is spoken: encrypted RTP the fake decrypts to loud Opus
+    // the reply is spoken: RTP whose frames are DAVE ciphertext, which the speaker's DAVE session decrypts to loud Opus
     await until(() => voiceServer.botPackets.length >= 40, 'the spoken reply');
-    const reply = voiceServer.botPackets.filter((p) => !p.opus.equals(SILENCE_FRAME)).map((p) => p.opus);
-    expect(loudness(reply)).toBeGreaterThan(500);
+    const spokenFrames = voiceServer.botPackets.filter((p) => !p.frame.equals(SILENCE_FRAME));
+    expect(spokenFrames.every((p) => p.e2ee && p.opus && !p.opus.equals(p.frame))).toBe(true);
+    expect(loudness(spokenFrames.map((p) => p.opus!))).toBeGreaterThan(500);
 
     // barge-in: the speaker talks over the reply (still ~3 s to go); the bot's packets stop within 200 ms
     const speaking = voiceServer.speak(MEMBER, sentence.slice(0, 40));
@@ -273,6 +296,156 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
     expect(h.turns.requests).toHaveLength(1);
   }, 60_000);
 
+  it('#18 voice (DAVE): frames that do not decrypt with the group’s keys are never transcribed; the bot starts over and hears again', async () => {
+    await start(await fakeProviders());
+    h.turns.reply = () => 'Sunny.';
+    fake.userVoice({ userId: SECOND, guildId: GUILD.id, channelId: GUILD.voiceChannelId, roles: [ROLE] });
+    await join();
+    await voiceServer.connect(SECOND); // a group of three: MEMBER, SECOND and the bot
+    // the member is in the MLS group, but every frame is altered after encryption (what an SFU or
+    // anyone without the group's keys could send): nothing is decoded, nothing transcribed
+    await voiceServer.speak(MEMBER, sentence, { tamper: true });
+    expect(voiceServer.e2ee).toBe(true);
+    await new Promise((r) => setTimeout(r, SILENCE_MS + 500));
+    expect(transcriptions()).toEqual([]);
+    expect(h.turns.requests).toEqual([]);
+    // @discordjs/voice takes that many failures for a broken group: it flags it (31) with a new key
+    // package; it is removed (another member commits) and added again, joining by the Welcome (30)
+    // that member's commit produced (once or more: frames still arriving fail again)
+    const keyPackages = () => voiceServer.received.filter((m) => m.op === 26).length;
+    await until(
+      () => voiceServer.invalid.length >= 1 && keyPackages() === 1 + voiceServer.invalid.length && voiceServer.botMember,
+      'the bot back in the group',
+    );
+    await voiceServer.settled();
+    expect(voiceServer.welcomesToBot).toBe(voiceServer.invalid.length);
+    expect(voiceServer.groupMembers.sort()).toEqual([BOT_ID, MEMBER, SECOND].sort());
+    await voiceServer.speak(MEMBER, sentence);
+    const request = await until(() => h.turns.requests[0], 'the turn');
+    expect(request.text).toBe('what is the weather like today');
+    expect(transcriptions()).toHaveLength(1);
+    expect(voiceServer.faults).toEqual([]);
+  }, 60_000);
+
+  it('#18 voice (DAVE, gateway v8): members join and leave the MLS group, a dropped socket resumes with replay, the last one leaving resets the group', async () => {
+    await start(await fakeProviders());
+    h.turns.reply = () => 'Sunny.';
+    fake.userVoice({ userId: SECOND, guildId: GUILD.id, channelId: GUILD.voiceChannelId, roles: [ROLE] });
+    await join();
+    await voiceServer.speak(MEMBER, sentence);
+    await until(() => h.turns.requests.length === 1, 'the first turn');
+    // heartbeats acknowledge the sequence numbers received
+    await until(() => voiceServer.heartbeats.find((b) => b.seqAck > 0), 'a heartbeat with seq_ack');
+    expect(voiceServer.heartbeats.every((b) => b.seqAck <= b.sent)).toBe(true);
+
+    // a network blip: the socket drops; while the bot reconnects SECOND joins, so clients_connect,
+    // the proposal and MEMBER's commit (MEMBER commits first and wins) wait in the server's buffer
+    const seqAtDrop = voiceServer.lastSeq;
+    voiceServer.dropConnection();
+    await voiceServer.connect(SECOND); // resolves once the bot, resumed, processed the commit and the transition ran
+    expect(voiceServer.resumes).toEqual([{ seqAck: seqAtDrop, replayed: expect.any(Number) }]);
+    expect(voiceServer.resumes[0]!.replayed).toBeGreaterThanOrEqual(3); // 11, 27 (binary), 29 (binary)
+    expect(voiceServer.groupMembers.sort()).toEqual([BOT_ID, MEMBER, SECOND].sort());
+    expect(voiceServer.ignoredCommits).toEqual([1]); // the bot's own commit for that epoch lost the race
+    await voiceServer.speak(SECOND, sentence);
+    await until(() => h.turns.requests.length === 2, 'the second member heard');
+    expect(h.turns.requests[1]!.userId).toBe((await h.identities.find('discord', SECOND))!.userId); // the turn is SECOND's
+
+    // SECOND leaves: removed from the group (MEMBER commits); MEMBER is still heard in the new epoch
+    await voiceServer.disconnect(SECOND);
+    expect(voiceServer.groupMembers.sort()).toEqual([BOT_ID, MEMBER].sort());
+    await voiceServer.speak(MEMBER, sentence);
+    await until(() => h.turns.requests.length === 3, 'the third turn');
+
+    // MEMBER leaves the media session too: the bot alone is told to start a new group and sends a new key package
+    const keyPackages = voiceServer.received.filter((m) => m.op === 26).length;
+    await voiceServer.disconnect(MEMBER);
+    await until(() => voiceServer.received.filter((m) => m.op === 26).length === keyPackages + 1, 'a new key package');
+    expect(voiceServer.e2ee).toBe(false);
+    expect(voiceServer.invalid).toEqual([]);
+    expect(voiceServer.faults).toEqual([]);
+  }, 60_000);
+
+  it('#18 voice: /join from another voice channel moves the bot there: a new media session, a new DAVE group, a new conversation', async () => {
+    const OTHER = '100000000000000098';
+    await start(await fakeProviders());
+    h.turns.reply = () => 'Sunny.';
+    fake.userVoice({ userId: SECOND, guildId: GUILD.id, channelId: GUILD.voiceChannelId, roles: [ROLE] }); // stays behind
+    await join();
+    await voiceServer.speak(MEMBER, sentence);
+    await until(() => h.turns.requests.length === 1, 'the first turn');
+
+    fake.userVoice({ userId: MEMBER, guildId: GUILD.id, channelId: OTHER, roles: [ROLE] });
+    fake.slash({ userId: MEMBER, guildId: GUILD.id, channelId: GUILD.channelId, name: 'join', roles: [ROLE] });
+    await until(
+      () => voiceServer.identifies === 2 && voiceServer.channelId === OTHER && voiceServer.mode,
+      'the media session in the other channel',
+    );
+    expect(fake.voiceRequests.at(-1)).toMatchObject({ guild_id: GUILD.id, channel_id: OTHER });
+    await voiceServer.speak(MEMBER, sentence);
+    await until(() => h.turns.requests.length === 2, 'the turn in the other channel');
+    expect(h.turns.requests[1]).toMatchObject({ conversationKey: `discord:voice:${OTHER}` });
+    expect(voiceServer.groupMembers.sort()).toEqual([BOT_ID, MEMBER].sort()); // the group of the new channel
+    expect(voiceServer.faults).toEqual([]);
+  }, 60_000);
+
+  it('#18 voice: moved by someone to another voice channel, the bot follows: a new media session and DAVE group, that channel’s conversation', async () => {
+    const OTHER = '100000000000000097';
+    await start(await fakeProviders());
+    h.turns.reply = () => 'Sunny.';
+    fake.userVoice({ userId: SECOND, guildId: GUILD.id, channelId: GUILD.voiceChannelId, roles: [ROLE] }); // stays behind
+    await join();
+    fake.userVoice({ userId: MEMBER, guildId: GUILD.id, channelId: OTHER, roles: [ROLE] });
+    movedTo = OTHER;
+    fake.moveBot(GUILD.id, OTHER);
+    await until(
+      () => voiceServer.identifies === 2 && voiceServer.channelId === OTHER && voiceServer.mode,
+      'the media session in the other channel',
+    );
+    await voiceServer.speak(MEMBER, sentence);
+    const request = await until(() => h.turns.requests[0], 'the turn in the other channel');
+    expect(request).toMatchObject({ conversationKey: `discord:voice:${OTHER}` });
+    expect(voiceServer.groupMembers.sort()).toEqual([BOT_ID, MEMBER].sort());
+    expect(fake.voiceRequests.filter((r) => r.channel_id === null)).toEqual([]); // it did not leave
+
+    // the last person leaves the new channel: the bot leaves too
+    fake.userVoice({ userId: MEMBER, guildId: GUILD.id, channelId: null });
+    await until(() => fake.voiceRequests.find((r) => r.channel_id === null), 'the bot leaving');
+    expect(voiceServer.faults).toEqual([]);
+  }, 60_000);
+
+  it('#18 voice: a speaker missing from the bot’s member cache is looked up and admitted like a text sender, or refused without the role', async () => {
+    const UNCACHED = '400000000000000055';
+    const UNCACHED_OUTSIDER = '500000000000000066';
+    await start(await fakeProviders());
+    h.turns.reply = () => 'Sunny.';
+    // in the voice channel as far as Discord knows, never announced to the bot
+    fake.userVoice({ userId: UNCACHED, guildId: GUILD.id, channelId: GUILD.voiceChannelId, roles: [ROLE], silent: true });
+    fake.userVoice({ userId: UNCACHED_OUTSIDER, guildId: GUILD.id, channelId: GUILD.voiceChannelId, roles: [], silent: true });
+    await join();
+    const lookedUp = (id: string) => fake.calls.some((c) => c.method === 'GET' && c.path === `/guilds/${GUILD.id}/members/${id}`);
+
+    await voiceServer.speak(UNCACHED_OUTSIDER, sentence);
+    await new Promise((r) => setTimeout(r, SILENCE_MS + 500));
+    expect(lookedUp(UNCACHED_OUTSIDER)).toBe(true);
+    expect(transcriptions()).toEqual([]);
+    await expect
+      .poll(async () =>
+        (await h.audit.list({ action: 'channel.command' })).map((e) => [
+          JSON.stringify(e.actor).includes(UNCACHED_OUTSIDER),
+          e.target,
+          e.outcome,
+        ]),
+      )
+      .toContainEqual([true, 'voice:missing_role', 'denied']);
+
+    await voiceServer.speak(UNCACHED, sentence);
+    const request = await until(() => h.turns.requests[0], 'the turn');
+    expect(lookedUp(UNCACHED)).toBe(true);
+    expect(request.userId).toBe((await h.identities.find('discord', UNCACHED))!.userId);
+    expect(transcriptions()).toHaveLength(1);
+  }, 60_000);
+
   it.skipIf(!POCKETSPHINX)(
     '#18 voice: with the offline defaults, pocketsphinx hears the speaker and espeak-ng answers into the channel',
     async () => {
@@ -286,7 +459,7 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
         request.text,
       ).toBe(true);
       await until(() => voiceServer.botPackets.length >= 20, 'the spoken reply', 30_000);
-      expect(loudness(voiceServer.botPackets.map((p) => p.opus))).toBeGreaterThan(300);
+      expect(loudness(voiceServer.botPackets.flatMap((p) => (p.opus ? [p.opus] : [])))).toBeGreaterThan(300);
       await expect
         .poll(async () => (await h.audit.list({ action: 'voice.turn' }))[0]?.details, { timeout: 10_000 })
         .toMatchObject({

@@ -60,6 +60,21 @@ describe('Discord gateway session resumed by the next owner (#19, CH-3)', () => 
     expect(fake.identifies).toBe(1);
     fake.userSays({ userId: MEMBER, channelId: DM, content: 'before' });
     await fake.waitFor(sent(DM), 1);
+    // A finished with it: the reply went out and the stored session no longer lists it as pending
+    // (a crash between those two is the one window in which the next owner redoes a turn).
+    const nothingPending = async () => {
+      const row = await tables
+        .selectFrom('cluster_state')
+        .select('value')
+        .where('scope', '=', LEASE)
+        .where('key', '=', 'gateway')
+        .executeTakeFirst();
+      return row !== undefined && (JSON.parse(row.value) as { pending?: unknown[] }).pending?.length === 0;
+    };
+    for (let i = 0; !(await nothingPending()); i++) {
+      if (i > 200) throw new Error('replica A never recorded its answered message as done');
+      await new Promise((r) => setTimeout(r, 25));
+    }
 
     // A dies: its connection drops with no close frame, and B takes the lease (token 2), so
     // nothing A's client still does (its reconnect attempts, its teardown) can touch the session.

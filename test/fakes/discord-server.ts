@@ -61,6 +61,12 @@ export class FakeDiscord {
   readonly resumes: Array<{ session_id: string; seq: number }> = [];
   /** Gateway upgrades are refused (HTTP 503) while set. */
   refuseConnections = false;
+  /**
+   * As Discord does for a bot with several sessions open (two replicas each running it): every
+   * session gets each message and interaction, not only the latest one. Off: the latest only.
+   */
+  everySession = false;
+  private readonly sessions = new Set<WebSocket>();
   private readonly dispatched: Array<{ op: number; t: string; s: number; d: unknown }> = [];
   /** The bot's Update Voice State requests (gateway op 4), in order. */
   readonly voiceRequests: Array<{ guild_id: string; channel_id: string | null; self_mute: boolean; self_deaf: boolean }> = [];
@@ -103,6 +109,8 @@ export class FakeDiscord {
     // Kept for a RESUME (op 6): what was sent after its sequence is sent again, even while no bot was connected.
     this.dispatched.push(event);
     this.socket?.send(JSON.stringify(event));
+    if (this.everySession && (t === 'MESSAGE_CREATE' || t === 'INTERACTION_CREATE'))
+      for (const ws of this.sessions) if (ws !== this.socket) ws.send(JSON.stringify(event));
   }
 
   /** Cuts every gateway connection without a close frame (a killed process), and with `refuse` turns new ones away. */
@@ -166,11 +174,24 @@ export class FakeDiscord {
     };
   }
 
-  /** A user joins (or, with `channelId: null`, leaves) a voice channel: VOICE_STATE_UPDATE. */
-  userVoice(opts: { userId: string; guildId: string; channelId: string | null; roles?: string[]; bot?: boolean }): void {
+  /**
+   * A user joins (or, with `channelId: null`, leaves) a voice channel: VOICE_STATE_UPDATE. `silent`:
+   * Discord knows the member (GET /guilds/:id/members/:user answers) but the bot was never told, so
+   * its cache lacks them.
+   */
+  userVoice(opts: { userId: string; guildId: string; channelId: string | null; roles?: string[]; bot?: boolean; silent?: boolean }): void {
     const state = { guildId: opts.guildId, channelId: opts.channelId, roles: opts.roles ?? [], bot: opts.bot ?? false };
     this.voiceStates.set(opts.userId, state);
-    this.dispatch('VOICE_STATE_UPDATE', this.voiceStatePayload(opts.userId, state));
+    if (!opts.silent) this.dispatch('VOICE_STATE_UPDATE', this.voiceStatePayload(opts.userId, state));
+  }
+
+  /** Someone with Move Members moves the bot to another voice channel: its new state, then the voice server for it. */
+  moveBot(guildId: string, channelId: string): void {
+    const state = { guildId, channelId, roles: [], bot: true };
+    this.voiceStates.set(BOT_ID, state);
+    this.dispatch('VOICE_STATE_UPDATE', this.voiceStatePayload(BOT_ID, state));
+    if (this.voiceServer)
+      this.dispatch('VOICE_SERVER_UPDATE', { token: this.voiceServer.token, guild_id: guildId, endpoint: this.voiceServer.endpoint });
   }
 
   /** The bot's Update Voice State (op 4): its new state, then (joining) the voice server to connect to. */
@@ -308,6 +329,7 @@ export class FakeDiscord {
   private gateway(ws: WebSocket): void {
     this.socket = ws;
     ws.on('close', () => {
+      this.sessions.delete(ws);
       if (this.socket === ws) this.socket = undefined;
     });
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250 }, s: null, t: null }));
@@ -323,11 +345,13 @@ export class FakeDiscord {
         if (d.session_id !== 'sess') return ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
         for (const e of this.dispatched.filter((x) => x.s > d.seq)) ws.send(JSON.stringify(e));
         this.dispatch('RESUMED', null);
+        this.sessions.add(ws);
       }
       if (msg.op === 2) {
         if (msg.d.token !== this.token) return ws.close(4004, 'Authentication failed.');
         this.identifies++;
         this.intents = msg.d.intents;
+        this.sessions.add(ws);
         const url = `ws://127.0.0.1:${this.port}`;
         this.dispatch('READY', {
           v: 10,

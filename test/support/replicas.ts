@@ -28,6 +28,10 @@ export interface ReplicaSet {
   readonly env: Record<string, string>;
   /** Starts one more replica on the same database (e.g. after killing one). */
   add(id: string, extra?: Record<string, string>): Promise<Replica>;
+  /** SIGKILLs a replica (no shutdown of any kind, as a crash or the OOM killer) and waits until it is gone. */
+  kill(replica: Replica): Promise<void>;
+  /** The replicas not killed or exited. */
+  alive(): Replica[];
   close(): Promise<void>;
 }
 
@@ -87,7 +91,12 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 30_000)
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export async function startReplicaSet(options: { count: number; env?: Record<string, string> }): Promise<ReplicaSet> {
+export async function startReplicaSet(options: {
+  count: number;
+  env?: Record<string, string>;
+  /** Settings one replica has of its own (e.g. a provider URL that tells the replicas apart). */
+  perReplica?: (id: string) => Record<string, string>;
+}): Promise<ReplicaSet> {
   const database = `hearth_r_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
@@ -114,11 +123,11 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
   const setupDir = join(root, 'setup');
   mkdirSync(setupDir);
   const replicas: Replica[] = [];
+  const running = (r: Replica) => r.child.exitCode === null && r.child.signalCode === null;
   let nginx: ChildProcess | undefined;
   const close = async () => {
     nginx?.kill('SIGTERM');
-    const running = replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
-    await Promise.all(running.map((r) => new Promise((done) => (r.child.once('exit', done), r.child.kill('SIGTERM')))));
+    await Promise.all(replicas.filter(running).map((r) => new Promise((done) => (r.child.once('exit', done), r.child.kill('SIGTERM')))));
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -128,10 +137,19 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
   const add = async (id: string, extra: Record<string, string> = {}): Promise<Replica> => {
     const dataDir = join(root, id);
     mkdirSync(dataDir, { recursive: true });
-    const proc = await startHearthProcess({ cwd: dataDir, env: { ...env, HEARTH_DATA_DIR: dataDir, HEARTH_REPLICA_ID: id, ...extra } });
+    const proc = await startHearthProcess({
+      cwd: dataDir,
+      env: { ...env, ...options.perReplica?.(id), HEARTH_DATA_DIR: dataDir, HEARTH_REPLICA_ID: id, ...extra },
+    });
     const replica = { id, url: proc.url, child: proc.child, output: proc.output };
     replicas.push(replica);
     return replica;
+  };
+  const kill = async (replica: Replica) => {
+    if (!running(replica)) return;
+    const gone = new Promise((done) => replica.child.once('exit', done));
+    replica.child.kill('SIGKILL');
+    await gone;
   };
 
   // A start that fails half-way stops what it started: no replica or nginx outlives the test.
@@ -162,7 +180,7 @@ export async function startReplicaSet(options: { count: number; env?: Record<str
     const lb = `http://127.0.0.1:${port}`;
     await waitFor(async () => nginxFailed !== undefined || (await fetch(`${lb}/api/health`)).status < 500, 'nginx');
     if (nginxFailed) throw new Error(`nginx did not start: ${nginxFailed.message}`);
-    return { replicas, lb, env, add, close };
+    return { replicas, lb, env, add, kill, alive: () => replicas.filter(running), close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -53,7 +53,7 @@ export interface DiscordAdapterOptions {
   readonly audit?: AuditLog | undefined;
   /** Silence that ends a spoken turn, in ms (default 800). */
   readonly voiceEndSilenceMs?: number | undefined;
-  /** The bot lease's state (#19): the gateway session is kept there, so the next owner RESUMEs it; absent = in memory. */
+  /** The bot lease's state (#19): the gateway session and unanswered messages are kept there, so the next owner RESUMEs it and answers those; absent = in memory. */
   readonly sessions?: LeasedState | undefined;
 }
 
@@ -88,9 +88,23 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   const roleOk = (roles: readonly string[] | undefined, guildId: string | null) =>
     guildId === null || !options.requiredRoleId || (roles ?? []).includes(options.requiredRoleId);
 
-  type Sendable = (content: { content: string; allowedMentions: typeof NO_MENTIONS }) => Promise<unknown>;
-  const sendParts = async (send: Sendable, parts: readonly string[]) => {
-    for (const part of parts) await send({ content: part, allowedMentions: NO_MENTIONS });
+  type Sendable = (content: {
+    content: string;
+    allowedMentions: typeof NO_MENTIONS;
+    nonce?: string;
+    enforceNonce?: boolean;
+  }) => Promise<unknown>;
+  /**
+   * With `answering` (the message replied to), each part carries an enforced nonce made of its id:
+   * a reply a takeover redoes (#19) that had already been sent is not posted again by Discord.
+   */
+  const sendParts = async (send: Sendable, parts: readonly string[], answering?: string) => {
+    for (const [i, part] of parts.entries())
+      await send({
+        content: part,
+        allowedMentions: NO_MENTIONS,
+        ...(answering ? { nonce: `${answering}-${i}`, enforceNonce: true } : {}),
+      });
   };
 
   const router = options.familiars;
@@ -132,7 +146,20 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   const placesOf = (guildId: string | null, channelId: string, userId: string) =>
     guildId === null ? [`dm:${userId}`] : [`channel:${channelId}`, `guild:${guildId}`];
 
+  /**
+   * A message is answered only once the write that keeps it pending has landed, and leaves
+   * `pending` once its handling finished, so a takeover redoes exactly what was cut short (#19).
+   */
   const onMessage = async (message: Message) => {
+    try {
+      await sessions?.durable();
+      await answerMessage(message);
+    } finally {
+      sessions?.done(message.id);
+    }
+  };
+
+  const answerMessage = async (message: Message) => {
     if (message.author.bot || message.webhookId) return;
     const guildId = message.guildId;
     if (!guildAllowed(guildId)) return; // not on the list: ignored, not even refused
@@ -159,7 +186,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
       render: renderDiscord,
       typing: { send: () => (channel.isSendable() ? channel.sendTyping() : undefined) },
     });
-    await sendParts((c) => (channel.isSendable() ? channel.send(c) : Promise.resolve()), result.parts);
+    await sendParts((c) => (channel.isSendable() ? channel.send(c) : Promise.resolve()), result.parts, message.id);
   };
 
   /** Role ids of the member behind an interaction (the raw API gives an array, the cache a collection). */
@@ -222,6 +249,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
 
   const onCommand = async (interaction: ChatInputCommandInteraction) => {
     if (!guildAllowed(interaction.guildId)) return;
+    // not acted on before its sequence is stored: a takeover never replays it (#19)
+    await sessions?.durable();
     const sender: ChannelSender = { channel: 'discord', externalId: interaction.user.id, displayName: interaction.user.username };
     // an interaction has one (ephemeral) reply: the first rendered part
     const respondParts = (parts: readonly string[]) => interaction.editReply({ content: parts[0] ?? '…', allowedMentions: NO_MENTIONS });
@@ -307,6 +336,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): ChannelAda
   client.on('messageCreate', (m) => void onMessage(m).catch(logError('discord message failed')));
   /** Approve/Deny under an approval request: the custom id is a nonce and nothing else; approvals decide who counts. */
   const onButton = async (interaction: ButtonInteraction) => {
+    await sessions?.durable();
     const sender: ChannelSender = { channel: 'discord', externalId: interaction.user.id, displayName: interaction.user.username };
     const answer = options.approvals
       ? await options.approvals.press(sender, interaction.customId)

@@ -33,6 +33,7 @@ export const discordEntry: ChannelEntry = {
       // the gateway session under the bot lease, so a replica taking over RESUMEs it (#19)
       sessions: state,
       guildIds: () => discordGuildIds(config, stored()),
+      ...(config.HEARTH_DISCORD_API_ROOT ? { restApi: config.HEARTH_DISCORD_API_ROOT } : {}),
       requiredRoleId: config.HEARTH_DISCORD_REQUIRED_ROLE_ID,
       adminRoleId: config.HEARTH_DISCORD_ADMIN_ROLE_ID,
     });

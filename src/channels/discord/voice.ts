@@ -285,12 +285,12 @@ export function createDiscordVoice(options: DiscordVoiceOptions) {
     if (!speaker) {
       const admitted = admissionOf(guild, userId);
       if (admitted === undefined) {
-        // not cached yet: ask Discord once; this utterance is heard from the answer on
+        // not cached yet: ask Discord once; this utterance is heard from the answer on (a refusal is audited at once)
         void guild.members
           .fetch(userId)
           .then(() => {
             if (!s.speakers.has(userId)) s.speakers.set(userId, { admitted: admissionOf(guild, userId) === true });
-            if (s.speakers.get(userId)?.admitted && s.connection.receiver.speaking.users.has(userId)) onSpeakingStart(s, userId);
+            if (!s.speakers.get(userId)?.admitted || s.connection.receiver.speaking.users.has(userId)) onSpeakingStart(s, userId);
           })
           .catch(logError('discord voice: member lookup failed'));
         return;
@@ -335,6 +335,8 @@ export function createDiscordVoice(options: DiscordVoiceOptions) {
       group,
       selfDeaf: false, // hearing is the point
       selfMute: false,
+      // DAVE (MLS end-to-end encryption of voice): Discord refuses voice without it since 2026-03-01
+      daveEncryption: true,
       adapterCreator: guild.voiceAdapterCreator as DiscordGatewayAdapterCreator,
     });
     const player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Play } });
