@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter } from '../../src/channels/discord/index.js';
-import { APP_ID, FakeDiscord } from '../fakes/discord-server.js';
+import { FakeDiscord } from '../fakes/discord-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
+import { discordAdapter } from './discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const GUILD = { id: '100000000000000001', channelId: '100000000000000011', roleIds: [] };
@@ -21,14 +21,9 @@ describe('#15 identity: /link on Discord', () => {
     h.accounts.set('u-mia', { id: 'u-mia', name: 'mia' });
     fake = new FakeDiscord(TOKEN, [GUILD]);
     await fake.listen();
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [GUILD.id],
-      restApi: fake.restApi,
+      guildIds: [GUILD.id],
     });
     await adapter.start();
   });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter } from '../../src/channels/discord/index.js';
 import { createSharedState, leasedState, type ClusterTables, type Lease } from '../../src/cluster/index.js';
 import type { TurnRequest } from '../../src/companions/index.js';
-import { APP_ID, BOT_ID, FakeDiscord, type RestCall } from '../fakes/discord-server.js';
+import { BOT_ID, FakeDiscord, type RestCall } from '../fakes/discord-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
+import { discordAdapter } from './discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const GUILD = { id: '100000000000000001', channelId: '100000000000000011' };
@@ -48,14 +48,9 @@ describe('Discord messages cut short by a dead owner are redone by the next (#19
     const lease = (token: number): Lease => ({ name: LEASE, token, signal: new AbortController().signal, abandon: () => undefined });
     await tables.insertInto('cluster_leases').values({ name: LEASE, token: 1, holder: 'a', acquired_at: Date.now() }).execute();
     const adapter = (token: number) => {
-      const a = createDiscordAdapter({
+      const a = discordAdapter(h, fake, {
         token: TOKEN,
-        applicationId: APP_ID,
-        hub: h.hub,
-        logger: h.logger,
-        scrubber: h.scrubber,
-        guildIds: () => [GUILD.id],
-        restApi: fake.restApi,
+        guildIds: [GUILD.id],
         sessions: leasedState(state, LEASE, lease(token)),
       });
       adapters.push(a);

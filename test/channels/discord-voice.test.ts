@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGES, type ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter, discordInviteUrl } from '../../src/channels/discord/index.js';
+import { discordInviteUrl } from '../../src/channels/discord/index.js';
 import { createOpenAISpeaker, createOpenAITranscriber } from '../../src/voice/engines.js';
 import type { SpeechProviders } from '../../src/voice/providers.js';
 import { createVoice, type VoicePayer } from '../../src/voice/service.js';
@@ -14,6 +14,7 @@ import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-server.js';
 import { tempDir } from '../support/databases.js';
 import { spoken, tempLeft } from '../voice/fixtures.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
+import { discordAdapter } from './discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const ROLE = '600000000000000006';
@@ -62,15 +63,10 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
     dataDir = tempDir();
     const limits = { dataDir, maxBytes: 4 * 1024 * 1024, maxSeconds: 30, timeoutMs: 60_000, maxSpeechChars: 2000 };
     const voice = createVoice({ providers, turns: h.turns, audit: h.audit, limits, charge: extra.charge });
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [GUILD.id],
+      guildIds: [GUILD.id],
       requiredRoleId: ROLE,
-      restApi: fake.restApi,
       voice,
       audit: h.audit,
       voiceEndSilenceMs: SILENCE_MS,
@@ -148,14 +144,9 @@ describe.skipIf(!ESPEAK)('#18 voice: Discord voice channels against a fake voice
   });
 
   it('#18 voice: without the voice concern there is no GuildVoiceStates intent and no /join', async () => {
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [GUILD.id],
-      restApi: fake.restApi,
+      guildIds: [GUILD.id],
     });
     await adapter.start();
     const [reg] = await fake.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${APP_ID}/commands`);

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter, discordInviteUrl } from '../../src/channels/discord/index.js';
+import { discordInviteUrl } from '../../src/channels/discord/index.js';
 import { personCommandsOver } from '../../src/channels/index.js';
 import { createMemoryRepository } from '../../src/memory/index.js';
 import { APP_ID, BOT_ID, FakeDiscord } from '../fakes/discord-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
+import { discordAdapter } from './discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const ROLE = '600000000000000006';
@@ -24,15 +25,10 @@ describe('Discord adapter against a fake REST + gateway (CH-3, LLM-3)', () => {
     h.rules.discord = { allowedIds: [], ownerIds: [OWNER], pairing: true };
     fake = new FakeDiscord(TOKEN, [ALLOWED, OTHER]);
     await fake.listen();
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [ALLOWED.id],
+      guildIds: [ALLOWED.id],
       requiredRoleId: ROLE,
-      restApi: fake.restApi,
       personCommands: personCommandsOver(createMemoryRepository({ storage: h.db.storage }), async () => 'fam1'),
     });
     h.notifiers.push((c, id, text) => (c === 'discord' ? adapter.deliver(id, text) : Promise.resolve()));

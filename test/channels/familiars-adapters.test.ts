@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter } from '../../src/channels/discord/index.js';
 import { createFamiliarRouter, type FamiliarRouter, type FamiliarRouteTables } from '../../src/channels/familiars/index.js';
 import { createTelegramAdapter } from '../../src/channels/telegram/index.js';
 import { createTwitchAdapter } from '../../src/channels/twitch/index.js';
@@ -9,6 +8,7 @@ import { APP_ID, BOT_ID, FakeDiscord } from '../fakes/discord-server.js';
 import { FakeTelegram } from '../fakes/telegram-server.js';
 import { FakeTwitch } from '../fakes/twitch-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
+import { discordAdapter } from './discord-harness.js';
 
 /** Three familiars; `sol` only for the person `person_allowed` (allowedUsers), to check routes skip what a person may not use. */
 const familiar = (id: string, slug: string, name: string, allowedUsers: string[] | null = null) =>
@@ -135,14 +135,9 @@ describe('several familiars on Discord (issue #22)', () => {
     await fake.listen();
     // guild B answers with Sol by environment; Sol also has a role
     router = routerFor(h, [`discord:guild:${GUILD_B.id}=sol`, `discord:role:${SOL_ROLE}=sol`]);
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [GUILD_A.id, GUILD_B.id],
-      restApi: fake.restApi,
+      guildIds: [GUILD_A.id, GUILD_B.id],
       familiars: router,
     });
     await adapter.start();

@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter } from '../../src/channels/discord/index.js';
 import { personCommandsOver } from '../../src/channels/index.js';
 import { createTelegramAdapter } from '../../src/channels/telegram/index.js';
 import { createTwitchAdapter } from '../../src/channels/twitch/index.js';
 import { createConversationStore } from '../../src/companions/conversations.js';
 import { createMemoryRepository } from '../../src/memory/index.js';
-import { APP_ID, FakeDiscord } from '../fakes/discord-server.js';
+import { FakeDiscord } from '../fakes/discord-server.js';
 import { FakeTelegram } from '../fakes/telegram-server.js';
 import { FakeTwitch } from '../fakes/twitch-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
+import { discordAdapter } from './discord-harness.js';
 
 const FAMILIAR = 'fam1';
 
@@ -37,14 +37,9 @@ describe('#21 memory rights on Discord (slash commands, ephemeral replies; MEM-2
     fake = new FakeDiscord(TOKEN, [GUILD]);
     await fake.listen();
     rights = rightsOver(h);
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [GUILD.id],
-      restApi: fake.restApi,
+      guildIds: [GUILD.id],
       personCommands: rights.commands,
     });
     await adapter.start();

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter } from '../../src/channels/discord/index.js';
 import { createSharedState, leasedState, type ClusterTables, type Lease } from '../../src/cluster/index.js';
 import { channelHarness, type ChannelHarness } from '../channels/harness.js';
-import { APP_ID, BOT_ID, FakeDiscord } from '../fakes/discord-server.js';
+import { BOT_ID, FakeDiscord } from '../fakes/discord-server.js';
+import { discordAdapter } from '../channels/discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const GUILD = { id: '100000000000000001', channelId: '100000000000000011' };
@@ -36,14 +36,9 @@ describe('Discord gateway session resumed by the next owner (#19, CH-3)', () => 
     const state = createSharedState({ storage: h.db.storage, now: () => Date.now() });
     const lease = (token: number): Lease => ({ name: LEASE, token, signal: new AbortController().signal, abandon: () => undefined });
     const adapter = (token: number) => {
-      const a = createDiscordAdapter({
+      const a = discordAdapter(h, fake, {
         token: TOKEN,
-        applicationId: APP_ID,
-        hub: h.hub,
-        logger: h.logger,
-        scrubber: h.scrubber,
-        guildIds: () => [GUILD.id],
-        restApi: fake.restApi,
+        guildIds: [GUILD.id],
         sessions: leasedState(state, LEASE, lease(token)),
       });
       adapters.push(a);

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createDiscordAdapter } from '../../src/channels/discord/index.js';
 import { personCommandsOver } from '../../src/channels/index.js';
 import { createMemoryRepository } from '../../src/memory/index.js';
-import { APP_ID, FakeDiscord } from '../fakes/discord-server.js';
+import { FakeDiscord } from '../fakes/discord-server.js';
 import { channelHarness, type ChannelHarness } from '../channels/harness.js';
+import { discordAdapter } from '../channels/discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const ROLE = '600000000000000006';
@@ -21,15 +21,10 @@ describe('Discord /remember and /forget are audited like every memory write (iss
     h.rules.discord = { allowedIds: [], ownerIds: [], pairing: true };
     fake = new FakeDiscord(TOKEN, [GUILD]);
     await fake.listen();
-    adapter = createDiscordAdapter({
+    adapter = discordAdapter(h, fake, {
       token: TOKEN,
-      applicationId: APP_ID,
-      hub: h.hub,
-      logger: h.logger,
-      scrubber: h.scrubber,
-      guildIds: () => [GUILD.id],
+      guildIds: [GUILD.id],
       requiredRoleId: ROLE,
-      restApi: fake.restApi,
       personCommands: personCommandsOver(createMemoryRepository({ storage: h.db.storage }), async () => 'fam1', h.audit),
     });
     await adapter.start();
