@@ -1,90 +1,34 @@
 /// <reference lib="dom" />
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
-import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-server.js';
-import {
-  apiAsPage,
-  collectCspViolations,
-  ensureWebBuild,
-  seedFamiliar,
-  seriousA11yViolations,
-  sidewaysScroll,
-  signInThroughPage,
-  startWebHearth,
-  type WebHearth,
-} from '../webapp/support.js';
+import type { FakeSpeech } from '../fakes/speech-server.js';
+import { seriousA11yViolations, sidewaysScroll, signInThroughPage, type WebHearth } from '../webapp/support.js';
+import { openVoiceChat, VOICE_OWNER, VOICE_PASSWORD, type VoiceChat } from '../webapp/voice-chat.js';
 import { spoken, tempLeft } from './fixtures.js';
 
-const OWNER = 'ada';
-const PASSWORD = 'correct horse battery staple 18';
+const OWNER = VOICE_OWNER;
+const PASSWORD = VOICE_PASSWORD;
 const REPLY = 'The sea is wide. It is deep and blue! Do you like it?';
 
-/** Chromium whose microphone is a WAV file (the fake device, no permission prompt shown but the request still made). */
-function launchWithMicrophone(wav: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-}
-
 describe('#18 voice in the web chat: push-to-talk with a fake microphone in Chromium (CH-5)', () => {
-  let dir: string;
+  let chat: VoiceChat;
   let browser: Browser;
   let hearth: WebHearth;
-  let fake: FakeOpenAI;
   let speech: FakeSpeech;
   let page: Page;
   let violations: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hearth-voice-web-'));
-    const wav = join(dir, 'microphone.wav');
-    writeFileSync(wav, spoken('tell me about the sea please, tell me about the sea'));
-    await ensureWebBuild();
-    [browser, hearth, fake, speech] = await Promise.all([
-      launchWithMicrophone(wav),
-      startWebHearth(),
-      startFakeOpenAI({ fallback: { text: REPLY } }),
-      startFakeSpeech({ transcript: 'tell me about the sea' }),
-    ]);
-    await hearth.hearth.identity.createUser({ name: OWNER, password: PASSWORD, role: 'owner' });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-    await context.grantPermissions(['microphone'], { origin: hearth.baseUrl });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    violations = collectCspViolations(page);
-    await page.goto(`${hearth.baseUrl}/chat`);
-    await signInThroughPage(page, OWNER, PASSWORD);
-    await seedFamiliar(page, fake.url);
-    // Speech through the fake OpenAI-compatible speech server: a fixed transcript, a 0.5 s WAV per sentence.
-    for (const kind of ['stt', 'tts'] as const)
-      await apiAsPage(page, 'POST', '/api/voice/providers', { name: kind, kind, baseUrl: speech.url, model: 'fake', active: true });
-    await page.reload();
-    await page.locator('#familiar option', { hasText: 'Ember' }).waitFor({ state: 'attached' });
+    chat = await openVoiceChat({
+      microphoneWav: spoken('tell me about the sea please, tell me about the sea'),
+      reply: REPLY,
+      transcript: 'tell me about the sea',
+      timeoutMs: 20_000,
+    });
+    ({ browser, hearth, speech, page, violations } = chat);
   }, 120_000);
   afterAll(async () => {
-    await browser?.close();
-    await hearth?.close();
-    await fake?.close();
-    await speech?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await chat?.close();
   });
 
   /** Presses the button with the mouse, speaks for a moment into the fake microphone, releases, and waits for the answer. */

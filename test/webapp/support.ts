@@ -19,8 +19,8 @@ export const XSS_DIR = corpus('xss');
 
 export { ensureWebBuild } from '../../scripts/web-build.js';
 
-/** Debian's Chromium, headless, with nothing phoning home. */
-export async function launchBrowser(): Promise<Browser> {
+/** Debian's Chromium, headless, with nothing phoning home (plus `extraArgs`). */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -32,8 +32,19 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
+}
+
+/** Chromium whose microphone is a WAV file (the fake device, no permission prompt shown but the request still made), playing audio without a gesture. */
+export function launchWithMicrophone(wav: string): Promise<Browser> {
+  return launchBrowser([
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wav}`,
+    '--autoplay-policy=no-user-gesture-required',
+  ]);
 }
 
 export interface WebHearth extends TestHearth {

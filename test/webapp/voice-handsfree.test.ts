@@ -1,29 +1,15 @@
 /// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
-import { startFakeSpeech, type FakeSpeech } from '../fakes/speech-server.js';
 import { pcmToWav } from '../../src/voice/audio.js';
 import { parsePcmWav } from '../../src/voice/wav.js';
-import {
-  apiAsPage,
-  collectCspViolations,
-  ensureWebBuild,
-  seedFamiliar,
-  signInThroughPage,
-  startWebHearth,
-  type WebHearth,
-} from './support.js';
+import { openVoiceChat, type VoiceChat } from './voice-chat.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 const ready = existsSync(CHROMIUM) && hasEspeak;
-const OWNER = 'ada';
-const PASSWORD = 'correct horse battery staple 18';
 // Eight sentences of half a second each: the reply still plays when the looped microphone speaks again.
 const REPLY = 'One. Two. Three. Four. Five. Six. Seven. Eight.';
 
@@ -38,62 +24,23 @@ function microphoneWav(text: string): Buffer {
 describe.skipIf(!ready)(
   '#18 voice in the web chat: hands-free with voice-activity detection, in Chromium with a fake microphone (CH-5)',
   () => {
-    let dir: string;
-    let browser: Browser;
-    let hearth: WebHearth;
-    let fake: FakeOpenAI;
-    let speech: FakeSpeech;
+    let chat: VoiceChat;
     let page: Page;
     let violations: string[];
     const status = () => page.locator('p.hands-free-status[role="status"]');
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'hearth-handsfree-'));
-      const wav = join(dir, 'microphone.wav');
-      writeFileSync(wav, microphoneWav('tell me about the sea please'));
-      await ensureWebBuild();
-      [browser, hearth, fake, speech] = await Promise.all([
-        chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--disable-quic',
-            '--use-fake-device-for-media-stream',
-            '--use-fake-ui-for-media-stream',
-            `--use-file-for-fake-audio-capture=${wav}`,
-            '--autoplay-policy=no-user-gesture-required',
-          ],
-        }),
-        startWebHearth({ env: { HEARTH_RATE_CHAT_TURNS: '1000' } }),
-        startFakeOpenAI({ fallback: { text: REPLY } }),
-        startFakeSpeech({ transcript: 'tell me about the sea' }),
-      ]);
-      await hearth.hearth.identity.createUser({ name: OWNER, password: PASSWORD, role: 'owner' });
-      const context = await browser.newContext({ viewport: { width: 1280, height: 820 } });
-      await context.grantPermissions(['microphone'], { origin: hearth.baseUrl });
-      page = await context.newPage();
-      page.setDefaultTimeout(30_000);
-      violations = collectCspViolations(page);
-      await page.goto(`${hearth.baseUrl}/chat`);
-      await signInThroughPage(page, OWNER, PASSWORD);
-      await seedFamiliar(page, fake.url);
-      for (const kind of ['stt', 'tts'] as const)
-        await apiAsPage(page, 'POST', '/api/voice/providers', { name: kind, kind, baseUrl: speech.url, model: 'fake', active: true });
-      await page.reload();
-      await page.locator('#familiar option', { hasText: 'Ember' }).waitFor({ state: 'attached' });
+      chat = await openVoiceChat({
+        microphoneWav: microphoneWav('tell me about the sea please'),
+        reply: REPLY,
+        transcript: 'tell me about the sea',
+        hearth: { env: { HEARTH_RATE_CHAT_TURNS: '1000' } },
+        timeoutMs: 30_000,
+      });
+      ({ page, violations } = chat);
     }, 120_000);
     afterAll(async () => {
-      await browser?.close();
-      await hearth?.close();
-      await fake?.close();
-      await speech?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await chat?.close();
     });
 
     it('#18 voice: hands-free on: an utterance is detected, sent as a voice turn, shown, and its reply played; speaking again stops it (barge-in)', async () => {
@@ -105,7 +52,7 @@ describe.skipIf(!ready)(
       await page.locator('ol.messages li', { hasText: 'tell me about the sea' }).first().waitFor();
       await page.locator('ol.messages li', { hasText: 'Eight.' }).first().waitFor();
       expect(Number(await status().getAttribute('data-played'))).toBeGreaterThanOrEqual(1);
-      const heard = speech.requests.filter((r) => r.path === '/v1/audio/transcriptions');
+      const heard = chat.speech.requests.filter((r) => r.path === '/v1/audio/transcriptions');
       expect(heard.length).toBeGreaterThanOrEqual(1);
       expect(heard[0]!.body.riff).toBe('RIFF');
       expect(Number(heard[0]!.body.fileBytes)).toBeGreaterThan(44 + 16_000); // more than half a second of 16 kHz speech
