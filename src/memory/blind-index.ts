@@ -1,8 +1,8 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { Storage } from '../storage/index.js';
 import { porterStem } from './blind-index-stem.js';
 import type { MemoryCipher } from './encryption.js';
-import type { Hit, HitLimit, SearchIndex } from './search-index.js';
+import { bestRows, type Hit, type SearchIndex } from './search-index.js';
 import type { MemoryDb } from './tables.js';
 import { indexBody, queryTerms } from './tokens.js';
 
@@ -45,15 +45,6 @@ function scopeSql(scope: Scope) {
     parts.push(sql`(m.metadata::jsonb ->> ${key}) = ${String(value)}`);
   }
   return sql.join(parts, sql` and `);
-}
-
-function best(scored: RawBuilder<unknown>, limit: HitLimit): RawBuilder<unknown> {
-  if (typeof limit === 'number') return sql`select * from (${scored} order by score desc, seq desc limit ${limit}) b`;
-  const cap = sql.join(
-    Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`),
-    sql` `,
-  );
-  return sql`select seq, score, kind from (select seq, score, kind, row_number() over (partition by kind order by score desc, seq desc) as n from (${scored}) s) b where n <= (case kind ${cap} else 0 end)`;
 }
 
 /**
@@ -155,9 +146,11 @@ export function createBlindSearchIndex(storage: Storage, base: SearchIndex, ciph
         r as materialized (select t.seq as seq, sum(d.idf * t.tf * ${K1 + 1} / (t.tf + ${K1} * (${1 - B} + ${B} * t.len / ${avgdl}::float8))) as score
               from t join d on d.term = t.term group by t.seq)
         select r.seq as seq, r.score as score, m.kind as kind from r join memory_items m on m.seq = r.seq where ${scopeSql(scope)}`;
-      const rows = await sql<{ seq: number; score: number; kind: string }>`${best(scored, limit)} order by score desc, seq desc`.execute(
-        db,
-      );
+      const rows = await sql<{
+        seq: number;
+        score: number;
+        kind: string;
+      }>`${bestRows(scored, limit)} order by score desc, seq desc`.execute(db);
       return rows.rows.map((r): Hit => ({ seq: Number(r.seq), score: Number(r.score), kind: r.kind }));
     },
     async compact() {

@@ -66,9 +66,9 @@ function filterSql(scope: Scope, dialect: Storage['dialect'], options: { checkOn
 
 /**
  * The best rows of `scored` (columns seq, score, kind; higher scores first): a bounded sort for a
- * limit in all, or rows numbered within their kind for a limit per kind.
+ * limit in all, or rows numbered within their kind for a limit per kind. The blind index uses it too.
  */
-function best(scored: RawBuilder<unknown>, limit: HitLimit): RawBuilder<unknown> {
+export function bestRows(scored: RawBuilder<unknown>, limit: HitLimit): RawBuilder<unknown> {
   if (typeof limit === 'number') return sql`select * from (${scored} order by score desc, seq desc limit ${limit}) b`;
   const cap = sql.join(
     Object.entries(limit).map(([kind, n]) => sql`when ${kind} then ${n}`),
@@ -175,7 +175,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
       let scored = sql`select m.seq as seq, -bm25(memory_fts, 1.0, ${sql.lit(CONTEXT_WEIGHT)}) as score, m.kind as kind from memory_fts f cross join memory_items m on m.seq = f.rowid where memory_fts match ${query} and ${filterSql(scope, 'sqlite')}`;
       // FTS5 walks its matches newest first (rowid desc), so the limit stops the walk.
       if ('newest' in scoring) scored = sql`select * from (${scored} order by f.rowid desc limit ${sql.lit(scoring.newest)})`;
-      const top = best(scored, limit);
+      const top = bestRows(scored, limit);
       type Row = { seq: number | null; score: number | null; kind: string | null };
       const toHits = (rows: Row[]) =>
         rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: Number(r.score), kind: r.kind! }]));
@@ -247,7 +247,7 @@ export function createSearchIndex(storage: Storage): SearchIndex {
         // The count comes back beside the hits (one row with null hits when nothing matched).
         const { rows } = await sql<Row>`
           with s as materialized (select ${entries.sql(scope.userId)} as n)
-          select s.n as n, t.seq as seq, t.score as score, t.kind as kind from s left join (${best(bm25Sql(scope, terms), limit)}) t on true
+          select s.n as n, t.seq as seq, t.score as score, t.kind as kind from s left join (${bestRows(bm25Sql(scope, terms), limit)}) t on true
           order by t.score desc, t.seq desc`.execute(db);
         if (rows[0]) entries.keep(scope.userId, Number(rows[0].n));
         return rows.flatMap((r) => (r.seq === null ? [] : [{ seq: Number(r.seq), score: Number(r.score), kind: r.kind! }]));
