@@ -38,6 +38,21 @@ async function multipart(
  * channel messages, interaction callbacks, command registration, DMs) and a JSON gateway
  * (HELLO, IDENTIFY→READY, GUILD_CREATE, heartbeats, dispatches), so discord.js runs unchanged.
  */
+/** A guild's roles as Discord sends them (the gateway's GUILD_CREATE and REST alike): @everyone, then the test's roles. */
+function guildRoles(guild: { readonly id: string; readonly roleIds?: readonly string[] | undefined }) {
+  return [guild.id, ...(guild.roleIds ?? [])].map((id, position) => ({
+    id,
+    name: position ? `role${position}` : '@everyone',
+    permissions: '3072',
+    position,
+    color: 0,
+    hoist: false,
+    managed: false,
+    mentionable: false,
+    flags: 0,
+  }));
+}
+
 export class FakeDiscord {
   readonly calls: RestCall[] = [];
   private readonly http: Server;
@@ -373,17 +388,7 @@ export class FakeDiscord {
             verification_level: 0,
             default_message_notifications: 0,
             explicit_content_filter: 0,
-            roles: [g.id, ...(g.roleIds ?? [])].map((id, position) => ({
-              id,
-              name: position ? `role${position}` : '@everyone',
-              permissions: '3072',
-              position,
-              color: 0,
-              hoist: false,
-              managed: false,
-              mentionable: false,
-              flags: 0,
-            })),
+            roles: guildRoles(g),
             emojis: [],
             features: [],
             mfa_level: 0,
@@ -488,17 +493,7 @@ export class FakeDiscord {
           name: `guild ${guild.id}`,
           icon: null,
           owner_id: '1',
-          roles: [guild.id, ...(guild.roleIds ?? [])].map((id, position) => ({
-            id,
-            name: position ? `role${position}` : '@everyone',
-            permissions: '3072',
-            position,
-            color: 0,
-            hoist: false,
-            managed: false,
-            mentionable: false,
-            flags: 0,
-          })),
+          roles: guildRoles(guild),
           emojis: [],
           features: [],
         },

@@ -23,14 +23,12 @@
  * `_rtpsize` AEAD modes are offered, AES-256-GCM first); the bot's packets are decrypted with a
  * member's keys and kept with their arrival time.
  */
-import { execFileSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import OpusScript from 'opusscript';
 import Davey, { type DAVESession } from '@snazzah/davey';
@@ -38,6 +36,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { toDiscordPcm } from '../../src/channels/discord/voice-audio.js';
 import { parsePcmWav } from '../../src/voice/index.js';
 import { appendProposals, ExternalSender, readCommitWelcome, snowflakeBytes, type CommitWelcome } from './discord-voice-mls.js';
+import { selfSignedCertificate } from '../support/certificates.js';
 
 const MODES = ['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly1305_rtpsize'];
 /** What a Discord client sends when it stops talking (five of them). */
@@ -54,36 +53,13 @@ export interface BotPacket {
   opus: Buffer | undefined;
 }
 
-/** A self-signed certificate for 127.0.0.1 (the real openssl, as test/server/headers.test.ts makes one). */
+/** A self-signed certificate for 127.0.0.1, as PEM text. */
 function loopbackCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'hearth-voice-tls-'));
+  const files = selfSignedCertificate({ days: 1, commonName: '127.0.0.1', subjectAltName: 'IP:127.0.0.1' });
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    return { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dirname(files.cert), { recursive: true, force: true });
   }
 }
 

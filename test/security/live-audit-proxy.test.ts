@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, request, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLiveAudit, type LiveAuditReport } from '../../src/security/probes/index.js';
-import { tempDir } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { userWithKey } from '../identity/helpers.js';
+import { selfSignedCertificate } from '../support/certificates.js';
 
 /**
  * A real Hearth behind a small loopback reverse proxy that gets one thing wrong, the way an
@@ -98,22 +96,7 @@ async function startProxy(upstreamPort: number, flaw: Flaw): Promise<Proxy> {
 
 /** A self-signed certificate for 127.0.0.1, valid `days` days. */
 function certificate(days: number): { cert: string; key: string } {
-  const dir = tempDir('hearth-proxy-tls-');
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert].concat([
-      '-days',
-      String(days),
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]),
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
+  return selfSignedCertificate({ days, commonName: '127.0.0.1', subjectAltName: 'IP:127.0.0.1' });
 }
 
 let t: TestHearth | undefined;

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -7,9 +6,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLiveAudit, type LiveAuditReport } from '../../src/security/probes/index.js';
 import { startHearthImitation, type HearthImitation, type ImitationFlaw } from '../fakes/hearth-imitation.js';
-import { tempDir } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { STRONG, userWithKey } from '../identity/helpers.js';
+import { selfSignedCertificate } from '../support/certificates.js';
 
 /** Each finding as `id [subject]`, the unit "exactly the expected findings" is counted in. */
 const ids = (r: LiveAuditReport) => r.findings.map((f) => `${f.id} [${f.subject}]`).sort();
@@ -140,28 +139,7 @@ describe('#23 hearth security audit --live against real configurations (CFG-5)',
   });
 
   it('#23.6 production mode behind TLS (a self-signed certificate, trusted with --ca): no finding above low', async () => {
-    const dir = tempDir('hearth-live-tls-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '30',
-      ].concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']),
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCertificate({ days: 30, commonName: '127.0.0.1', subjectAltName: 'IP:127.0.0.1,DNS:localhost' });
     const serviceKey = randomBytes(24).toString('hex');
     const { url, hearth } = await listening({
       HEARTH_ENV: 'production',
@@ -178,28 +156,7 @@ describe('#23 hearth security audit --live against real configurations (CFG-5)',
   });
 
   it('#23.7 an https certificate that does not verify is high, and credentials are withheld from that run', async () => {
-    const dir = tempDir('hearth-live-tls-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '30',
-      ].concat(['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCertificate({ days: 30, commonName: '127.0.0.1', subjectAltName: 'IP:127.0.0.1' });
     const serviceKey = randomBytes(24).toString('hex');
     const { url, hearth } = await listening({ HEARTH_TLS_CERT_FILE: cert, HEARTH_TLS_KEY_FILE: key, HEARTH_SERVICE_KEY: serviceKey });
     const report = await runLiveAudit({ url, serviceKey });

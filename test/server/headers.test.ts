@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,9 +9,9 @@ import {
   gradeHeaders,
   httpTransport,
 } from '../../src/security/probes/index.js';
-import { tempDir } from '../support/databases.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
 import { STRONG } from '../identity/helpers.js';
+import { selfSignedCertificate } from '../support/certificates.js';
 
 type Headers = Record<string, string | string[] | number | undefined>;
 
@@ -45,30 +43,7 @@ describe('HTTP-1 security headers scored by the Observatory rules', () => {
   });
 
   it('over direct TLS (a self-signed certificate) HSTS is one year with subdomains', async () => {
-    const dir = tempDir('hearth-tls-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCertificate({ days: 1, commonName: 'localhost' });
     t = await startTestHearth({ env: { HEARTH_TLS_CERT_FILE: cert, HEARTH_TLS_KEY_FILE: key } });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (t.app.server.address() as AddressInfo).port;
