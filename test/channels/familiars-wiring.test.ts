@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
 import { FakeTelegram } from '../fakes/telegram-server.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
+import { ownerWithLunaAndSol } from './familiar-world.js';
 
 const TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
 const FRIEND = { id: 2002, username: 'friend' };
@@ -31,19 +32,7 @@ describe('several familiars wired into the whole Hearth (issue #22)', () => {
       },
     });
     const system = { type: 'system' as const };
-    const owner = await t.hearth.identity.createUser({ name: 'olive', password: 'correct horse battery staple 1', role: 'owner' });
-    const { key } = await t.hearth.identity.createApiKey({ userId: owner.id, scopes: ['read', 'write', 'admin'] });
-    const headers = { 'x-api-key': key };
-    const p = await t.app.inject({
-      method: 'POST',
-      url: '/api/providers',
-      headers,
-      payload: { name: 'fake', baseUrl: model.url, maxRetries: 0 },
-    });
-    expect(p.statusCode).toBe(201);
-    const providerId = (p.json() as { id: string }).id;
-    const luna = await t.hearth.familiars.create({ slug: 'luna', name: 'Luna', persona: 'You are Luna.', providerId, model: 'm' }, system);
-    const sol = await t.hearth.familiars.create({ slug: 'sol', name: 'Sol', persona: 'You are Sol.', providerId, model: 'm' }, system);
+    const { headers, luna, sol } = await ownerWithLunaAndSol(t, model.url);
     await expect.poll(() => t!.hearth.channels.running('telegram')).toBe(true);
     const say = async (text: string) => {
       const before = fake!.calls.filter((c) => c.method === 'sendMessage').length;

@@ -4,6 +4,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
 import { FakeTelegram } from '../fakes/telegram-server.js';
 import { loginCookie, STRONG } from '../identity/helpers.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
+import { ownerWithLunaAndSol } from './familiar-world.js';
 
 const MAIN_TOKEN = '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0';
 const SOL_TOKEN = '555000111:SOLqTcvCH1vGWJxfSeofSAs0K5PALDsaw7';
@@ -39,19 +40,11 @@ describe('#22 Telegram: a bot token per familiar, added and removed through the 
         HEARTH_CHANNEL_FAMILIAR: 'luna',
       },
     });
-    const owner = await t.hearth.identity.createUser({ name: 'olive', password: STRONG, role: 'owner' });
-    const { key } = await t.hearth.identity.createApiKey({ userId: owner.id, scopes: ['read', 'write', 'admin'] });
-    headers = { 'x-api-key': key };
-    const p = await t.app.inject({
-      method: 'POST',
-      url: '/api/providers',
-      headers,
-      payload: { name: 'fake', baseUrl: model.url, maxRetries: 0 },
-    });
-    const providerId = (p.json() as { id: string }).id;
-    const system = { type: 'system' as const };
-    lunaId = (await t.hearth.familiars.create({ slug: 'luna', name: 'Luna', persona: 'You are Luna.', providerId, model: 'm' }, system)).id;
-    solId = (await t.hearth.familiars.create({ slug: 'sol', name: 'Sol', persona: 'You are Sol.', providerId, model: 'm' }, system)).id;
+    const world = await ownerWithLunaAndSol(t, model.url);
+    const owner = world.owner;
+    headers = world.headers;
+    lunaId = world.luna.id;
+    solId = world.sol.id;
     await t.hearth.channels.identities.link({ channel: 'telegram', externalId: String(OWNER_TG.id), userId: owner.id });
     for (let i = 0; i < 500 && !t.hearth.channels.running('telegram'); i++) await new Promise((r) => setTimeout(r, 20));
   }, 30_000);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-server.js';
 import { FakeTwitch } from '../fakes/twitch-server.js';
 import { startTestHearth, type TestHearth } from '../support/hearth.js';
+import { ownerWithLunaAndSol } from './familiar-world.js';
 
 const TOKEN = 'twitchaccesstoken0123456789abcd';
 const CLIENT = 'clientid0123456789';
@@ -34,19 +35,7 @@ describe('Twitch channels per familiar, wired into the whole Hearth (issue #22)'
         HEARTH_TWITCH_ADMIT: 'everyone',
       },
     });
-    const system = { type: 'system' as const };
-    const owner = await t.hearth.identity.createUser({ name: 'olive', password: 'correct horse battery staple 1', role: 'owner' });
-    const { key } = await t.hearth.identity.createApiKey({ userId: owner.id, scopes: ['read', 'write', 'admin'] });
-    const headers = { 'x-api-key': key };
-    const p = await t.app.inject({
-      method: 'POST',
-      url: '/api/providers',
-      headers,
-      payload: { name: 'fake', baseUrl: model.url, maxRetries: 0 },
-    });
-    const providerId = (p.json() as { id: string }).id;
-    const luna = await t.hearth.familiars.create({ slug: 'luna', name: 'Luna', persona: 'You are Luna.', providerId, model: 'm' }, system);
-    const sol = await t.hearth.familiars.create({ slug: 'sol', name: 'Sol', persona: 'You are Sol.', providerId, model: 'm' }, system);
+    const { headers, luna, sol } = await ownerWithLunaAndSol(t, model.url);
     // no broadcaster configured: the bot runs and joins nothing until a channel is added
     await expect.poll(() => t!.hearth.channels.running('twitch'), { timeout: 15_000 }).toBe(true);
     expect(fake.joined()).toEqual([]);
