@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createSharedState, leasedState, type ClusterTables, type Lease } from '../../src/cluster/index.js';
 import type { TurnRequest } from '../../src/companions/index.js';
 import { BOT_ID, FakeDiscord, type RestCall } from '../fakes/discord-server.js';
 import { channelHarness, type ChannelHarness } from './harness.js';
-import { discordAdapter } from './discord-harness.js';
+import { leasedDiscordReplicas } from './discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const GUILD = { id: '100000000000000001', channelId: '100000000000000011' };
@@ -43,26 +42,7 @@ describe('Discord messages cut short by a dead owner are redone by the next (#19
     h.rules.discord = { allowedIds: [MEMBER], ownerIds: [], pairing: false };
     fake = new FakeDiscord(TOKEN, [GUILD]);
     await fake.listen();
-    const tables = h.db.storage.db.withTables<ClusterTables>();
-    const state = createSharedState({ storage: h.db.storage, now: () => Date.now() });
-    const lease = (token: number): Lease => ({ name: LEASE, token, signal: new AbortController().signal, abandon: () => undefined });
-    await tables.insertInto('cluster_leases').values({ name: LEASE, token: 1, holder: 'a', acquired_at: Date.now() }).execute();
-    const adapter = (token: number) => {
-      const a = discordAdapter(h, fake, {
-        token: TOKEN,
-        guildIds: [GUILD.id],
-        sessions: leasedState(state, LEASE, lease(token)),
-      });
-      adapters.push(a);
-      return a;
-    };
-    /** Another replica takes the lease (fencing token `token`): the former owner's writes fail from now on. */
-    const fence = (token: number) =>
-      tables
-        .updateTable('cluster_leases')
-        .set({ token, holder: `r${token}` })
-        .where('name', '=', LEASE)
-        .execute();
+    const { adapter, fence } = await leasedDiscordReplicas(h, fake, { token: TOKEN, guildIds: [GUILD.id], lease: LEASE, made: adapters });
     /** The owner dies: the lease goes to `token`, its connection drops without a close frame. */
     const die = async (a: ChannelAdapter, token: number) => {
       await fence(token);

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChannelAdapter } from '../../src/channels/core/index.js';
-import { createSharedState, leasedState, type ClusterTables, type Lease } from '../../src/cluster/index.js';
 import { channelHarness, type ChannelHarness } from '../channels/harness.js';
 import { BOT_ID, FakeDiscord } from '../fakes/discord-server.js';
-import { discordAdapter } from '../channels/discord-harness.js';
+import { leasedDiscordReplicas } from '../channels/discord-harness.js';
 
 const TOKEN = 'MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB';
 const GUILD = { id: '100000000000000001', channelId: '100000000000000011' };
@@ -32,24 +31,17 @@ describe('Discord gateway session resumed by the next owner (#19, CH-3)', () => 
     h.rules.discord = { allowedIds: [MEMBER], ownerIds: [], pairing: false };
     fake = new FakeDiscord(TOKEN, [GUILD]);
     await fake.listen();
-    const tables = h.db.storage.db.withTables<ClusterTables>();
-    const state = createSharedState({ storage: h.db.storage, now: () => Date.now() });
-    const lease = (token: number): Lease => ({ name: LEASE, token, signal: new AbortController().signal, abandon: () => undefined });
-    const adapter = (token: number) => {
-      const a = discordAdapter(h, fake, {
-        token: TOKEN,
-        guildIds: [GUILD.id],
-        sessions: leasedState(state, LEASE, lease(token)),
-      });
-      adapters.push(a);
-      return a;
-    };
+    const { tables, adapter, fence } = await leasedDiscordReplicas(h, fake, {
+      token: TOKEN,
+      guildIds: [GUILD.id],
+      lease: LEASE,
+      made: adapters,
+    });
     const sent = (channelId: string) => (c: { method: string; path: string }) =>
       c.method === 'POST' && c.path === `/channels/${channelId}/messages`;
     const asked = () => h.turns.requests.map((r) => r.text);
 
     // Replica A holds the lease (token 1), identifies and answers a DM.
-    await tables.insertInto('cluster_leases').values({ name: LEASE, token: 1, holder: 'a', acquired_at: Date.now() }).execute();
     const a = adapter(1);
     await a.start();
     expect(fake.identifies).toBe(1);
@@ -73,7 +65,7 @@ describe('Discord gateway session resumed by the next owner (#19, CH-3)', () => 
 
     // A dies: its connection drops with no close frame, and B takes the lease (token 2), so
     // nothing A's client still does (its reconnect attempts, its teardown) can touch the session.
-    await tables.updateTable('cluster_leases').set({ token: 2, holder: 'b' }).where('name', '=', LEASE).execute();
+    await fence(2);
     fake.dropConnections(true);
     await a.stop();
     // Discord goes on dispatching while no replica is connected.
